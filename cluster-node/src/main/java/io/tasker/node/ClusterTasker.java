@@ -1,0 +1,202 @@
+package io.tasker.node;
+
+import com.typesafe.config.Config;
+import io.tasker.node.journal.SchemaInitializer;
+import io.tasker.node.queue.QueueManager;
+import io.tasker.node.queue.QueueManager.QueueStats;
+import io.tasker.node.task.HandlerRegistry;
+import io.tasker.node.task.HandlerRuntime;
+import io.tasker.node.task.TaskEntity;
+import io.tasker.node.task.TaskRuntime;
+import io.tasker.protocol.EnqueueRequest;
+import io.tasker.protocol.QueueLimits;
+import io.tasker.protocol.TaskId;
+import io.tasker.protocol.TaskSpec;
+import io.tasker.protocol.TaskView;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+
+/** A Tasker node: an actor system in the cluster hosting task entities and queue managers. */
+final class ClusterTasker implements Tasker {
+  private final ActorSystem<Void> system;
+  private final ClusterSharding sharding;
+  private final HandlerRegistry registry;
+  private final ExecutorService workers;
+  private final ScheduledExecutorService watchdog;
+  private final Clock clock;
+  private final Duration askTimeout;
+
+  private ClusterTasker(
+      ActorSystem<Void> system,
+      HandlerRegistry registry,
+      ExecutorService workers,
+      ScheduledExecutorService watchdog,
+      Clock clock,
+      Duration askTimeout) {
+    this.system = system;
+    this.sharding = ClusterSharding.get(system);
+    this.registry = registry;
+    this.workers = workers;
+    this.watchdog = watchdog;
+    this.clock = clock;
+    this.askTimeout = askTimeout;
+  }
+
+  static ClusterTasker start(
+      Config config,
+      TaskerSettings settings,
+      HandlerRegistry registry,
+      Function<String, QueueLimits> queueLimits,
+      Clock clock) {
+    if (settings.journal.createSchema()) {
+      SchemaInitializer.ensureSchema(settings.journal);
+    }
+    ActorSystem<Void> system =
+        ActorSystem.create(
+            Behaviors.empty(), "tasker", settings.journal.toPekkoConfig().withFallback(config));
+    Cluster cluster = Cluster.get(system);
+    if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+    ExecutorService workers =
+        Executors.newFixedThreadPool(settings.workerThreads, daemonThreads("tasker-worker-"));
+    ScheduledExecutorService watchdog =
+        Executors.newSingleThreadScheduledExecutor(daemonThreads("tasker-timeouts-"));
+    ClusterSharding sharding = ClusterSharding.get(system);
+    QueueManager.initSharding(system, queueLimits, settings.permitLease);
+    String node =
+        settings.nodeName.isBlank()
+            ? cluster.selfMember().address().hostPort()
+            : settings.nodeName;
+    TaskEntity.initSharding(
+        system,
+        new TaskRuntime(
+            new HandlerRuntime(registry, workers, watchdog),
+            queue -> sharding.entityRefFor(QueueManager.ENTITY_TYPE_KEY, queue),
+            clock,
+            () -> ThreadLocalRandom.current().nextDouble(),
+            node,
+            settings.leaseGrace,
+            settings.permitKeepAlive));
+    system.log().info("Tasker node {} started with handlers {}", node, registry.types());
+    return new ClusterTasker(system, registry, workers, watchdog, clock, settings.askTimeout);
+  }
+
+  @Override
+  public CompletionStage<EnqueueResult> enqueue(EnqueueRequest request) {
+    TaskSpec spec;
+    try {
+      spec = registry.resolve(request, clock.instant());
+    } catch (RuntimeException invalid) {
+      return CompletableFuture.failedFuture(invalid);
+    }
+    TaskId id =
+        spec.idempotencyKey() != null
+            ? TaskId.forIdempotencyKey(spec.queue(), spec.idempotencyKey())
+            : TaskId.random();
+    return ask(id, replyTo -> new TaskEntity.Enqueue(spec, replyTo))
+        .thenApply(accepted -> new EnqueueResult(accepted.task(), accepted.created()));
+  }
+
+  @Override
+  public CompletionStage<TaskView> get(TaskId id) {
+    return view(id, TaskEntity.Get::new);
+  }
+
+  @Override
+  public CompletionStage<TaskView> cancel(TaskId id) {
+    return view(id, TaskEntity.Cancel::new);
+  }
+
+  @Override
+  public CompletionStage<TaskView> reschedule(TaskId id, Instant runAt, Integer priority) {
+    return view(id, replyTo -> new TaskEntity.Reschedule(runAt, priority, replyTo));
+  }
+
+  @Override
+  public CompletionStage<TaskView> retry(TaskId id) {
+    return view(id, TaskEntity.Requeue::new);
+  }
+
+  @Override
+  public CompletionStage<QueueStats> updateQueue(String queue, QueueLimits limits) {
+    return sharding
+        .entityRefFor(QueueManager.ENTITY_TYPE_KEY, queue)
+        .ask(replyTo -> new QueueManager.UpdateLimits(limits, replyTo), askTimeout);
+  }
+
+  @Override
+  public CompletionStage<QueueStats> queueStats(String queue) {
+    return sharding
+        .entityRefFor(QueueManager.ENTITY_TYPE_KEY, queue)
+        .ask(QueueManager.GetStats::new, askTimeout);
+  }
+
+  @Override
+  public Set<String> taskTypes() {
+    return registry.types();
+  }
+
+  /** The actor system, for the gateway and tests. */
+  ActorSystem<Void> system() {
+    return system;
+  }
+
+  @Override
+  public void close() {
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      system.log().warn("actor system did not terminate in time: {}", e.toString());
+    }
+    workers.shutdownNow();
+    watchdog.shutdownNow();
+  }
+
+  private CompletionStage<TaskView> view(
+      TaskId id, Function<ActorRef<TaskEntity.Reply>, TaskEntity.Command> command) {
+    return ask(id, command).thenApply(TaskEntity.Accepted::task);
+  }
+
+  private CompletionStage<TaskEntity.Accepted> ask(
+      TaskId id, Function<ActorRef<TaskEntity.Reply>, TaskEntity.Command> command) {
+    return sharding
+        .entityRefFor(TaskEntity.ENTITY_TYPE_KEY, id.value())
+        .<TaskEntity.Reply>ask(command::apply, askTimeout)
+        .thenApply(
+            reply -> {
+              if (reply instanceof TaskEntity.Rejected rejected) {
+                throw rejected.toException(id);
+              }
+              return (TaskEntity.Accepted) reply;
+            });
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

@@ -1,0 +1,122 @@
+package io.tasker.node;
+
+import io.tasker.node.sample.SampleHandlers;
+import io.tasker.protocol.TaskId;
+import io.tasker.protocol.TaskView;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/** The {@code ./tasker} command: run a node, or run the demo. */
+public final class Main {
+  private static final String HELP =
+      """
+      Usage: ./tasker [command]
+
+        (none), run   start a Tasker node with the sample handlers (echo, sleep, flaky, fail)
+                      on the embedded H2 journal under ./data, and wait for work (Ctrl-C stops)
+        demo          start a node, enqueue a mix of demo tasks and show them run, retry,
+                      dead-letter and cancel, then exit
+        --help        show this text
+
+      Environment:
+        TASKER_DATA_DIR      directory of the embedded H2 journal (default ./data)
+        TASKER_DB_URL        JDBC URL of a PostgreSQL journal instead of H2,
+                             e.g. jdbc:postgresql://localhost:5432/tasker
+        TASKER_DB_USER, TASKER_DB_PASSWORD   its credentials
+        TASKER_HOST, TASKER_PORT             cluster address of this node (default 127.0.0.1, random port)
+        TASKER_NODE_NAME     name recorded in attempt histories
+      Every setting is listed in cluster-node/src/main/resources/reference.conf.
+      """;
+
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    String command = args.length == 0 ? "run" : args[0];
+    switch (command) {
+      case "run" -> run();
+      case "demo" -> demo();
+      case "--help", "-h", "help" -> System.out.print(HELP);
+      default -> {
+        System.err.println("unknown command: " + command);
+        System.err.print(HELP);
+        System.exit(2);
+      }
+    }
+  }
+
+  private static void run() throws InterruptedException {
+    Tasker tasker = SampleHandlers.register(Tasker.builder()).start();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      tasker.close();
+      stopped.countDown();
+    }));
+    stopped.await();
+  }
+
+  private static void demo() throws Exception {
+    try (Tasker tasker = SampleHandlers.register(Tasker.builder()).start()) {
+      List<String> labels = new ArrayList<>();
+      List<TaskId> ids = new ArrayList<>();
+      labels.add("echo, runs at once");
+      ids.add(join(tasker.enqueue(SampleHandlers.ECHO.with(
+          Json.MAPPER.valueToTree(Map.of("hello", "world"))))));
+      labels.add("echo, delayed 2s");
+      ids.add(join(tasker.enqueue(SampleHandlers.ECHO.with(
+          Json.MAPPER.valueToTree(Map.of("later", true))).delay(Duration.ofSeconds(2)))));
+      labels.add("flaky, fails twice then succeeds");
+      ids.add(join(tasker.enqueue(SampleHandlers.FLAKY.with(new SampleHandlers.Flaky(2)))));
+      labels.add("fail, retried then dead-lettered");
+      ids.add(join(tasker.enqueue(SampleHandlers.FAIL.with(
+          new SampleHandlers.Fail("upstream unavailable", true)).maxAttempts(3))));
+      labels.add("fail, non-retryable: dead at once");
+      ids.add(join(tasker.enqueue(SampleHandlers.FAIL.with(
+          new SampleHandlers.Fail("invalid address", false)))));
+      labels.add("sleep 60s, cancelled while running");
+      TaskId sleeper = join(tasker.enqueue(SampleHandlers.SLEEP.with(new SampleHandlers.Sleep(60_000))));
+      ids.add(sleeper);
+      labels.add("sleep 100ms with a 50ms timeout");
+      ids.add(join(tasker.enqueue(SampleHandlers.SLEEP.with(new SampleHandlers.Sleep(100))
+          .timeout(Duration.ofMillis(50)).maxAttempts(2))));
+
+      awaitStatus(tasker, sleeper, io.tasker.protocol.TaskStatus.RUNNING);
+      join(tasker.cancel(sleeper));
+
+      Instant deadline = Instant.now().plusSeconds(60);
+      List<TaskView> views = new ArrayList<>();
+      while (Instant.now().isBefore(deadline)) {
+        views.clear();
+        for (TaskId id : ids) {
+          views.add(join(tasker.get(id)));
+        }
+        if (views.stream().allMatch(v -> v.status().isTerminal())) {
+          break;
+        }
+        Thread.sleep(200);
+      }
+      System.out.println();
+      System.out.printf("%-38s %-10s %-8s %s%n", "task", "status", "attempts", "what");
+      for (int i = 0; i < views.size(); i++) {
+        TaskView v = views.get(i);
+        System.out.printf("%-38s %-10s %-8d %s%n", v.id(), v.status(), v.attempts(), labels.get(i));
+      }
+      System.out.println();
+    }
+  }
+
+  private static void awaitStatus(Tasker tasker, TaskId id, io.tasker.protocol.TaskStatus status)
+      throws InterruptedException {
+    Instant deadline = Instant.now().plusSeconds(30);
+    while (join(tasker.get(id)).status() != status && Instant.now().isBefore(deadline)) {
+      Thread.sleep(50);
+    }
+  }
+
+  private static <T> T join(java.util.concurrent.CompletionStage<T> stage) {
+    return stage.toCompletableFuture().join();
+  }
+}

@@ -1,0 +1,89 @@
+package io.tasker.node;
+
+import io.tasker.node.queue.QueueManager.QueueStats;
+import io.tasker.protocol.EnqueueRequest;
+import io.tasker.protocol.QueueLimits;
+import io.tasker.protocol.TaskId;
+import io.tasker.protocol.TaskView;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The embedded entry point: enqueue tasks and manage them. Made by {@link #builder()}.
+ *
+ * <p>Every operation answers asynchronously. Failures complete the stage exceptionally with a
+ * {@link io.tasker.protocol.TaskerException}: {@link io.tasker.protocol.ValidationException} for
+ * bad input (nothing stored), {@link io.tasker.protocol.TaskNotFoundException}, or {@link
+ * io.tasker.protocol.TaskStateConflictException} when the task's status forbids the operation.
+ */
+public interface Tasker extends AutoCloseable {
+
+  /** @return a builder for a node (or an inline instance) */
+  static TaskerBuilder builder() {
+    return new TaskerBuilder();
+  }
+
+  /**
+   * Enqueues a typed task.
+   *
+   * @param request made by {@link TaskType#with(Object)}
+   * @return the task's id, once the task is durable
+   */
+  default <P> CompletionStage<TaskId> enqueue(TaskRequest<P> request) {
+    return enqueue(request.toEnqueueRequest(Json.MAPPER)).thenApply(result -> result.task().id());
+  }
+
+  /**
+   * Enqueues a task described in JSON terms (the form the HTTP gateway uses).
+   *
+   * @param request the request; fields left {@code null} take the defaults
+   * @return the stored task, and whether this call created it
+   */
+  CompletionStage<EnqueueResult> enqueue(EnqueueRequest request);
+
+  /** @return the task with its attempt history */
+  CompletionStage<TaskView> get(TaskId id);
+
+  /**
+   * Cancels a task that has not finished. A running handler sees {@link
+   * TaskContext#isCancelled()} and an interrupt.
+   *
+   * @return the cancelled task
+   */
+  CompletionStage<TaskView> cancel(TaskId id);
+
+  /**
+   * Moves a scheduled task's next run time and/or priority.
+   *
+   * @param runAt the new run time, or {@code null} to keep it
+   * @param priority the new priority, or {@code null} to keep it
+   * @return the rescheduled task
+   */
+  CompletionStage<TaskView> reschedule(TaskId id, Instant runAt, Integer priority);
+
+  /** Moves a scheduled task's next run time. */
+  default CompletionStage<TaskView> reschedule(TaskId id, Instant runAt) {
+    return reschedule(id, runAt, null);
+  }
+
+  /**
+   * Re-runs a {@code DEAD} task with a fresh budget of attempts; its history is kept.
+   *
+   * @return the task, scheduled to run now
+   */
+  CompletionStage<TaskView> retry(TaskId id);
+
+  /** Replaces a queue's limits at run time. */
+  CompletionStage<QueueStats> updateQueue(String queue, QueueLimits limits);
+
+  /** @return a queue's limits, running permits and waiting requests */
+  CompletionStage<QueueStats> queueStats(String queue);
+
+  /** @return the task types this instance has handlers for */
+  Set<String> taskTypes();
+
+  /** Stops this node (or inline instance); running attempts are interrupted. */
+  @Override
+  void close();
+}

@@ -1,0 +1,151 @@
+package io.tasker.node;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.tasker.node.task.HandlerDefaults;
+import io.tasker.node.task.HandlerRegistry;
+import io.tasker.protocol.QueueLimits;
+import io.tasker.protocol.Validation;
+import io.tasker.protocol.ValidationException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Configures and starts Tasker:
+ *
+ * <pre>{@code
+ * Tasker tasker = Tasker.builder()
+ *     .handler(SEND_EMAIL, (email, ctx) -> mailer.send(email), h -> h.maxAttempts(5))
+ *     .queue("emails", q -> q.maxConcurrency(5).rate(10, 20))
+ *     .start();
+ * }</pre>
+ *
+ * Settings not given here come from the configuration ({@code application.conf}, system
+ * properties, {@code TASKER_*} environment variables; see {@code reference.conf}).
+ */
+public final class TaskerBuilder {
+  private record PendingHandler<P>(
+      TaskType<P> type, TaskHandler<P> handler, Consumer<HandlerOptions> options) {}
+
+  private final Map<String, PendingHandler<?>> handlers = new LinkedHashMap<>();
+  private final Map<String, Consumer<QueueOptions>> queues = new LinkedHashMap<>();
+  private final Map<String, Object> overrides = new HashMap<>();
+  private Config config;
+  private Clock clock = Clock.systemUTC();
+
+  TaskerBuilder() {}
+
+  /** @return this builder, reading settings from {@code config} instead of the default load */
+  public TaskerBuilder config(Config config) {
+    this.config = Objects.requireNonNull(config, "config");
+    return this;
+  }
+
+  /** @return this builder, keeping the embedded H2 journal under {@code dir} */
+  public TaskerBuilder dataDir(Path dir) {
+    overrides.put("tasker.data-dir", dir.toString());
+    return this;
+  }
+
+  /** @return this builder, with the journal in the database at {@code jdbcUrl} */
+  public TaskerBuilder journal(String jdbcUrl, String user, String password) {
+    overrides.put("tasker.journal.url", jdbcUrl);
+    overrides.put("tasker.journal.user", user);
+    overrides.put("tasker.journal.password", password);
+    return this;
+  }
+
+  /** @return this builder, with the node named {@code name} in attempt histories */
+  public TaskerBuilder nodeName(String name) {
+    overrides.put("tasker.node-name", name);
+    return this;
+  }
+
+  /** @return this builder, with {@code clock} as the time source (tests use a settable one) */
+  public TaskerBuilder clock(Clock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    return this;
+  }
+
+  /** @return this builder, with {@code handler} running tasks of {@code type} */
+  public <P> TaskerBuilder handler(TaskType<P> type, TaskHandler<P> handler) {
+    return handler(type, handler, options -> {});
+  }
+
+  /**
+   * @param options per-handler defaults, e.g. {@code h -> h.maxAttempts(5).queue("emails")}
+   * @return this builder, with {@code handler} running tasks of {@code type}
+   */
+  public <P> TaskerBuilder handler(
+      TaskType<P> type, TaskHandler<P> handler, Consumer<HandlerOptions> options) {
+    Objects.requireNonNull(handler, "handler");
+    if (handlers.putIfAbsent(type.name(), new PendingHandler<>(type, handler, options)) != null) {
+      throw new IllegalArgumentException("a handler for '" + type.name() + "' is registered already");
+    }
+    return this;
+  }
+
+  /**
+   * @param limits e.g. {@code q -> q.maxConcurrency(5).rate(10, 20)}
+   * @return this builder, with these limits for {@code queue} over the configured ones
+   */
+  public TaskerBuilder queue(String queue, Consumer<QueueOptions> limits) {
+    if (queue == null || !Validation.NAME.matcher(queue).matches()) {
+      throw new ValidationException("queue", "must be 1-64 letters, digits or '_.-'");
+    }
+    queues.put(queue, limits);
+    return this;
+  }
+
+  /** Starts a single-node cluster member (joining seed nodes if configured). */
+  public Tasker start() {
+    Config resolved = resolvedConfig();
+    TaskerSettings settings = TaskerSettings.create(resolved);
+    return ClusterTasker.start(resolved, settings, registry(settings), limits(settings), clock);
+  }
+
+  /**
+   * Starts an inline instance: no cluster, no journal; handlers run in the caller's thread
+   * with the same retry semantics. For tests and small apps.
+   */
+  public InlineTasker startInline() {
+    TaskerSettings settings = TaskerSettings.create(resolvedConfig());
+    return new InlineTasker(registry(settings), clock);
+  }
+
+  private Config resolvedConfig() {
+    Config base = config != null ? config : ConfigFactory.load();
+    return ConfigFactory.parseMap(overrides).withFallback(base).resolve();
+  }
+
+  private HandlerRegistry registry(TaskerSettings settings) {
+    Map<String, HandlerRegistry.Registration<?>> registrations = new LinkedHashMap<>();
+    handlers.values().forEach(p -> registrations.put(p.type().name(), register(p, settings)));
+    return new HandlerRegistry(registrations, Json.MAPPER);
+  }
+
+  private static <P> HandlerRegistry.Registration<P> register(
+      PendingHandler<P> pending, TaskerSettings settings) {
+    HandlerOptions options = new HandlerOptions(settings.handlerDefaults);
+    pending.options().accept(options);
+    HandlerDefaults defaults = options.build();
+    return new HandlerRegistry.Registration<>(
+        pending.type().name(), pending.type().payloadClass(), pending.handler(), defaults);
+  }
+
+  private java.util.function.Function<String, QueueLimits> limits(TaskerSettings settings) {
+    Map<String, QueueLimits> built = new HashMap<>();
+    queues.forEach(
+        (name, configure) -> {
+          QueueOptions options = new QueueOptions(settings.limitsFor(name));
+          configure.accept(options);
+          built.put(name, options.build());
+        });
+    return name -> built.getOrDefault(name, settings.limitsFor(name));
+  }
+}

@@ -1,0 +1,79 @@
+package io.tasker.node;
+
+import com.typesafe.config.Config;
+import io.tasker.node.journal.JournalSettings;
+import io.tasker.node.task.HandlerDefaults;
+import io.tasker.protocol.Backoff;
+import io.tasker.protocol.QueueLimits;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The {@code tasker} section of the configuration, read once at start. */
+public final class TaskerSettings {
+  public final Path dataDir;
+  public final String nodeName;
+  public final JournalSettings journal;
+  public final HandlerDefaults handlerDefaults;
+  public final int workerThreads;
+  public final Duration permitLease;
+  public final Duration permitKeepAlive;
+  public final Duration leaseGrace;
+  public final Duration askTimeout;
+  public final QueueLimits queueDefaults;
+  public final Map<String, QueueLimits> queues;
+
+  private TaskerSettings(Config tasker) {
+    dataDir = Path.of(tasker.getString("data-dir"));
+    nodeName = tasker.getString("node-name");
+    journal = JournalSettings.create(tasker.getConfig("journal"), dataDir);
+    Config defaults = tasker.getConfig("defaults");
+    Config backoff = defaults.getConfig("backoff");
+    handlerDefaults =
+        new HandlerDefaults(
+            defaults.getString("queue"),
+            defaults.getInt("max-attempts"),
+            new Backoff(
+                Backoff.Kind.valueOf(backoff.getString("kind").toUpperCase(Locale.ROOT)),
+                backoff.getDuration("initial-delay"),
+                backoff.getDouble("factor"),
+                backoff.getDuration("max-delay"),
+                backoff.getDouble("jitter")),
+            defaults.getDuration("timeout"),
+            List.of());
+    workerThreads = tasker.getInt("worker.threads");
+    permitLease = tasker.getDuration("permits.lease");
+    permitKeepAlive = tasker.getDuration("permits.keep-alive");
+    leaseGrace = tasker.getDuration("task.lease-grace");
+    askTimeout = tasker.getDuration("ask-timeout");
+    queueDefaults = limits(tasker.getConfig("queue-defaults"));
+    Map<String, QueueLimits> configured = new HashMap<>();
+    Config queueSection = tasker.getConfig("queues");
+    for (String name : queueSection.root().keySet()) {
+      configured.put(
+          name, limits(queueSection.getConfig(name).withFallback(tasker.getConfig("queue-defaults"))));
+    }
+    queues = Map.copyOf(configured);
+  }
+
+  /** @param config the whole configuration (the {@code tasker} section is read) */
+  public static TaskerSettings create(Config config) {
+    return new TaskerSettings(config.getConfig("tasker"));
+  }
+
+  /** @return the configured limits of {@code queue} */
+  public QueueLimits limitsFor(String queue) {
+    return queues.getOrDefault(queue, queueDefaults);
+  }
+
+  private static QueueLimits limits(Config queue) {
+    return new QueueLimits(
+        queue.getInt("max-concurrency"),
+        queue.getInt("max-concurrency-per-key"),
+        queue.getDouble("rate"),
+        queue.getInt("burst"));
+  }
+}

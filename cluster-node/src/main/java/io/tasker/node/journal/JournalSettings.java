@@ -1,0 +1,81 @@
+package io.tasker.node.journal;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Where the journal lives: PostgreSQL when a {@code jdbc:postgresql:} URL is configured,
+ * otherwise an H2 file database under the data directory.
+ *
+ * @param url the JDBC URL
+ * @param user the database user
+ * @param password the database password
+ * @param poolSize connections in the pool
+ * @param createSchema whether to create missing tables at start
+ */
+public record JournalSettings(
+    String url, String user, String password, int poolSize, boolean createSchema) {
+
+  /** The databases Tasker knows how to talk to. */
+  public enum Dialect {
+    H2("slick.jdbc.H2Profile$", "org.h2.Driver", "h2-schema.sql"),
+    POSTGRES("slick.jdbc.PostgresProfile$", "org.postgresql.Driver", "postgres-schema.sql");
+
+    final String slickProfile;
+    final String driver;
+    final String schemaResource;
+
+    Dialect(String slickProfile, String driver, String schemaResource) {
+      this.slickProfile = slickProfile;
+      this.driver = driver;
+      this.schemaResource = schemaResource;
+    }
+  }
+
+  /** Reads {@code tasker.journal}; an empty URL means H2 under {@code dataDir}. */
+  public static JournalSettings create(Config journal, Path dataDir) {
+    String url = journal.getString("url");
+    if (url.isBlank()) {
+      url = h2Url(dataDir);
+    }
+    return new JournalSettings(
+        url,
+        journal.getString("user"),
+        journal.getString("password"),
+        journal.getInt("pool-size"),
+        journal.getBoolean("create-schema"));
+  }
+
+  /** @return the URL of the embedded H2 journal under {@code dataDir} */
+  public static String h2Url(Path dataDir) {
+    return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("journal") + ";DB_CLOSE_DELAY=-1";
+  }
+
+  public Dialect dialect() {
+    if (url.startsWith("jdbc:postgresql:")) {
+      return Dialect.POSTGRES;
+    }
+    if (url.startsWith("jdbc:h2:")) {
+      return Dialect.H2;
+    }
+    throw new IllegalArgumentException(
+        "tasker.journal.url must be a jdbc:postgresql: or jdbc:h2: URL, was " + url);
+  }
+
+  /** @return the persistence plugin's database settings for this journal */
+  public Config toPekkoConfig() {
+    Dialect dialect = dialect();
+    return ConfigFactory.parseMap(
+        Map.of(
+            "pekko-persistence-jdbc.shared-databases.tasker.profile", dialect.slickProfile,
+            "pekko-persistence-jdbc.shared-databases.tasker.db.url", url,
+            "pekko-persistence-jdbc.shared-databases.tasker.db.user", user,
+            "pekko-persistence-jdbc.shared-databases.tasker.db.password", password,
+            "pekko-persistence-jdbc.shared-databases.tasker.db.driver", dialect.driver,
+            "pekko-persistence-jdbc.shared-databases.tasker.db.numThreads", poolSize,
+            "pekko-persistence-jdbc.shared-databases.tasker.db.maxConnections", poolSize,
+            "pekko-persistence-jdbc.shared-databases.tasker.db.minConnections", 1));
+  }
+}

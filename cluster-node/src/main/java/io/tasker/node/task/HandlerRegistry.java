@@ -1,0 +1,91 @@
+package io.tasker.node.task;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tasker.node.TaskHandler;
+import io.tasker.protocol.EnqueueRequest;
+import io.tasker.protocol.TaskSpec;
+import io.tasker.protocol.ValidationException;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The handlers of this node by task type. It turns an {@link EnqueueRequest} into an accepted
+ * {@link TaskSpec}: the type must be registered and the payload must decode into the handler's
+ * payload class, so a task that could never run is refused at enqueue instead of stored.
+ */
+public final class HandlerRegistry {
+
+  /** One registered handler with its payload class and defaults. */
+  public record Registration<P>(
+      String type, Class<P> payloadClass, TaskHandler<P> handler, HandlerDefaults defaults) {}
+
+  private final Map<String, Registration<?>> byType;
+  private final ObjectMapper mapper;
+
+  public HandlerRegistry(Map<String, Registration<?>> byType, ObjectMapper mapper) {
+    this.byType = Map.copyOf(byType);
+    this.mapper = mapper;
+  }
+
+  /** @return the registered task types */
+  public Set<String> types() {
+    return byType.keySet();
+  }
+
+  public ObjectMapper mapper() {
+    return mapper;
+  }
+
+  /**
+   * @throws ValidationException naming {@code type} if no handler is registered for it
+   */
+  public Registration<?> get(String type) {
+    Registration<?> registration = byType.get(type);
+    if (registration == null) {
+      throw new ValidationException("type", "no handler is registered for task type '" + type + "'");
+    }
+    return registration;
+  }
+
+  /**
+   * @param request the caller's request
+   * @param now the current time, for a {@code delay}
+   * @return the task as it will be stored
+   * @throws ValidationException naming the first offending field
+   */
+  public TaskSpec resolve(EnqueueRequest request, Instant now) {
+    if (request.type() == null) {
+      throw new ValidationException("type", "is required");
+    }
+    Registration<?> registration = get(request.type());
+    decode(registration, request.payload());
+    HandlerDefaults defaults = registration.defaults();
+    return new TaskSpec(
+        request.type(),
+        request.queue() != null ? request.queue() : defaults.queue(),
+        request.payload(),
+        request.priority() != null ? request.priority() : 0,
+        request.resolveRunAt(now),
+        request.maxAttempts() != null ? request.maxAttempts() : defaults.maxAttempts(),
+        request.backoff() != null ? request.backoff() : defaults.backoff(),
+        request.timeout() != null ? request.timeout() : defaults.timeout(),
+        request.idempotencyKey(),
+        request.concurrencyKey(),
+        request.metadata());
+  }
+
+  <P> P decode(Registration<P> registration, JsonNode payload) {
+    try {
+      return mapper.treeToValue(payload, registration.payloadClass());
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      String reason =
+          e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
+      throw new ValidationException(
+          "payload",
+          "does not decode into " + registration.payloadClass().getSimpleName() + ": " + reason);
+    }
+  }
+}

@@ -1,0 +1,640 @@
+package io.tasker.node.task;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tasker.node.queue.QueueManager;
+import io.tasker.protocol.AttemptOutcome;
+import io.tasker.protocol.AttemptRecord;
+import io.tasker.protocol.ErrorCode;
+import io.tasker.protocol.TaskId;
+import io.tasker.protocol.TaskNotFoundException;
+import io.tasker.protocol.TaskSpec;
+import io.tasker.protocol.TaskStateConflictException;
+import io.tasker.protocol.TaskStatus;
+import io.tasker.protocol.TaskView;
+import io.tasker.protocol.TaskerException;
+import io.tasker.protocol.TaskerSerializable;
+import io.tasker.protocol.Validation;
+import io.tasker.protocol.ValidationException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.DoubleSupplier;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.japi.function.Procedure;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * One task, as an event-sourced sharded actor. It is enqueued {@code SCHEDULED}; its own timer
+ * fires at the run time, it asks its queue's {@link QueueManager} for a permit, records the
+ * attempt's start, runs the handler on the worker pool and records the outcome: {@code
+ * SUCCEEDED}, back to {@code SCHEDULED} with a backoff, or {@code DEAD}. Cancel, reschedule and
+ * re-run of a dead task arrive at any time; terminal tasks passivate.
+ *
+ * <p>The decisions live in {@link State}, a pure value, so inline mode runs the very same state
+ * machine without actors or a journal.
+ */
+public final class TaskEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<TaskEntity.Command, TaskEntity.Event, TaskEntity.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY =
+      EntityTypeKey.create(Command.class, "Task");
+
+  public static void initSharding(ActorSystem<?> system, TaskRuntime runtime) {
+    ClusterSharding.get(system)
+        .init(
+            Entity.of(
+                ENTITY_TYPE_KEY,
+                ctx -> create(TaskId.of(ctx.getEntityId()), ctx.getShard(), runtime)));
+  }
+
+  public static Behavior<Command> create(
+      TaskId id, ActorRef<ClusterSharding.ShardCommand> shard, TaskRuntime runtime) {
+    return Behaviors.setup(
+        ctx -> Behaviors.withTimers(timers -> new TaskEntity(id, shard, runtime, ctx, timers)));
+  }
+
+  // Commands
+
+  public interface Command extends TaskerSerializable {}
+
+  /** A command answered with a {@link Reply}. */
+  public interface ReplyingCommand extends Command {
+    ActorRef<Reply> replyTo();
+  }
+
+  /** Accepts the task; a repeat (same id) answers the existing task and stores nothing. */
+  public record Enqueue(TaskSpec spec, ActorRef<Reply> replyTo) implements ReplyingCommand {}
+
+  public record Get(ActorRef<Reply> replyTo) implements ReplyingCommand {}
+
+  public record Cancel(ActorRef<Reply> replyTo) implements ReplyingCommand {}
+
+  /** Moves the next run time and/or priority; {@code null} keeps the current value. */
+  public record Reschedule(Instant runAt, Integer priority, ActorRef<Reply> replyTo)
+      implements ReplyingCommand {}
+
+  /** Re-runs a dead task with a fresh budget of attempts. */
+  public record Requeue(ActorRef<Reply> replyTo) implements ReplyingCommand {}
+
+  private enum Timer implements Command {
+    WAKE,
+    PERMIT_KEEP_ALIVE,
+    LEASE_EXPIRED
+  }
+
+  private record PermitArrived(QueueManager.PermitGranted grant) implements Command {}
+
+  private record AttemptFinished(int attempt, AttemptResult result) implements Command {}
+
+  // Replies
+
+  public interface Reply extends TaskerSerializable {}
+
+  /** @param created true only for the enqueue that created the task */
+  public record Accepted(TaskView task, boolean created) implements Reply {}
+
+  public record Rejected(ErrorCode code, String message, String field, TaskStatus status)
+      implements Reply {
+
+    static Rejected of(TaskerException error, TaskStatus status) {
+      return error instanceof ValidationException invalid
+          ? new Rejected(error.code(), invalid.reason(), invalid.field(), status)
+          : new Rejected(error.code(), error.getMessage(), null, status);
+    }
+
+    /** @return the typed exception this rejection stands for */
+    public TaskerException toException(TaskId id) {
+      return switch (code) {
+        case VALIDATION_FAILED -> new ValidationException(field, message);
+        case TASK_NOT_FOUND -> new TaskNotFoundException(id);
+        case TASK_STATE_CONFLICT -> new TaskStateConflictException(id, status, message);
+      };
+    }
+  }
+
+  // Events
+
+  public interface Event extends TaskerSerializable {
+    Instant at();
+
+    /** @return the transition in words, for the log */
+    String describe();
+  }
+
+  public record Enqueued(TaskSpec spec, Instant at) implements Event {
+    public String describe() {
+      return "SCHEDULED for " + spec.runAt() + " in queue " + spec.queue();
+    }
+  }
+
+  public record AttemptStarted(int attempt, String node, Instant at, Instant leaseUntil)
+      implements Event {
+    public String describe() {
+      return "RUNNING attempt " + attempt + " on " + node;
+    }
+  }
+
+  public record AttemptSucceeded(int attempt, Instant at, JsonNode result) implements Event {
+    public String describe() {
+      return "SUCCEEDED on attempt " + attempt;
+    }
+  }
+
+  public record AttemptFailed(int attempt, Instant at, AttemptResult failure, Instant retryAt)
+      implements Event {
+    public String describe() {
+      return "attempt " + attempt + " " + failure.outcome() + " (" + failure.errorType() + ": "
+          + failure.errorMessage() + "), SCHEDULED retry at " + retryAt;
+    }
+  }
+
+  public record DeadLettered(int attempt, Instant at, AttemptResult failure, String reason)
+      implements Event {
+    public String describe() {
+      return "DEAD after attempt " + attempt + ", " + reason + " (" + failure.errorType() + ": "
+          + failure.errorMessage() + ")";
+    }
+  }
+
+  public record Cancelled(Instant at) implements Event {
+    public String describe() {
+      return "CANCELLED";
+    }
+  }
+
+  public record Rescheduled(Instant runAt, int priority, Instant at) implements Event {
+    public String describe() {
+      return "rescheduled for " + runAt + " with priority " + priority;
+    }
+  }
+
+  public record Requeued(Instant runAt, Instant at) implements Event {
+    public String describe() {
+      return "re-run requested, SCHEDULED for " + runAt;
+    }
+  }
+
+  // State
+
+  /**
+   * A task's state, and the decisions that move it on. Decisions return the event to persist or
+   * throw a {@link TaskerException}; {@link #apply} folds an event in.
+   */
+  public record State(
+      TaskId id,
+      TaskSpec spec,
+      TaskStatus status,
+      Instant runAt,
+      int priority,
+      int attempts,
+      int attemptBase,
+      Instant leaseUntil,
+      JsonNode result,
+      List<AttemptRecord> history,
+      Instant createdAt,
+      Instant updatedAt)
+      implements TaskerSerializable {
+
+    public State {
+      history = List.copyOf(history);
+    }
+
+    public static State empty(TaskId id) {
+      return new State(id, null, null, null, 0, 0, 0, null, null, List.of(), null, null);
+    }
+
+    /** @return false until the task was enqueued */
+    public boolean exists() {
+      return spec != null;
+    }
+
+    public TaskView toView() {
+      if (!exists()) {
+        throw new TaskNotFoundException(id);
+      }
+      return new TaskView(
+          id, spec, status, runAt, priority, attempts, result, history, createdAt, updatedAt);
+    }
+
+    /** @return the node of the latest attempt, or {@code null} before the first */
+    public String lastNode() {
+      return history.isEmpty() ? null : history.get(history.size() - 1).node();
+    }
+
+    public Enqueued accept(TaskSpec spec, Instant now) {
+      return new Enqueued(spec, now);
+    }
+
+    public AttemptStarted start(String node, Instant now, Duration leaseGrace) {
+      requireStatus(TaskStatus.SCHEDULED, "start");
+      return new AttemptStarted(
+          attempts + 1, node, now, now.plus(spec.timeout()).plus(leaseGrace));
+    }
+
+    /** Decides what follows the running attempt's outcome: success, a retry, or dead letter. */
+    public Event finish(AttemptResult outcome, Instant now, DoubleSupplier random) {
+      requireStatus(TaskStatus.RUNNING, "finish an attempt of");
+      if (outcome.outcome() == AttemptOutcome.SUCCEEDED) {
+        return new AttemptSucceeded(attempts, now, outcome.result());
+      }
+      int used = attempts - attemptBase;
+      if (!outcome.retryable()) {
+        return new DeadLettered(attempts, now, outcome, "non-retryable error");
+      }
+      if (used >= spec.maxAttempts()) {
+        return new DeadLettered(
+            attempts, now, outcome, "max attempts (" + spec.maxAttempts() + ") reached");
+      }
+      return new AttemptFailed(
+          attempts, now, outcome, now.plus(spec.backoff().delayBefore(used, random)));
+    }
+
+    public Cancelled cancel(Instant now) {
+      if (status.isTerminal()) {
+        throw new TaskStateConflictException(
+            id, status, "task " + id + " already finished as " + status);
+      }
+      return new Cancelled(now);
+    }
+
+    public Rescheduled reschedule(Instant newRunAt, Integer newPriority, Instant now) {
+      requireStatus(TaskStatus.SCHEDULED, "reschedule");
+      if (newPriority != null
+          && (newPriority < Validation.MIN_PRIORITY || newPriority > Validation.MAX_PRIORITY)) {
+        throw new ValidationException(
+            "priority",
+            "must be between " + Validation.MIN_PRIORITY + " and " + Validation.MAX_PRIORITY);
+      }
+      return new Rescheduled(
+          newRunAt != null ? newRunAt : runAt,
+          newPriority != null ? newPriority : priority,
+          now);
+    }
+
+    public Requeued requeue(Instant now) {
+      requireStatus(TaskStatus.DEAD, "re-run");
+      return new Requeued(now, now);
+    }
+
+    private void requireStatus(TaskStatus required, String operation) {
+      if (status != required) {
+        throw new TaskStateConflictException(
+            id, status, "cannot " + operation + " task " + id + " while it is " + status);
+      }
+    }
+
+    public State apply(Event event) {
+      Instant at = event.at();
+      if (event instanceof Enqueued e) {
+        return new State(id, e.spec(), TaskStatus.SCHEDULED, e.spec().runAt(), e.spec().priority(),
+            0, 0, null, null, List.of(), at, at);
+      } else if (event instanceof AttemptStarted e) {
+        return new State(id, spec, TaskStatus.RUNNING, runAt, priority, e.attempt(), attemptBase,
+            e.leaseUntil(), null,
+            append(new AttemptRecord(e.attempt(), e.node(), at, null, null, null, null)), createdAt,
+            at);
+      } else if (event instanceof AttemptSucceeded e) {
+        return new State(id, spec, TaskStatus.SUCCEEDED, runAt, priority, attempts, attemptBase,
+            null, e.result(), closeLast(at, AttemptOutcome.SUCCEEDED, null), createdAt, at);
+      } else if (event instanceof AttemptFailed e) {
+        return new State(id, spec, TaskStatus.SCHEDULED, e.retryAt(), priority, attempts,
+            attemptBase, null, null, closeLast(at, e.failure()), createdAt, at);
+      } else if (event instanceof DeadLettered e) {
+        return new State(id, spec, TaskStatus.DEAD, runAt, priority, attempts, attemptBase, null,
+            null, closeLast(at, e.failure()), createdAt, at);
+      } else if (event instanceof Cancelled) {
+        return new State(id, spec, TaskStatus.CANCELLED, runAt, priority, attempts, attemptBase,
+            null, null, closeLast(at, AttemptResult.cancelled()), createdAt, at);
+      } else if (event instanceof Rescheduled e) {
+        return new State(id, spec, status, e.runAt(), e.priority(), attempts, attemptBase,
+            leaseUntil, result, history, createdAt, at);
+      } else if (event instanceof Requeued e) {
+        return new State(id, spec, TaskStatus.SCHEDULED, e.runAt(), priority, attempts, attempts,
+            null, null, history, createdAt, at);
+      }
+      throw new IllegalArgumentException("unknown event " + event);
+    }
+
+    private List<AttemptRecord> append(AttemptRecord attempt) {
+      List<AttemptRecord> longer = new ArrayList<>(history);
+      longer.add(attempt);
+      return longer;
+    }
+
+    private List<AttemptRecord> closeLast(Instant at, AttemptResult outcome) {
+      return closeLast(at, outcome.outcome(), outcome);
+    }
+
+    private List<AttemptRecord> closeLast(Instant at, AttemptOutcome outcome, AttemptResult error) {
+      if (history.isEmpty() || !history.get(history.size() - 1).inProgress()) {
+        return history;
+      }
+      List<AttemptRecord> closed = new ArrayList<>(history);
+      AttemptRecord last = closed.remove(closed.size() - 1);
+      closed.add(last.finish(at, outcome,
+          error == null ? null : error.errorType(), error == null ? null : error.errorMessage()));
+      return closed;
+    }
+  }
+
+  // The actor
+
+  private enum Permit {
+    NONE,
+    WAITING,
+    HELD
+  }
+
+  private final TaskId id;
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
+  private final TaskRuntime runtime;
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final ActorRef<QueueManager.PermitGranted> permitAdapter;
+  private HandlerRuntime.Attempt execution;
+  private Permit permit = Permit.NONE;
+  private String permitQueue;
+
+  private TaskEntity(
+      TaskId id,
+      ActorRef<ClusterSharding.ShardCommand> shard,
+      TaskRuntime runtime,
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers) {
+    super(
+        PersistenceId.of(ENTITY_TYPE_KEY.name(), id.value()),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+    this.id = id;
+    this.shard = shard;
+    this.runtime = runtime;
+    this.context = context;
+    this.timers = timers;
+    this.permitAdapter = context.messageAdapter(QueueManager.PermitGranted.class, PermitArrived::new);
+  }
+
+  @Override
+  public State emptyState() {
+    return State.empty(id);
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    CommandHandlerWithReplyBuilder<Command, Event, State> builder =
+        newCommandHandlerWithReplyBuilder();
+    builder
+        .forState(state -> !state.exists())
+        .onCommand(Enqueue.class, this::onEnqueue)
+        .onAnyCommand(this::onUnknownTask);
+    builder
+        .forAnyState()
+        .onCommand(Enqueue.class, (state, cmd) -> replyWith(cmd.replyTo(), state, false))
+        .onCommand(Get.class, (state, cmd) -> replyWith(cmd.replyTo(), state, false))
+        .onCommand(Cancel.class, this::onCancel)
+        .onCommand(Reschedule.class, this::onReschedule)
+        .onCommand(Requeue.class, this::onRequeue)
+        .onCommand(Timer.class, this::onTimer)
+        .onCommand(PermitArrived.class, this::onPermitArrived)
+        .onCommand(AttemptFinished.class, this::onAttemptFinished);
+    return builder.build();
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return State::apply;
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), this::onRecovered)
+        .onSignal(PostStop.instance(), state -> onStopped())
+        .build();
+  }
+
+  private ReplyEffect<Event, State> onEnqueue(State state, Enqueue cmd) {
+    Enqueued enqueued = state.accept(cmd.spec(), now());
+    return Effect()
+        .persist(enqueued)
+        .thenRun(afterwards(enqueued, this::settle))
+        .thenReply(cmd.replyTo(), created -> new Accepted(created.toView(), true));
+  }
+
+  private ReplyEffect<Event, State> onUnknownTask(State state, Command cmd) {
+    passivate();
+    if (cmd instanceof ReplyingCommand replying) {
+      return Effect().reply(replying.replyTo(), Rejected.of(new TaskNotFoundException(id), null));
+    }
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onCancel(State state, Cancel cmd) {
+    return decide(state, cmd.replyTo(), s -> s.cancel(now()), cancelled -> {
+      if (execution != null) {
+        execution.cancel(); // the permit returns when the attempt reports back
+      } else {
+        releasePermit();
+      }
+      settle(cancelled);
+    });
+  }
+
+  private ReplyEffect<Event, State> onReschedule(State state, Reschedule cmd) {
+    return decide(state, cmd.replyTo(), s -> s.reschedule(cmd.runAt(), cmd.priority(), now()),
+        rescheduled -> {
+          releasePermit(); // a waiting request re-enters the queue with the new time and priority
+          settle(rescheduled);
+        });
+  }
+
+  private ReplyEffect<Event, State> onRequeue(State state, Requeue cmd) {
+    return decide(state, cmd.replyTo(), s -> s.requeue(now()), this::settle);
+  }
+
+  private ReplyEffect<Event, State> onTimer(State state, Timer timer) {
+    switch (timer) {
+      case WAKE -> {
+        if (state.status() == TaskStatus.SCHEDULED) {
+          if (now().isBefore(state.runAt())) {
+            settle(state); // timers may fire a little early on a coarse clock: never start early
+          } else if (permit == Permit.NONE) {
+            permit = Permit.WAITING;
+            requestPermit(state);
+            timers.startTimerWithFixedDelay(
+                Timer.PERMIT_KEEP_ALIVE, Timer.PERMIT_KEEP_ALIVE, runtime.permitKeepAlive());
+          }
+        }
+      }
+      case PERMIT_KEEP_ALIVE -> {
+        switch (permit) {
+          case WAITING -> requestPermit(state);
+          case HELD -> queue(state).tell(
+              new QueueManager.RenewPermit(id.value(), state.spec().concurrencyKey()));
+          case NONE -> timers.cancel(Timer.PERMIT_KEEP_ALIVE);
+        }
+      }
+      case LEASE_EXPIRED -> {
+        if (state.status() == TaskStatus.RUNNING && execution == null) {
+          AttemptResult lost = AttemptResult.lost(state.lastNode());
+          return persistInternally(state.finish(lost, now(), runtime.random()), this::settle);
+        }
+      }
+    }
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onPermitArrived(State state, PermitArrived arrived) {
+    if (permit == Permit.HELD) {
+      return Effect().noReply(); // a repeated grant of the permit we hold
+    }
+    if (permit != Permit.WAITING || state.status() != TaskStatus.SCHEDULED
+        || now().isBefore(state.runAt())) {
+      queue(state).tell(new QueueManager.ReleasePermit(id.value()));
+      return Effect().noReply();
+    }
+    permit = Permit.HELD;
+    AttemptStarted started = state.start(runtime.node(), now(), runtime.leaseGrace());
+    return persistInternally(started, this::startAttempt);
+  }
+
+  private ReplyEffect<Event, State> onAttemptFinished(State state, AttemptFinished finished) {
+    execution = null;
+    if (state.status() == TaskStatus.RUNNING && state.attempts() == finished.attempt()) {
+      Event outcome = state.finish(finished.result(), now(), runtime.random());
+      return persistInternally(outcome, next -> {
+        releasePermit();
+        settle(next);
+      });
+    }
+    releasePermit();
+    settle(state);
+    return Effect().noReply();
+  }
+
+  private void onRecovered(State state) {
+    if (!state.exists()) {
+      return;
+    }
+    if (state.status() == TaskStatus.RUNNING) {
+      // The attempt ran in an earlier incarnation; its outcome is unknown. Give it until its
+      // lease ends, then count it as lost and let the retry policy decide.
+      timers.startSingleTimer(Timer.LEASE_EXPIRED, untilNow(state.leaseUntil()));
+    } else {
+      settle(state);
+    }
+  }
+
+  private void onStopped() {
+    if (execution != null) {
+      execution.cancel();
+    }
+    releasePermit();
+  }
+
+  /** Brings timers and passivation in line with the task's status. */
+  private void settle(State state) {
+    if (state.status() == TaskStatus.SCHEDULED) {
+      timers.startSingleTimer(Timer.WAKE, untilNow(state.runAt()));
+    } else if (state.status().isTerminal()) {
+      timers.cancel(Timer.WAKE);
+      if (execution == null) {
+        releasePermit();
+        passivate();
+      }
+    }
+  }
+
+  private void startAttempt(State state) {
+    int attempt = state.attempts();
+    execution = runtime.handlers().start(id, state.spec(), attempt);
+    context.pipeToSelf(
+        execution.result(),
+        (result, error) ->
+            new AttemptFinished(attempt, result != null ? result : AttemptResult.failed(error, true)));
+  }
+
+  private void requestPermit(State state) {
+    permitQueue = state.spec().queue();
+    queue(state).tell(new QueueManager.RequestPermit(id.value(), state.priority(), state.runAt(),
+        state.spec().concurrencyKey(), permitAdapter));
+  }
+
+  private void releasePermit() {
+    if (permit != Permit.NONE) {
+      runtime.queues().apply(permitQueue).tell(new QueueManager.ReleasePermit(id.value()));
+      permit = Permit.NONE;
+      timers.cancel(Timer.PERMIT_KEEP_ALIVE);
+    }
+  }
+
+  private ReplyEffect<Event, State> decide(
+      State state, ActorRef<Reply> replyTo, Function<State, Event> decision,
+      Procedure<State> afterwards) {
+    Event event;
+    try {
+      event = decision.apply(state);
+    } catch (TaskerException rejected) {
+      return Effect().reply(replyTo, Rejected.of(rejected, state.status()));
+    }
+    return Effect()
+        .persist(event)
+        .thenRun(afterwards(event, afterwards))
+        .thenReply(replyTo, next -> new Accepted(next.toView(), false));
+  }
+
+  private ReplyEffect<Event, State> persistInternally(Event event, Procedure<State> afterwards) {
+    return Effect().persist(event).thenRun(afterwards(event, afterwards)).thenNoReply();
+  }
+
+  private Procedure<State> afterwards(Event event, Procedure<State> then) {
+    return next -> {
+      context.getLog().info("task {} [{}] {}", id, next.spec().type(), event.describe());
+      then.apply(next);
+    };
+  }
+
+  private ReplyEffect<Event, State> replyWith(ActorRef<Reply> replyTo, State state, boolean created) {
+    return Effect().reply(replyTo, new Accepted(state.toView(), created));
+  }
+
+  private org.apache.pekko.actor.typed.RecipientRef<QueueManager.Command> queue(State state) {
+    return runtime.queues().apply(state.spec().queue());
+  }
+
+  private void passivate() {
+    shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
+  }
+
+  private Instant now() {
+    return runtime.clock().instant();
+  }
+
+  private Duration untilNow(Instant time) {
+    Duration left = Duration.between(now(), time);
+    return left.isNegative() ? Duration.ZERO : left;
+  }
+}

@@ -1,0 +1,11 @@
+package io.tasker.protocol;
+
+/** Machine-readable error codes, shared by the Java API and the HTTP contract. */
+public enum ErrorCode {
+  /** A field of a request is missing or out of range; the error names the field. */
+  VALIDATION_FAILED,
+  /** No task has the given id. */
+  TASK_NOT_FOUND,
+  /** The task's status does not allow the operation (e.g. cancel of a finished task). */
+  TASK_STATE_CONFLICT
+}

@@ -1,0 +1,54 @@
+package io.tasker.protocol;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The identity of a task: a UUID, random for ordinary tasks and derived from the queue and
+ * idempotency key otherwise, so a repeated enqueue reaches the same task.
+ *
+ * @param value the canonical string form
+ */
+public record TaskId(@JsonValue String value) implements TaskerSerializable {
+  private static final Pattern FORM = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
+
+  /** @throws ValidationException if {@code value} is not a well-formed id */
+  public TaskId {
+    if (value == null || !FORM.matcher(value).matches()) {
+      throw new ValidationException("id", "must be 1-128 letters, digits or '_.:-'");
+    }
+  }
+
+  /**
+   * @param value the id's string form
+   * @return the id
+   * @throws ValidationException if {@code value} is not a well-formed id
+   */
+  @JsonCreator
+  public static TaskId of(String value) {
+    return new TaskId(value);
+  }
+
+  /** @return a new random id */
+  public static TaskId random() {
+    return new TaskId(UUID.randomUUID().toString());
+  }
+
+  /**
+   * @param queue the task's queue
+   * @param idempotencyKey the caller's idempotency key
+   * @return the same id for the same queue and key, every time and on every node
+   */
+  public static TaskId forIdempotencyKey(String queue, String idempotencyKey) {
+    byte[] name = (queue + '\u0000' + idempotencyKey).getBytes(StandardCharsets.UTF_8);
+    return new TaskId(UUID.nameUUIDFromBytes(name).toString());
+  }
+
+  @Override
+  public String toString() {
+    return value;
+  }
+}

@@ -1,0 +1,56 @@
+package io.tasker.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A task as accepted: every default resolved, every field checked. This is what the journal
+ * keeps, so a change of defaults never changes tasks already accepted.
+ *
+ * @param type the handler's task type
+ * @param queue the queue whose limits apply
+ * @param payload the handler's input as JSON
+ * @param priority higher runs first when permits are scarce
+ * @param runAt the earliest time of the first attempt
+ * @param maxAttempts attempts before the task is dead-lettered
+ * @param backoff delays between attempts
+ * @param timeout longest time one attempt may run
+ * @param idempotencyKey the caller's key that made the id, or {@code null}
+ * @param concurrencyKey the key per-key concurrency limits count by, or {@code null}
+ * @param metadata free-form string pairs handed to the handler
+ */
+public record TaskSpec(
+    String type,
+    String queue,
+    JsonNode payload,
+    int priority,
+    Instant runAt,
+    int maxAttempts,
+    Backoff backoff,
+    Duration timeout,
+    String idempotencyKey,
+    String concurrencyKey,
+    Map<String, String> metadata)
+    implements TaskerSerializable {
+
+  /** @throws ValidationException naming the offending field */
+  public TaskSpec {
+    Validation.name("type", type);
+    Validation.name("queue", queue);
+    payload = payload == null ? NullNode.getInstance() : payload;
+    Validation.range("priority", priority, Validation.MIN_PRIORITY, Validation.MAX_PRIORITY);
+    Objects.requireNonNull(runAt, "runAt");
+    Validation.range("maxAttempts", maxAttempts, 1, Validation.MAX_ATTEMPTS);
+    if (backoff == null) {
+      throw new ValidationException("backoff", "is required");
+    }
+    Validation.positive("timeout", timeout, Validation.MAX_TIMEOUT);
+    Validation.key("idempotencyKey", idempotencyKey);
+    Validation.key("concurrencyKey", concurrencyKey);
+    metadata = Validation.metadata(metadata);
+  }
+}
