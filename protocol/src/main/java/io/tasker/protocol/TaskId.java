@@ -27,7 +27,7 @@ public record TaskId(@JsonValue String value) implements TaskerSerializable {
    * @return the id
    * @throws ValidationException if {@code value} is not a well-formed id
    */
-  @JsonCreator
+  @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
   public static TaskId of(String value) {
     return new TaskId(value);
   }

@@ -1,0 +1,353 @@
+package io.tasker.node;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.tasker.protocol.AttemptOutcome;
+import io.tasker.protocol.AttemptRecord;
+import io.tasker.protocol.Backoff;
+import io.tasker.protocol.EnqueueRequest;
+import io.tasker.protocol.QueueLimits;
+import io.tasker.protocol.TaskId;
+import io.tasker.protocol.TaskNotFoundException;
+import io.tasker.protocol.TaskStateConflictException;
+import io.tasker.protocol.TaskStatus;
+import io.tasker.protocol.TaskView;
+import io.tasker.protocol.ValidationException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The behaviour of a real node (cluster sharding, persistence, queue managers, handlers) as a
+ * user of the Java API sees it. Subclasses run it on each journal Tasker supports.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class TaskerContractTest {
+  private static final Duration PATIENCE = Duration.ofSeconds(30);
+  private static final Backoff QUICK = Backoff.fixed(Duration.ofMillis(50)).withoutJitter();
+
+  private Tasker tasker;
+
+  /** @return {@code builder} with a journal named {@code name}: same name, same journal */
+  abstract TaskerBuilder withJournal(TaskerBuilder builder, String name);
+
+  TaskerBuilder node(String journal) {
+    return withJournal(Probe.register(Tasker.builder()), journal)
+        .queue("serial", q -> q.maxConcurrency(1))
+        .queue("limited", q -> q.maxConcurrency(2))
+        .queue("per-key", q -> q.maxConcurrency(10).maxConcurrencyPerKey(1))
+        .queue("rated", q -> q.rate(10, 2));
+  }
+
+  @BeforeAll
+  void startNode() {
+    tasker = node("contract").start();
+  }
+
+  @AfterAll
+  void stopNode() {
+    if (tasker != null) {
+      tasker.close();
+    }
+  }
+
+  private static <T> T join(CompletionStage<T> stage) {
+    try {
+      return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new CompletionException(e.getCause());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static <E extends Throwable> E failure(Class<E> type, CompletionStage<?> stage) {
+    CompletionException thrown = assertThrows(CompletionException.class, () -> join(stage));
+    return assertInstanceOf(type, thrown.getCause());
+  }
+
+  private TaskView awaitStatus(Tasker on, TaskId id, TaskStatus status) {
+    await().atMost(PATIENCE).until(() -> join(on.get(id)).status() == status);
+    return join(on.get(id));
+  }
+
+  private TaskView awaitStatus(TaskId id, TaskStatus status) {
+    return awaitStatus(tasker, id, status);
+  }
+
+  private TaskId enqueue(TaskRequest<Probe> request) {
+    return join(tasker.enqueue(request));
+  }
+
+  private static String name(TestInfo info) {
+    return info.getTestClass().orElseThrow().getSimpleName() + "." + info.getDisplayName();
+  }
+
+  private static List<AttemptOutcome> outcomes(TaskView task) {
+    return task.history().stream().map(AttemptRecord::outcome).toList();
+  }
+
+  @Test
+  void runsATaskAndStoresItsResult(TestInfo info) {
+    TaskId id = enqueue(Probe.WORK.with(Probe.of(name(info), "only")));
+    TaskView done = awaitStatus(id, TaskStatus.SUCCEEDED);
+    assertEquals(TextNode.valueOf("only"), done.result());
+    assertEquals(List.of(AttemptOutcome.SUCCEEDED), outcomes(done));
+    assertFalse(done.history().get(0).node().isBlank());
+  }
+
+  @Test
+  void retriesAFailingTaskWithBackoffUntilItSucceeds(TestInfo info) {
+    TaskId id = enqueue(Probe.WORK.with(Probe.of(name(info), "flaky").failing(2))
+        .backoff(QUICK).maxAttempts(5));
+    TaskView done = awaitStatus(id, TaskStatus.SUCCEEDED);
+    assertEquals(3, done.attempts());
+    assertEquals(List.of(AttemptOutcome.FAILED, AttemptOutcome.FAILED, AttemptOutcome.SUCCEEDED),
+        outcomes(done));
+    for (int i = 1; i < done.history().size(); i++) {
+      Instant failedAt = done.history().get(i - 1).finishedAt();
+      Instant retriedAt = done.history().get(i).startedAt();
+      assertFalse(retriedAt.isBefore(failedAt.plusMillis(50)),
+          "retry " + i + " started before its backoff elapsed: " + failedAt + " → " + retriedAt);
+    }
+  }
+
+  @Test
+  void deadLettersAfterMaxAttemptsAndCanBeRerun(TestInfo info) {
+    TaskId id = enqueue(Probe.WORK.with(Probe.of(name(info), "stubborn").failing(3))
+        .backoff(QUICK).maxAttempts(3));
+    TaskView dead = awaitStatus(id, TaskStatus.DEAD);
+    assertEquals(3, dead.attempts());
+    assertEquals("java.lang.IllegalStateException", dead.lastAttempt().errorType());
+
+    TaskView rerun = join(tasker.retry(id));
+    assertTrue(rerun.status() == TaskStatus.SCHEDULED || rerun.status() == TaskStatus.RUNNING);
+    TaskView done = awaitStatus(id, TaskStatus.SUCCEEDED);
+    assertEquals(4, done.attempts());
+    assertEquals(4, done.history().size());
+  }
+
+  @Test
+  void rejectsRetryOfATaskThatIsNotDead(TestInfo info) {
+    TaskId id = enqueue(Probe.WORK.with(Probe.of(name(info), "fine")));
+    awaitStatus(id, TaskStatus.SUCCEEDED);
+    assertEquals(TaskStatus.SUCCEEDED, failure(TaskStateConflictException.class, tasker.retry(id)).status());
+  }
+
+  @Test
+  void nonRetryableErrorTypesGoStraightToDead(TestInfo info) {
+    TaskId id = enqueue(Probe.STRICT.with(Probe.of(name(info), "strict")).maxAttempts(5));
+    TaskView dead = awaitStatus(id, TaskStatus.DEAD);
+    assertEquals(1, dead.attempts());
+    assertEquals("java.lang.IllegalArgumentException", dead.lastAttempt().errorType());
+  }
+
+  @Test
+  void timeoutCountsAsAFailedAttemptAndInterruptsTheHandler(TestInfo info) {
+    String test = name(info);
+    TaskId id = enqueue(Probe.WORK.with(Probe.of(test, "slow").sleeping(60_000))
+        .timeout(Duration.ofMillis(200)).maxAttempts(2).backoff(QUICK));
+    TaskView dead = awaitStatus(id, TaskStatus.DEAD);
+    assertEquals(List.of(AttemptOutcome.TIMED_OUT, AttemptOutcome.TIMED_OUT), outcomes(dead));
+    await().atMost(PATIENCE).until(() -> Probe.record(test).interrupted.contains("slow"));
+  }
+
+  @Test
+  void cancelsAScheduledTaskBeforeItRuns(TestInfo info) {
+    String test = name(info);
+    TaskId id = enqueue(Probe.WORK.with(Probe.of(test, "later")).delay(Duration.ofHours(1)));
+    TaskView cancelled = join(tasker.cancel(id));
+    assertEquals(TaskStatus.CANCELLED, cancelled.status());
+    assertEquals(TaskStatus.CANCELLED, join(tasker.get(id)).status());
+    assertTrue(Probe.record(test).started.isEmpty());
+  }
+
+  @Test
+  void cancelsARunningTaskAndSignalsItsHandler(TestInfo info) {
+    String test = name(info);
+    TaskId id = enqueue(Probe.BLOCK.with(Probe.of(test, "blocked")));
+    awaitStatus(id, TaskStatus.RUNNING);
+    assertEquals(TaskStatus.CANCELLED, join(tasker.cancel(id)).status());
+    await().atMost(PATIENCE).until(() -> Probe.record(test).interrupted.contains("blocked"));
+    TaskView cancelled = join(tasker.get(id));
+    assertEquals(TaskStatus.CANCELLED, cancelled.status());
+    assertEquals(List.of(AttemptOutcome.CANCELLED), outcomes(cancelled));
+  }
+
+  @Test
+  void rejectsCancelOfAFinishedTask(TestInfo info) {
+    TaskId id = enqueue(Probe.WORK.with(Probe.of(name(info), "quick")));
+    awaitStatus(id, TaskStatus.SUCCEEDED);
+    TaskStateConflictException conflict = failure(TaskStateConflictException.class, tasker.cancel(id));
+    assertEquals(TaskStatus.SUCCEEDED, conflict.status());
+    assertTrue(conflict.getMessage().contains("already finished"), conflict.getMessage());
+  }
+
+  @Test
+  void reschedulesAScheduledTask(TestInfo info) {
+    String test = name(info);
+    TaskId id = enqueue(Probe.WORK.with(Probe.of(test, "moved")).delay(Duration.ofHours(1)));
+    Instant soon = Instant.now().plusMillis(100);
+    TaskView moved = join(tasker.reschedule(id, soon, 42));
+    assertEquals(soon, moved.runAt());
+    assertEquals(42, moved.priority());
+    TaskView done = awaitStatus(id, TaskStatus.SUCCEEDED);
+    assertFalse(done.history().get(0).startedAt().isBefore(soon), "started before its run time");
+  }
+
+  @Test
+  void neverStartsATaskBeforeItsRunTime(TestInfo info) {
+    Instant runAt = Instant.now().plusMillis(300);
+    TaskId id = enqueue(Probe.WORK.with(Probe.of(name(info), "punctual")).runAt(runAt));
+    TaskView done = awaitStatus(id, TaskStatus.SUCCEEDED);
+    assertFalse(done.history().get(0).startedAt().isBefore(runAt));
+  }
+
+  @Test
+  void idempotencyKeyReturnsTheExistingTask(TestInfo info) {
+    String test = name(info);
+    EnqueueResult first = join(tasker.enqueue(
+        Probe.WORK.with(Probe.of(test, "once")).idempotencyKey("order-42")
+            .toEnqueueRequest(Json.MAPPER)));
+    EnqueueResult second = join(tasker.enqueue(
+        Probe.WORK.with(Probe.of(test, "twice")).idempotencyKey("order-42")
+            .toEnqueueRequest(Json.MAPPER)));
+    assertTrue(first.created());
+    assertFalse(second.created());
+    assertEquals(first.task().id(), second.task().id());
+    awaitStatus(first.task().id(), TaskStatus.SUCCEEDED);
+    assertEquals(List.of("once"), Probe.record(test).started);
+  }
+
+  @Test
+  void rejectsUnknownTypesAndPayloadsThatDoNotDecode() {
+    ValidationException unknown = failure(ValidationException.class,
+        tasker.enqueue(EnqueueRequest.of("no-such-type", TextNode.valueOf("x"))));
+    assertEquals("type", unknown.field());
+    ObjectNode wrong = JsonNodeFactory.instance.objectNode().put("sleepMillis", "not a number");
+    ValidationException badPayload = failure(ValidationException.class,
+        tasker.enqueue(EnqueueRequest.of("probe", wrong)));
+    assertEquals("payload", badPayload.field());
+    ValidationException badQueue = failure(ValidationException.class,
+        tasker.enqueue(EnqueueRequest.of("probe", JsonNodeFactory.instance.objectNode())
+            .withQueue("no spaces allowed")));
+    assertEquals("queue", badQueue.field());
+  }
+
+  @Test
+  void unknownTaskIsNotFound() {
+    TaskId id = TaskId.random();
+    assertEquals(id, failure(TaskNotFoundException.class, tasker.get(id)).taskId());
+    failure(TaskNotFoundException.class, tasker.cancel(id));
+  }
+
+  @Test
+  void servesWaitingTasksByPriorityWhenPermitsAreScarce(TestInfo info) {
+    String test = name(info);
+    TaskId blocker = enqueue(Probe.BLOCK.with(Probe.of(test, "blocker")).queue("serial"));
+    awaitStatus(blocker, TaskStatus.RUNNING);
+    List<TaskId> waiting = new ArrayList<>();
+    waiting.add(enqueue(Probe.WORK.with(Probe.of(test, "low")).queue("serial").priority(0)));
+    waiting.add(enqueue(Probe.WORK.with(Probe.of(test, "high")).queue("serial").priority(10)));
+    waiting.add(enqueue(Probe.WORK.with(Probe.of(test, "mid")).queue("serial").priority(5)));
+    await().atMost(PATIENCE).until(() -> join(tasker.queueStats("serial")).waiting() == 3);
+    Probe.record(test).gate("blocker").countDown();
+    waiting.forEach(id -> awaitStatus(id, TaskStatus.SUCCEEDED));
+    assertEquals(List.of("blocker", "high", "mid", "low"), Probe.record(test).started);
+  }
+
+  @Test
+  void neverExceedsTheQueueConcurrencyLimit(TestInfo info) {
+    String test = name(info);
+    List<TaskId> ids = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      ids.add(enqueue(Probe.WORK.with(Probe.of(test, "t" + i).sleeping(150)).queue("limited")));
+    }
+    ids.forEach(id -> awaitStatus(id, TaskStatus.SUCCEEDED));
+    assertEquals(2, Probe.record(test).maxRunning.get());
+  }
+
+  @Test
+  void limitsConcurrencyPerKey(TestInfo info) {
+    String test = name(info);
+    List<TaskId> ids = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      String key = i % 2 == 0 ? "tenant-a" : "tenant-b";
+      ids.add(enqueue(Probe.WORK.with(Probe.of(test, "t" + i).keyed(key).sleeping(100))
+          .queue("per-key").concurrencyKey(key)));
+    }
+    ids.forEach(id -> awaitStatus(id, TaskStatus.SUCCEEDED));
+    assertEquals(1, Probe.record(test).maxFor("tenant-a"));
+    assertEquals(1, Probe.record(test).maxFor("tenant-b"));
+  }
+
+  @Test
+  void respectsTheQueueRateLimit(TestInfo info) {
+    String test = name(info);
+    List<TaskId> ids = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      ids.add(enqueue(Probe.WORK.with(Probe.of(test, "t" + i)).queue("rated")));
+    }
+    ids.forEach(id -> awaitStatus(id, TaskStatus.SUCCEEDED));
+    List<Long> starts = new ArrayList<>(Probe.record(test).startNanos);
+    long spanMillis = (starts.stream().mapToLong(Long::longValue).max().orElseThrow()
+        - starts.stream().mapToLong(Long::longValue).min().orElseThrow()) / 1_000_000;
+    // 12 starts at 10/s with a burst of 2 need at least 1 s; allow for clock reads
+    assertTrue(spanMillis >= 800, "12 starts took only " + spanMillis + " ms");
+  }
+
+  @Test
+  void queueLimitsChangeAtRunTime(TestInfo info) {
+    String test = name(info);
+    var stats = join(tasker.updateQueue("adjustable", new QueueLimits(1, 0, 0, 0)));
+    assertEquals(1, stats.limits().maxConcurrency());
+    List<TaskId> ids = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      ids.add(enqueue(Probe.WORK.with(Probe.of(test, "t" + i).sleeping(80)).queue("adjustable")));
+    }
+    ids.forEach(id -> awaitStatus(id, TaskStatus.SUCCEEDED));
+    assertEquals(1, Probe.record(test).maxRunning.get());
+  }
+
+  @Test
+  void tasksSurviveARestartOfTheNode(TestInfo info) {
+    String test = name(info);
+    TaskId finished;
+    TaskId pending;
+    Instant pendingRunAt = Instant.now().plus(Duration.ofHours(1));
+    try (Tasker first = node("restart").start()) {
+      finished = join(first.enqueue(Probe.WORK.with(Probe.of(test, "before").failing(1))
+          .backoff(QUICK)));
+      pending = join(first.enqueue(Probe.WORK.with(Probe.of(test, "after")).runAt(pendingRunAt)));
+      awaitStatus(first, finished, TaskStatus.SUCCEEDED);
+    }
+    try (Tasker second = node("restart").start()) {
+      TaskView done = join(second.get(finished));
+      assertEquals(TaskStatus.SUCCEEDED, done.status());
+      assertEquals(List.of(AttemptOutcome.FAILED, AttemptOutcome.SUCCEEDED), outcomes(done));
+      assertEquals(TextNode.valueOf("before"), done.result());
+      TaskView waiting = join(second.get(pending));
+      assertEquals(TaskStatus.SCHEDULED, waiting.status());
+      assertEquals(pendingRunAt, waiting.runAt());
+      join(second.reschedule(pending, Instant.now()));
+      awaitStatus(second, pending, TaskStatus.SUCCEEDED);
+    }
+  }
+}

@@ -1,0 +1,334 @@
+package io.tasker.node.task;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.typesafe.config.ConfigFactory;
+import io.tasker.node.NonRetryableException;
+import io.tasker.node.queue.QueueManager;
+import io.tasker.protocol.AttemptOutcome;
+import io.tasker.protocol.Backoff;
+import io.tasker.protocol.ErrorCode;
+import io.tasker.protocol.TaskId;
+import io.tasker.protocol.TaskSpec;
+import io.tasker.protocol.TaskStatus;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class TaskEntityTest {
+  private static final Instant NOW = Instant.parse("2026-03-01T09:00:00Z");
+  private static final Duration RETRY_DELAY = Duration.ofSeconds(7);
+  private static final ActorTestKit testKit =
+      ActorTestKit.create(
+          EventSourcedBehaviorTestKit.config()
+              .withFallback(ConfigFactory.parseString("pekko.actor.provider = local"))
+              .withFallback(ConfigFactory.load()));
+  private static final ExecutorService workers = Executors.newCachedThreadPool();
+  private static final ScheduledExecutorService watchdog = Executors.newScheduledThreadPool(1);
+  private static final CountDownLatch never = new CountDownLatch(1);
+
+  private static final HandlerRegistry registry =
+      new HandlerRegistry(
+          Map.of(
+              "ok", registration("ok", (payload, ctx) -> payload),
+              "boom", registration("boom", (payload, ctx) -> {
+                throw new IllegalStateException("boom on attempt " + ctx.attempt());
+              }),
+              "invalid", registration("invalid", (payload, ctx) -> {
+                throw new NonRetryableException("cannot ever work");
+              }),
+              "block", registration("block", (payload, ctx) -> {
+                never.await();
+                return null;
+              })),
+          new ObjectMapper());
+
+  private TestProbe<QueueManager.Command> queue;
+  private TestProbe<ClusterSharding.ShardCommand> shard;
+  private EventSourcedBehaviorTestKit<TaskEntity.Command, TaskEntity.Event, TaskEntity.State> task;
+  private final TaskId id = TaskId.random();
+
+  private static HandlerRegistry.Registration<String> registration(
+      String type, io.tasker.node.TaskHandler<String> handler) {
+    return new HandlerRegistry.Registration<>(type, String.class, handler,
+        new HandlerDefaults("default", 3, Backoff.fixed(RETRY_DELAY), Duration.ofMinutes(1), List.of()));
+  }
+
+  @BeforeEach
+  void createTask() {
+    queue = testKit.createTestProbe();
+    shard = testKit.createTestProbe();
+    TaskRuntime runtime = new TaskRuntime(
+        new HandlerRuntime(registry, workers, watchdog),
+        name -> queue.ref(),
+        Clock.fixed(NOW, ZoneOffset.UTC),
+        () -> 0.5,
+        "node-1",
+        Duration.ZERO,
+        Duration.ofSeconds(30));
+    task = EventSourcedBehaviorTestKit.create(
+        testKit.system(), TaskEntity.create(id, shard.ref(), runtime));
+  }
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+    workers.shutdownNow();
+    watchdog.shutdownNow();
+  }
+
+  private static TaskSpec spec(String type, Instant runAt, int maxAttempts, Duration timeout) {
+    return new TaskSpec(type, "default", TextNode.valueOf("hi"), 0, runAt, maxAttempts,
+        Backoff.fixed(RETRY_DELAY).withoutJitter(), timeout, null, null, Map.of());
+  }
+
+  private static TaskSpec spec(String type, int maxAttempts) {
+    return spec(type, NOW, maxAttempts, Duration.ofMinutes(1));
+  }
+
+  private CommandResultWithReply<TaskEntity.Command, TaskEntity.Event, TaskEntity.State, TaskEntity.Reply>
+      enqueue(TaskSpec spec) {
+    return task.runCommand(replyTo -> new TaskEntity.Enqueue(spec, replyTo));
+  }
+
+  /** Answers the task's permit request, as its queue manager would. */
+  private void grantPermit() {
+    QueueManager.RequestPermit request = queue.expectMessageClass(QueueManager.RequestPermit.class);
+    assertEquals(id.value(), request.holder());
+    request.replyTo().tell(new QueueManager.PermitGranted("default", request.holder()));
+  }
+
+  private TaskEntity.State awaitStatus(TaskStatus status) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> task.getState().status() == status);
+    return task.getState();
+  }
+
+  @Test
+  void enqueuePersistsTheTaskAndRepliesBeforeAnyWork() {
+    var result = enqueue(spec("ok", NOW.plusSeconds(3600), 3, Duration.ofMinutes(1)));
+    TaskEntity.Accepted accepted = assertInstanceOf(TaskEntity.Accepted.class, result.reply());
+    assertTrue(accepted.created());
+    assertEquals(TaskStatus.SCHEDULED, accepted.task().status());
+    assertInstanceOf(TaskEntity.Enqueued.class, result.event());
+    queue.expectNoMessage(Duration.ofMillis(200)); // not due: no permit asked for
+  }
+
+  @Test
+  void repeatedEnqueueAnswersTheExistingTaskAndPersistsNothing() {
+    enqueue(spec("ok", NOW.plusSeconds(3600), 3, Duration.ofMinutes(1)));
+    var again = enqueue(spec("ok", NOW, 9, Duration.ofMinutes(1)));
+    assertTrue(again.hasNoEvents());
+    TaskEntity.Accepted accepted = assertInstanceOf(TaskEntity.Accepted.class, again.reply());
+    assertEquals(false, accepted.created());
+    assertEquals(3, accepted.task().spec().maxAttempts());
+  }
+
+  @Test
+  void unknownTaskIsRejectedAndPassivates() {
+    var result = task.<TaskEntity.Reply>runCommand(TaskEntity.Get::new);
+    TaskEntity.Rejected rejected = assertInstanceOf(TaskEntity.Rejected.class, result.reply());
+    assertEquals(ErrorCode.TASK_NOT_FOUND, rejected.code());
+    assertTrue(result.hasNoEvents());
+    shard.expectMessageClass(ClusterSharding.Passivate.class);
+  }
+
+  @Test
+  void dueTaskAsksForAPermitRunsAndSucceeds() {
+    enqueue(spec("ok", 3));
+    grantPermit();
+    TaskEntity.State done = awaitStatus(TaskStatus.SUCCEEDED);
+    assertEquals(TextNode.valueOf("hi"), done.result());
+    assertEquals(1, done.attempts());
+    assertEquals(AttemptOutcome.SUCCEEDED, done.history().get(0).outcome());
+    assertEquals("node-1", done.history().get(0).node());
+    assertEquals(id.value(), queue.expectMessageClass(QueueManager.ReleasePermit.class).holder());
+    shard.expectMessageClass(ClusterSharding.Passivate.class);
+  }
+
+  @Test
+  void failedAttemptIsRetriedAfterItsBackoff() {
+    enqueue(spec("boom", 3));
+    grantPermit();
+    await().until(() -> task.getState().attempts() == 1
+        && task.getState().status() == TaskStatus.SCHEDULED);
+    TaskEntity.State retrying = task.getState();
+    assertEquals(NOW.plus(RETRY_DELAY), retrying.runAt());
+    assertEquals(AttemptOutcome.FAILED, retrying.history().get(0).outcome());
+    assertEquals("java.lang.IllegalStateException", retrying.history().get(0).errorType());
+    assertEquals("boom on attempt 1", retrying.history().get(0).errorMessage());
+    queue.expectMessageClass(QueueManager.ReleasePermit.class);
+  }
+
+  @Test
+  void retryDelaysFollowTheBackoffWithJitter() {
+    TaskEntity.State state = TaskEntity.State.empty(id);
+    TaskSpec exponential = new TaskSpec("boom", "default", null, 0, NOW, 4,
+        Backoff.exponential(Duration.ofSeconds(1), 2.0, Duration.ofMinutes(1)).withJitter(0.5),
+        Duration.ofSeconds(1), null, null, Map.of());
+    state = state.apply(state.accept(exponential, NOW));
+    AttemptResult failure = AttemptResult.failed(new RuntimeException("x"), true);
+    Duration[] expected = {Duration.ofMillis(750), Duration.ofMillis(1500), Duration.ofMillis(3000)};
+    for (Duration delay : expected) {
+      state = state.apply(state.start("n", NOW, Duration.ZERO));
+      TaskEntity.Event next = state.finish(failure, NOW, () -> 0.5);
+      assertEquals(NOW.plus(delay), assertInstanceOf(TaskEntity.AttemptFailed.class, next).retryAt());
+      state = state.apply(next);
+    }
+    state = state.apply(state.start("n", NOW, Duration.ZERO));
+    assertInstanceOf(TaskEntity.DeadLettered.class, state.finish(failure, NOW, () -> 0.5));
+  }
+
+  @Test
+  void deadLettersAfterMaxAttempts() {
+    enqueue(spec("boom", 1));
+    grantPermit();
+    TaskEntity.State dead = awaitStatus(TaskStatus.DEAD);
+    assertEquals(1, dead.attempts());
+    assertEquals(AttemptOutcome.FAILED, dead.history().get(0).outcome());
+  }
+
+  @Test
+  void nonRetryableErrorGoesStraightToDead() {
+    enqueue(spec("invalid", 5));
+    grantPermit();
+    TaskEntity.State dead = awaitStatus(TaskStatus.DEAD);
+    assertEquals(1, dead.attempts());
+    assertEquals("io.tasker.node.NonRetryableException", dead.history().get(0).errorType());
+  }
+
+  @Test
+  void timeoutCountsAsAFailedAttempt() {
+    enqueue(spec("block", NOW, 1, Duration.ofMillis(100)));
+    grantPermit();
+    TaskEntity.State dead = awaitStatus(TaskStatus.DEAD);
+    assertEquals(AttemptOutcome.TIMED_OUT, dead.history().get(0).outcome());
+  }
+
+  @Test
+  void deadTaskCanBeRerunWithAFreshBudget() {
+    enqueue(spec("boom", 1));
+    grantPermit();
+    awaitStatus(TaskStatus.DEAD);
+    queue.expectMessageClass(QueueManager.ReleasePermit.class);
+    var rerun = task.<TaskEntity.Reply>runCommand(TaskEntity.Requeue::new);
+    assertInstanceOf(TaskEntity.Requeued.class, rerun.event());
+    assertEquals(TaskStatus.SCHEDULED, rerun.state().status());
+    grantPermit(); // due now: it asks for a permit again
+    TaskEntity.State deadAgain = awaitStatus(TaskStatus.DEAD);
+    assertEquals(2, deadAgain.attempts());
+    assertEquals(2, deadAgain.history().size());
+  }
+
+  @Test
+  void cancelOfScheduledTaskIsImmediate() {
+    enqueue(spec("ok", NOW.plusSeconds(60), 3, Duration.ofMinutes(1)));
+    var result = task.<TaskEntity.Reply>runCommand(TaskEntity.Cancel::new);
+    assertInstanceOf(TaskEntity.Cancelled.class, result.event());
+    assertEquals(TaskStatus.CANCELLED, result.state().status());
+    shard.expectMessageClass(ClusterSharding.Passivate.class);
+  }
+
+  @Test
+  void cancelOfRunningTaskInterruptsTheHandler() {
+    enqueue(spec("block", 3));
+    grantPermit();
+    awaitStatus(TaskStatus.RUNNING);
+    var result = task.<TaskEntity.Reply>runCommand(TaskEntity.Cancel::new);
+    assertEquals(TaskStatus.CANCELLED, result.state().status());
+    assertEquals(AttemptOutcome.CANCELLED, result.state().history().get(0).outcome());
+    // the permit returns once the interrupted attempt reports back
+    queue.expectMessageClass(QueueManager.ReleasePermit.class);
+    shard.expectMessageClass(ClusterSharding.Passivate.class);
+  }
+
+  @Test
+  void rejectsCancelOfFinishedTask() {
+    enqueue(spec("ok", 3));
+    grantPermit();
+    awaitStatus(TaskStatus.SUCCEEDED);
+    var result = task.<TaskEntity.Reply>runCommand(TaskEntity.Cancel::new);
+    TaskEntity.Rejected rejected = assertInstanceOf(TaskEntity.Rejected.class, result.reply());
+    assertEquals(ErrorCode.TASK_STATE_CONFLICT, rejected.code());
+    assertEquals(TaskStatus.SUCCEEDED, rejected.status());
+    assertTrue(result.hasNoEvents());
+  }
+
+  @Test
+  void rescheduleMovesRunTimeAndPriority() {
+    enqueue(spec("ok", NOW.plusSeconds(60), 3, Duration.ofMinutes(1)));
+    Instant later = NOW.plusSeconds(600);
+    var result = task.<TaskEntity.Reply>runCommand(r -> new TaskEntity.Reschedule(later, 7, r));
+    assertEquals(new TaskEntity.Rescheduled(later, 7, NOW), result.event());
+    assertEquals(later, result.state().runAt());
+    assertEquals(7, result.state().priority());
+  }
+
+  @Test
+  void rejectsRescheduleOfRunningTaskAndBadPriority() {
+    enqueue(spec("block", 3));
+    var badPriority = task.<TaskEntity.Reply>runCommand(r -> new TaskEntity.Reschedule(null, 99999, r));
+    assertEquals("priority", assertInstanceOf(TaskEntity.Rejected.class, badPriority.reply()).field());
+    assertTrue(badPriority.hasNoEvents());
+    grantPermit();
+    awaitStatus(TaskStatus.RUNNING);
+    var result = task.<TaskEntity.Reply>runCommand(r -> new TaskEntity.Reschedule(NOW, null, r));
+    assertEquals(ErrorCode.TASK_STATE_CONFLICT,
+        assertInstanceOf(TaskEntity.Rejected.class, result.reply()).code());
+    assertTrue(result.hasNoEvents());
+  }
+
+  @Test
+  void recoversItsStateFromTheJournal() {
+    enqueue(spec("boom", 3));
+    grantPermit();
+    await().until(() -> task.getState().attempts() == 1
+        && task.getState().status() == TaskStatus.SCHEDULED);
+    TaskEntity.State before = task.getState();
+    var restarted = task.restart();
+    assertEquals(before, restarted.state());
+  }
+
+  @Test
+  void attemptInFlightAtRestartIsCountedAsLostAfterItsLease() {
+    enqueue(spec("block", NOW, 3, Duration.ofMillis(200)));
+    grantPermit();
+    awaitStatus(TaskStatus.RUNNING);
+    task.restart();
+    await().atMost(Duration.ofSeconds(10)).until(() -> task.getState().status() == TaskStatus.SCHEDULED);
+    TaskEntity.State retrying = task.getState();
+    assertEquals(1, retrying.attempts());
+    assertEquals(AttemptOutcome.LOST, retrying.history().get(0).outcome());
+    assertNull(retrying.result());
+  }
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> watchdog.shutdownNow()));
+  }
+
+  @SuppressWarnings("unused")
+  private static void unused() throws InterruptedException {
+    never.await(1, TimeUnit.MILLISECONDS);
+  }
+}

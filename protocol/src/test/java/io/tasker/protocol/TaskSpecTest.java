@@ -1,0 +1,76 @@
+package io.tasker.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+class TaskSpecTest {
+  private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
+
+  private static TaskSpec spec(Function<Map<String, Object>, Map<String, Object>> change) {
+    Map<String, Object> f = new HashMap<>();
+    f.put("type", "echo");
+    f.put("queue", "default");
+    f.put("priority", 0);
+    f.put("maxAttempts", 3);
+    f.put("timeout", Duration.ofSeconds(5));
+    f.put("idempotencyKey", null);
+    f.put("metadata", Map.of());
+    f = change.apply(f);
+    @SuppressWarnings("unchecked")
+    Map<String, String> metadata = (Map<String, String>) f.get("metadata");
+    return new TaskSpec((String) f.get("type"), (String) f.get("queue"), null,
+        (Integer) f.get("priority"), NOW, (Integer) f.get("maxAttempts"),
+        Backoff.fixed(Duration.ofSeconds(1)), (Duration) f.get("timeout"),
+        (String) f.get("idempotencyKey"), null, metadata);
+  }
+
+  private static String fieldRejected(Function<Map<String, Object>, Map<String, Object>> change) {
+    return assertThrows(ValidationException.class, () -> spec(change)).field();
+  }
+
+  @Test
+  void acceptsAWellFormedSpec() {
+    assertEquals("echo", spec(f -> f).type());
+  }
+
+  @Test
+  void namesTheOffendingField() {
+    assertEquals("type", fieldRejected(f -> { f.put("type", "no spaces"); return f; }));
+    assertEquals("queue", fieldRejected(f -> { f.put("queue", ""); return f; }));
+    assertEquals("priority", fieldRejected(f -> { f.put("priority", 5000); return f; }));
+    assertEquals("maxAttempts", fieldRejected(f -> { f.put("maxAttempts", 0); return f; }));
+    assertEquals("timeout", fieldRejected(f -> { f.put("timeout", Duration.ZERO); return f; }));
+    assertEquals("idempotencyKey",
+        fieldRejected(f -> { f.put("idempotencyKey", "k".repeat(300)); return f; }));
+    assertEquals("metadata",
+        fieldRejected(f -> { f.put("metadata", Map.of("", "empty key")); return f; }));
+  }
+
+  @Test
+  void runAtAndDelayAreExclusive() {
+    EnqueueRequest both = EnqueueRequest.of("echo", null).withRunAt(NOW)
+        .withIdempotencyKey("x");
+    EnqueueRequest conflicting = new EnqueueRequest("echo", null, null, NOW, Duration.ofSeconds(1),
+        null, null, null, null, null, null, null);
+    assertEquals(NOW, both.resolveRunAt(NOW.plusSeconds(9)));
+    assertEquals("delay",
+        assertThrows(ValidationException.class, () -> conflicting.resolveRunAt(NOW)).field());
+    assertEquals(NOW.plusSeconds(5),
+        EnqueueRequest.of("echo", null).withDelay(Duration.ofSeconds(5)).resolveRunAt(NOW));
+  }
+
+  @Test
+  void idempotencyKeyGivesTheSameIdPerQueue() {
+    assertEquals(TaskId.forIdempotencyKey("q", "order-1"), TaskId.forIdempotencyKey("q", "order-1"));
+    assertNotEquals(TaskId.forIdempotencyKey("q", "order-1"), TaskId.forIdempotencyKey("r", "order-1"));
+    assertThrows(ValidationException.class, () -> TaskId.of("../etc/passwd"));
+  }
+}
