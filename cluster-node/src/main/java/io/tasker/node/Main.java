@@ -18,8 +18,8 @@ public final class Main {
 
         (none), run   start a Tasker node with the sample handlers (echo, sleep, flaky, fail)
                       on the embedded H2 journal under ./data, and wait for work (Ctrl-C stops)
-        demo          start a node, enqueue a mix of demo tasks and show them run, retry,
-                      dead-letter and cancel, then exit
+        demo          start a node on a temporary journal, enqueue a mix of demo tasks and
+                      show them run, retry, time out, dead-letter and cancel, then exit
         --help        show this text
 
       Environment:
@@ -59,7 +59,9 @@ public final class Main {
   }
 
   private static void demo() throws Exception {
-    try (Tasker tasker = SampleHandlers.register(Tasker.builder()).start()) {
+    // a throwaway journal, so the demo runs beside a node that holds ./data
+    java.nio.file.Path journal = java.nio.file.Files.createTempDirectory("tasker-demo-");
+    try (Tasker tasker = SampleHandlers.register(Tasker.builder()).dataDir(journal).start()) {
       List<String> labels = new ArrayList<>();
       List<TaskId> ids = new ArrayList<>();
       labels.add("echo, runs at once");

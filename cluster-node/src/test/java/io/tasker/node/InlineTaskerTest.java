@@ -1,0 +1,129 @@
+package io.tasker.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.tasker.protocol.AttemptOutcome;
+import io.tasker.protocol.Backoff;
+import io.tasker.protocol.EnqueueRequest;
+import io.tasker.protocol.TaskId;
+import io.tasker.protocol.TaskNotFoundException;
+import io.tasker.protocol.TaskStateConflictException;
+import io.tasker.protocol.TaskStatus;
+import io.tasker.protocol.TaskView;
+import io.tasker.protocol.ValidationException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+class InlineTaskerTest {
+  private final SettableClock clock = new SettableClock(Instant.parse("2026-05-01T08:00:00Z"));
+  private final InlineTasker tasker = Probe.register(Tasker.builder()).clock(clock).startInline();
+
+  @AfterEach
+  void close() {
+    tasker.close();
+  }
+
+  private static <T> T join(CompletionStage<T> stage) {
+    return stage.toCompletableFuture().join();
+  }
+
+  private static <E extends Throwable> E failure(Class<E> type, CompletionStage<?> stage) {
+    CompletionException thrown = assertThrows(CompletionException.class, () -> join(stage));
+    return assertInstanceOf(type, thrown.getCause());
+  }
+
+  private static String name(TestInfo info) {
+    return "inline." + info.getDisplayName();
+  }
+
+  @Test
+  void runsADueTaskInTheCallersThreadDuringEnqueue(TestInfo info) {
+    TaskId id = join(tasker.enqueue(Probe.WORK.with(Probe.of(name(info), "now"))));
+    TaskView done = join(tasker.get(id));
+    assertEquals(TaskStatus.SUCCEEDED, done.status());
+    assertEquals(TextNode.valueOf("now"), done.result());
+  }
+
+  @Test
+  void retriesFollowTheBackoffOnTheSettableClock(TestInfo info) {
+    TaskId id = join(tasker.enqueue(Probe.WORK.with(Probe.of(name(info), "flaky").failing(2))
+        .backoff(Backoff.exponential(Duration.ofMinutes(1), 2, Duration.ofHours(1)).withoutJitter())));
+    TaskView waiting = join(tasker.get(id));
+    assertEquals(TaskStatus.SCHEDULED, waiting.status());
+    assertEquals(clock.instant().plus(Duration.ofMinutes(1)), waiting.runAt());
+    assertEquals(0, tasker.runDue(), "nothing is due before the backoff elapsed");
+
+    clock.advance(Duration.ofMinutes(1));
+    assertEquals(1, tasker.runDue());
+    assertEquals(clock.instant().plus(Duration.ofMinutes(2)), join(tasker.get(id)).runAt());
+
+    clock.advance(Duration.ofMinutes(2));
+    tasker.runDue();
+    TaskView done = join(tasker.get(id));
+    assertEquals(TaskStatus.SUCCEEDED, done.status());
+    assertEquals(List.of(AttemptOutcome.FAILED, AttemptOutcome.FAILED, AttemptOutcome.SUCCEEDED),
+        done.history().stream().map(a -> a.outcome()).toList());
+  }
+
+  @Test
+  void deadLettersAndRerunsLikeTheCluster(TestInfo info) {
+    TaskId id = join(tasker.enqueue(Probe.WORK.with(Probe.of(name(info), "doomed").failing(99))
+        .maxAttempts(1)));
+    assertEquals(TaskStatus.DEAD, join(tasker.get(id)).status());
+    TaskView rerun = join(tasker.retry(id));
+    assertEquals(TaskStatus.DEAD, rerun.status());
+    assertEquals(2, rerun.attempts());
+    TaskId strict = join(tasker.enqueue(Probe.STRICT.with(Probe.of(name(info), "strict"))));
+    assertEquals(1, join(tasker.get(strict)).attempts());
+    assertEquals(TaskStatus.DEAD, join(tasker.get(strict)).status());
+  }
+
+  @Test
+  void futureTasksWaitForTheClockAndCanBeRescheduledOrCancelled(TestInfo info) {
+    TaskId later = join(tasker.enqueue(Probe.WORK.with(Probe.of(name(info), "later"))
+        .delay(Duration.ofHours(2))));
+    TaskId cancelled = join(tasker.enqueue(Probe.WORK.with(Probe.of(name(info), "never"))
+        .delay(Duration.ofHours(2))));
+    assertEquals(TaskStatus.SCHEDULED, join(tasker.get(later)).status());
+    assertEquals(TaskStatus.SUCCEEDED, join(tasker.reschedule(later, clock.instant())).status());
+    assertEquals(TaskStatus.CANCELLED, join(tasker.cancel(cancelled)).status());
+    clock.advance(Duration.ofHours(3));
+    assertEquals(0, tasker.runDue());
+    failure(TaskStateConflictException.class, tasker.cancel(later));
+    assertFalse(Probe.record(name(info)).started.contains("never"));
+  }
+
+  @Test
+  void timesOutLongAttempts(TestInfo info) {
+    TaskId id = join(tasker.enqueue(Probe.WORK.with(Probe.of(name(info), "slow").sleeping(60_000))
+        .timeout(Duration.ofMillis(100)).maxAttempts(1)));
+    TaskView dead = join(tasker.get(id));
+    assertEquals(TaskStatus.DEAD, dead.status());
+    assertEquals(AttemptOutcome.TIMED_OUT, dead.lastAttempt().outcome());
+  }
+
+  @Test
+  void idempotencyKeyAndValidationMatchTheCluster(TestInfo info) {
+    EnqueueResult first = join(tasker.enqueue(Probe.WORK.with(Probe.of(name(info), "a"))
+        .idempotencyKey("k").toEnqueueRequest(Json.MAPPER)));
+    EnqueueResult again = join(tasker.enqueue(Probe.WORK.with(Probe.of(name(info), "b"))
+        .idempotencyKey("k").toEnqueueRequest(Json.MAPPER)));
+    assertTrue(first.created());
+    assertFalse(again.created());
+    assertEquals(first.task().id(), again.task().id());
+    assertEquals("type", failure(ValidationException.class,
+        tasker.enqueue(EnqueueRequest.of("nope", null))).field());
+    failure(TaskNotFoundException.class, tasker.get(TaskId.random()));
+  }
+}

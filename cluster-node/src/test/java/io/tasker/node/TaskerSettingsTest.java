@@ -1,0 +1,56 @@
+package io.tasker.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.tasker.node.journal.JournalSettings;
+import io.tasker.protocol.Backoff;
+import io.tasker.protocol.QueueLimits;
+import io.tasker.protocol.ValidationException;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class TaskerSettingsTest {
+
+  private static TaskerSettings settings(String hocon) {
+    return TaskerSettings.create(
+        ConfigFactory.parseString(hocon).withFallback(ConfigFactory.defaultReference()).resolve());
+  }
+
+  @Test
+  void queuesTakeTheirOwnLimitsOverTheDefaults() {
+    TaskerSettings settings = settings(
+        "tasker.queues.emails { max-concurrency = 5, rate = 10, burst = 20 }\n"
+            + "tasker.queue-defaults.max-concurrency-per-key = 3");
+    assertEquals(new QueueLimits(5, 3, 10, 20), settings.limitsFor("emails"));
+    assertEquals(new QueueLimits(100, 3, 0, 0), settings.limitsFor("anything-else"));
+  }
+
+  @Test
+  void readsTaskDefaults() {
+    TaskerSettings settings = settings(
+        "tasker.defaults { max-attempts = 7, timeout = 30s, backoff { kind = linear, factor = 1.5 } }");
+    assertEquals(7, settings.handlerDefaults.maxAttempts());
+    assertEquals(Duration.ofSeconds(30), settings.handlerDefaults.timeout());
+    assertEquals(Backoff.Kind.LINEAR, settings.handlerDefaults.backoff().kind());
+    assertEquals(1.5, settings.handlerDefaults.backoff().factor());
+  }
+
+  @Test
+  void emptyJournalUrlMeansH2UnderTheDataDirectory() {
+    TaskerSettings settings = settings("tasker.data-dir = \"/tmp/somewhere\"");
+    assertEquals(JournalSettings.Dialect.H2, settings.journal.dialect());
+    assertTrue(settings.journal.url().startsWith("jdbc:h2:file:/tmp/somewhere/journal"));
+    TaskerSettings postgres = settings("tasker.journal.url = \"jdbc:postgresql://db:5432/tasker\"");
+    assertEquals(JournalSettings.Dialect.POSTGRES, postgres.journal.dialect());
+  }
+
+  @Test
+  void rejectsInvalidQueueLimitsNamingTheKey() {
+    ValidationException invalid = assertThrows(ValidationException.class,
+        () -> settings("tasker.queues.bad.max-concurrency = -1"));
+    assertEquals("maxConcurrency", invalid.field());
+  }
+}
