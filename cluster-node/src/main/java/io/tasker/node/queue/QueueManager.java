@@ -181,6 +181,11 @@ public final class QueueManager extends AbstractBehavior<QueueManager.Command> {
   private Behavior<Command> onRenew(RenewPermit renew) {
     Held previous = held.get(renew.holder());
     if (previous == null) {
+      // a holder this manager lost track of (restart, rebalance): it runs, whatever it asked before
+      Waiter stale = waitingByHolder.remove(renew.holder());
+      if (stale != null) {
+        waiting.remove(stale);
+      }
       hold(renew.holder(), renew.concurrencyKey());
     } else {
       held.put(renew.holder(), new Held(previous.key(), System.nanoTime() + leaseNanos));
@@ -228,8 +233,12 @@ public final class QueueManager extends AbstractBehavior<QueueManager.Command> {
   }
 
   private void applyLimits(QueueLimits newLimits) {
+    boolean rateChanged = limits == null
+        || limits.ratePerSecond() != newLimits.ratePerSecond() || limits.burst() != newLimits.burst();
     this.limits = newLimits;
-    this.bucket = new TokenBucket(newLimits.ratePerSecond(), newLimits.burst(), System.nanoTime());
+    if (rateChanged) {
+      this.bucket = new TokenBucket(newLimits.ratePerSecond(), newLimits.burst(), System.nanoTime());
+    }
   }
 
   private void grantWhilePossible() {

@@ -6,6 +6,8 @@ package io.tasker.node.queue;
  */
 final class TokenBucket {
   private static final double NANOS_PER_SECOND = 1_000_000_000d;
+  // refills add up in floating point; a token promised by nanosUntilNextToken must be there
+  private static final double WHOLE = 1 - 1e-12;
 
   private final double ratePerNano;
   private final int burst;
@@ -29,7 +31,7 @@ final class TokenBucket {
       return true;
     }
     refill(nowNanos);
-    if (tokens >= 1) {
+    if (tokens >= WHOLE) {
       tokens -= 1;
       return true;
     }
@@ -42,7 +44,7 @@ final class TokenBucket {
       return 0;
     }
     refill(nowNanos);
-    return tokens >= 1 ? 0 : (long) Math.ceil((1 - tokens) / ratePerNano);
+    return tokens >= WHOLE ? 0 : (long) Math.ceil((1 - tokens) / ratePerNano);
   }
 
   private void refill(long nowNanos) {
