@@ -1,6 +1,8 @@
 package io.tasker.node;
 
 import com.typesafe.config.Config;
+import io.tasker.node.index.JdbcTaskIndex;
+import io.tasker.node.index.TaskWaker;
 import io.tasker.node.journal.SchemaInitializer;
 import io.tasker.node.queue.QueueManager;
 import io.tasker.node.queue.QueueManager.QueueStats;
@@ -9,13 +11,17 @@ import io.tasker.node.task.HandlerRuntime;
 import io.tasker.node.task.TaskEntity;
 import io.tasker.node.task.TaskRuntime;
 import io.tasker.protocol.EnqueueRequest;
+import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.QueueLimits;
 import io.tasker.protocol.TaskId;
+import io.tasker.protocol.TaskPage;
+import io.tasker.protocol.TaskQuery;
 import io.tasker.protocol.TaskSpec;
 import io.tasker.protocol.TaskView;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -39,6 +45,7 @@ final class ClusterTasker implements Tasker {
   private final ActorSystem<Void> system;
   private final ClusterSharding sharding;
   private final HandlerRegistry registry;
+  private final JdbcTaskIndex index;
   private final ExecutorService workers;
   private final ScheduledExecutorService watchdog;
   private final Clock clock;
@@ -47,6 +54,7 @@ final class ClusterTasker implements Tasker {
   private ClusterTasker(
       ActorSystem<Void> system,
       HandlerRegistry registry,
+      JdbcTaskIndex index,
       ExecutorService workers,
       ScheduledExecutorService watchdog,
       Clock clock,
@@ -54,6 +62,7 @@ final class ClusterTasker implements Tasker {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.registry = registry;
+    this.index = index;
     this.workers = workers;
     this.watchdog = watchdog;
     this.clock = clock;
@@ -81,6 +90,7 @@ final class ClusterTasker implements Tasker {
     ScheduledExecutorService watchdog =
         Executors.newSingleThreadScheduledExecutor(daemonThreads("tasker-timeouts-"));
     ClusterSharding sharding = ClusterSharding.get(system);
+    JdbcTaskIndex index = JdbcTaskIndex.open(settings.journal, settings.indexPoolSize);
     QueueManager.initSharding(system, queueLimits, settings.permitLease);
     String node =
         settings.nodeName.isBlank()
@@ -94,10 +104,13 @@ final class ClusterTasker implements Tasker {
             clock,
             () -> ThreadLocalRandom.current().nextDouble(),
             node,
-            settings.leaseGrace,
-            settings.permitKeepAlive));
+            settings.permitKeepAlive,
+            index,
+            settings.lease,
+            settings.keepAliveWindow));
+    TaskWaker.init(system, index, settings.waker, clock);
     system.log().info("Tasker node {} started with handlers {}", node, registry.types());
-    return new ClusterTasker(system, registry, workers, watchdog, clock, settings.askTimeout);
+    return new ClusterTasker(system, registry, index, workers, watchdog, clock, settings.askTimeout);
   }
 
   @Override
@@ -151,6 +164,25 @@ final class ClusterTasker implements Tasker {
   }
 
   @Override
+  public CompletionStage<TaskPage> list(TaskQuery query) {
+    try {
+      return index.list(query);
+    } catch (RuntimeException invalid) {
+      return CompletableFuture.failedFuture(invalid);
+    }
+  }
+
+  @Override
+  public CompletionStage<List<QueueCounts>> counts() {
+    return index.counts();
+  }
+
+  /** The task index, for tests. */
+  JdbcTaskIndex index() {
+    return index;
+  }
+
+  @Override
   public Set<String> taskTypes() {
     return registry.types();
   }
@@ -168,6 +200,7 @@ final class ClusterTasker implements Tasker {
     } catch (Exception e) {
       system.log().warn("actor system did not terminate in time: {}", e.toString());
     }
+    index.close();
     workers.shutdownNow();
     watchdog.shutdownNow();
   }

@@ -7,17 +7,23 @@ import io.tasker.node.task.HandlerRuntime;
 import io.tasker.node.task.TaskEntity;
 import io.tasker.node.task.TaskEntity.State;
 import io.tasker.protocol.EnqueueRequest;
+import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.QueueLimits;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskNotFoundException;
+import io.tasker.protocol.TaskPage;
+import io.tasker.protocol.TaskQuery;
 import io.tasker.protocol.TaskSpec;
 import io.tasker.protocol.TaskStatus;
+import io.tasker.protocol.TaskSummary;
 import io.tasker.protocol.TaskView;
+import io.tasker.protocol.ValidationException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -132,6 +138,45 @@ public final class InlineTasker implements Tasker {
         .count();
     return CompletableFuture.completedFuture(
         new QueueStats(queue, QueueLimits.UNLIMITED, 0, waiting));
+  }
+
+  @Override
+  public synchronized CompletionStage<TaskPage> list(TaskQuery query) {
+    return attempt(() -> {
+      boolean newest = query.order() == TaskQuery.Order.NEWEST;
+      Comparator<TaskSummary> order = newest
+          ? Comparator.comparing(TaskSummary::createdAt).reversed()
+          : Comparator.comparing(TaskSummary::runAt);
+      List<TaskSummary> matching = tasks.values().stream()
+          .map(task -> task.toIndexRow(0).task())
+          .filter(t -> query.queue() == null || t.queue().equals(query.queue()))
+          .filter(t -> query.status() == null || t.status() == query.status())
+          .filter(t -> query.type() == null || t.type().equals(query.type()))
+          .sorted(order.thenComparing(t -> t.id().value()))
+          .toList();
+      int from = query.cursor() == null ? 0 : offset(query.cursor());
+      int to = Math.min(matching.size(), from + query.limit());
+      return new TaskPage(matching.subList(Math.min(from, to), to),
+          to < matching.size() ? Integer.toString(to) : null);
+    });
+  }
+
+  private static int offset(String cursor) {
+    try {
+      return Integer.parseInt(cursor);
+    } catch (NumberFormatException e) {
+      throw new ValidationException("cursor", "is not a cursor this instance handed out");
+    }
+  }
+
+  @Override
+  public synchronized CompletionStage<List<QueueCounts>> counts() {
+    Map<String, Map<TaskStatus, Long>> byQueue = new java.util.TreeMap<>();
+    tasks.values().forEach(task -> byQueue
+        .computeIfAbsent(task.spec().queue(), q -> new java.util.EnumMap<>(TaskStatus.class))
+        .merge(task.status(), 1L, Long::sum));
+    return CompletableFuture.completedFuture(byQueue.entrySet().stream()
+        .map(e -> new QueueCounts(e.getKey(), e.getValue())).toList());
   }
 
   @Override

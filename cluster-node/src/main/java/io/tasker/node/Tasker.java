@@ -2,10 +2,14 @@ package io.tasker.node;
 
 import io.tasker.node.queue.QueueManager.QueueStats;
 import io.tasker.protocol.EnqueueRequest;
+import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.QueueLimits;
 import io.tasker.protocol.TaskId;
+import io.tasker.protocol.TaskPage;
+import io.tasker.protocol.TaskQuery;
 import io.tasker.protocol.TaskView;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
@@ -73,6 +77,16 @@ public interface Tasker extends AutoCloseable {
    * @return the task, scheduled to run now
    */
   CompletionStage<TaskView> retry(TaskId id);
+
+  /**
+   * Lists tasks from the task index, which follows each task within moments of its changes.
+   *
+   * @return one page; pass its {@code nextCursor} to {@link TaskQuery#after(String)} for the next
+   */
+  CompletionStage<TaskPage> list(TaskQuery query);
+
+  /** @return per queue, how many tasks are in each status */
+  CompletionStage<List<QueueCounts>> counts();
 
   /** Replaces a queue's limits at run time. */
   CompletionStage<QueueStats> updateQueue(String queue, QueueLimits limits);

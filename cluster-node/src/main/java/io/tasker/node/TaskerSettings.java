@@ -1,10 +1,12 @@
 package io.tasker.node;
 
 import com.typesafe.config.Config;
+import io.tasker.node.index.TaskWaker;
 import io.tasker.node.journal.JournalSettings;
 import io.tasker.node.task.HandlerDefaults;
 import io.tasker.protocol.Backoff;
 import io.tasker.protocol.QueueLimits;
+import io.tasker.protocol.TaskStatus;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -21,7 +23,10 @@ public final class TaskerSettings {
   public final int workerThreads;
   public final Duration permitLease;
   public final Duration permitKeepAlive;
-  public final Duration leaseGrace;
+  public final Duration lease;
+  public final Duration keepAliveWindow;
+  public final int indexPoolSize;
+  public final TaskWaker.Settings waker;
   public final Duration askTimeout;
   public final QueueLimits queueDefaults;
   public final Map<String, QueueLimits> queues;
@@ -47,7 +52,27 @@ public final class TaskerSettings {
     workerThreads = tasker.getInt("worker.threads");
     permitLease = tasker.getDuration("permits.lease");
     permitKeepAlive = tasker.getDuration("permits.keep-alive");
-    leaseGrace = tasker.getDuration("task.lease-grace");
+    lease = tasker.getDuration("task.lease");
+    keepAliveWindow = tasker.getDuration("task.keep-alive-window");
+    indexPoolSize = tasker.getInt("index.pool-size");
+    Config waker = tasker.getConfig("waker");
+    Config retention = tasker.getConfig("retention");
+    this.waker =
+        new TaskWaker.Settings(
+            waker.getInt("workers"),
+            waker.getDuration("scan-interval"),
+            waker.getDuration("lookahead"),
+            waker.getInt("batch-size"),
+            waker.getDuration("rewake-after"),
+            Map.of(
+                TaskStatus.SUCCEEDED, retention.getDuration("succeeded"),
+                TaskStatus.DEAD, retention.getDuration("dead"),
+                TaskStatus.CANCELLED, retention.getDuration("cancelled")),
+            retention.getDuration("sweep-interval"));
+    if (this.waker.lookahead().compareTo(keepAliveWindow) >= 0) {
+      throw new IllegalArgumentException(
+          "tasker.waker.lookahead must be shorter than tasker.task.keep-alive-window");
+    }
     askTimeout = tasker.getDuration("ask-timeout");
     queueDefaults = limits(tasker.getConfig("queue-defaults"));
     Map<String, QueueLimits> configured = new HashMap<>();

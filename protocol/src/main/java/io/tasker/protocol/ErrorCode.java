@@ -7,5 +7,7 @@ public enum ErrorCode {
   /** No task has the given id. */
   TASK_NOT_FOUND,
   /** The task's status does not allow the operation (e.g. cancel of a finished task). */
-  TASK_STATE_CONFLICT
+  TASK_STATE_CONFLICT,
+  /** Tasker could not complete the operation now (e.g. its database is unreachable); retry. */
+  UNAVAILABLE
 }

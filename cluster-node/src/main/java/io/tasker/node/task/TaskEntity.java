@@ -1,6 +1,7 @@
 package io.tasker.node.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tasker.node.index.IndexRow;
 import io.tasker.node.queue.QueueManager;
 import io.tasker.protocol.AttemptOutcome;
 import io.tasker.protocol.AttemptRecord;
@@ -10,6 +11,8 @@ import io.tasker.protocol.TaskNotFoundException;
 import io.tasker.protocol.TaskSpec;
 import io.tasker.protocol.TaskStateConflictException;
 import io.tasker.protocol.TaskStatus;
+import io.tasker.protocol.TaskSummary;
+import io.tasker.protocol.TaskerUnavailableException;
 import io.tasker.protocol.TaskView;
 import io.tasker.protocol.TaskerException;
 import io.tasker.protocol.TaskerSerializable;
@@ -19,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -37,6 +41,7 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -63,8 +68,10 @@ public final class TaskEntity
     ClusterSharding.get(system)
         .init(
             Entity.of(
-                ENTITY_TYPE_KEY,
-                ctx -> create(TaskId.of(ctx.getEntityId()), ctx.getShard(), runtime)));
+                    ENTITY_TYPE_KEY,
+                    ctx -> create(TaskId.of(ctx.getEntityId()), ctx.getShard(), runtime))
+                // a message, not a plain stop: it waits behind commands already queued or stashed
+                .withStopMessage(Stop.INSTANCE));
   }
 
   public static Behavior<Command> create(
@@ -96,11 +103,32 @@ public final class TaskEntity
   /** Re-runs a dead task with a fresh budget of attempts. */
   public record Requeue(ActorRef<Reply> replyTo) implements ReplyingCommand {}
 
+  /**
+   * From the waker: the task index says this task needs attention by {@code indexedWakeAt}.
+   * Starting the entity is the point; it then arms its timer and corrects its row if stale.
+   */
+  public record Wake(Instant indexedWakeAt) implements Command {}
+
+  /** Sent by the shard when passivating. */
+  private enum Stop implements Command {
+    INSTANCE
+  }
+
   private enum Timer implements Command {
+    PASSIVATE_IF_IDLE,
     WAKE,
     PERMIT_KEEP_ALIVE,
+    HEARTBEAT,
     LEASE_EXPIRED
   }
+
+  /** An event waiting for its index row to be written ahead of it. */
+  private record PendingEvent(
+      Event event, ActorRef<Reply> replyTo, boolean created, Procedure<State> then, IndexRow row) {}
+
+  private record IndexWritten(PendingEvent pending, Throwable failure) implements Command {}
+
+  private record RetryIndexWrite(PendingEvent pending) implements Command {}
 
   private record PermitArrived(QueueManager.PermitGranted grant) implements Command {}
 
@@ -128,6 +156,7 @@ public final class TaskEntity
         case VALIDATION_FAILED -> new ValidationException(field, message);
         case TASK_NOT_FOUND -> new TaskNotFoundException(id);
         case TASK_STATE_CONFLICT -> new TaskStateConflictException(id, status, message);
+        case UNAVAILABLE -> new TaskerUnavailableException(message);
       };
     }
   }
@@ -151,6 +180,13 @@ public final class TaskEntity
       implements Event {
     public String describe() {
       return "RUNNING attempt " + attempt + " on " + node;
+    }
+  }
+
+  /** The running attempt's handler is alive: its lease is extended. */
+  public record LeaseExtended(int attempt, Instant at, Instant leaseUntil) implements Event {
+    public String describe() {
+      return "attempt " + attempt + " lease extended to " + leaseUntil;
     }
   }
 
@@ -245,10 +281,33 @@ public final class TaskEntity
       return new Enqueued(spec, now);
     }
 
-    public AttemptStarted start(String node, Instant now, Duration leaseGrace) {
+    public AttemptStarted start(String node, Instant now, Duration lease) {
       requireStatus(TaskStatus.SCHEDULED, "start");
-      return new AttemptStarted(
-          attempts + 1, node, now, now.plus(spec.timeout()).plus(leaseGrace));
+      return new AttemptStarted(attempts + 1, node, now, now.plus(lease));
+    }
+
+    public LeaseExtended extendLease(Instant now, Duration lease) {
+      requireStatus(TaskStatus.RUNNING, "extend the lease of");
+      return new LeaseExtended(attempts, now, now.plus(lease));
+    }
+
+    /** @return when this task next needs its entity alive, or null once finished */
+    public Instant wakeAt() {
+      return IndexRow.wakeAt(status, runAt, leaseUntil);
+    }
+
+    /** @return this task's row in the task index, as of event {@code seqNr} */
+    public IndexRow toIndexRow(long seqNr) {
+      TaskSummary summary = new TaskSummary(id, spec.type(), spec.queue(), status, priority,
+          micros(runAt), attempts, spec.maxAttempts(), spec.concurrencyKey(), micros(createdAt),
+          micros(updatedAt));
+      return new IndexRow(summary, IndexRow.bucketOf(id), micros(wakeAt()), micros(leaseUntil),
+          seqNr);
+    }
+
+    // the index keeps microseconds (as PostgreSQL does); compare like with like
+    private static Instant micros(Instant time) {
+      return time == null ? null : time.truncatedTo(java.time.temporal.ChronoUnit.MICROS);
     }
 
     /** Decides what follows the running attempt's outcome: success, a retry, or dead letter. */
@@ -313,6 +372,9 @@ public final class TaskEntity
             e.leaseUntil(), null,
             append(new AttemptRecord(e.attempt(), e.node(), at, null, null, null, null)), createdAt,
             at);
+      } else if (event instanceof LeaseExtended e) {
+        return new State(id, spec, status, runAt, priority, attempts, attemptBase,
+            e.leaseUntil(), result, history, createdAt, updatedAt);
       } else if (event instanceof AttemptSucceeded e) {
         return new State(id, spec, TaskStatus.SUCCEEDED, runAt, priority, attempts, attemptBase,
             null, e.result(), closeLast(at, AttemptOutcome.SUCCEEDED, null), createdAt, at);
@@ -365,6 +427,9 @@ public final class TaskEntity
     HELD
   }
 
+  private static final org.slf4j.Logger indexLog =
+      org.slf4j.LoggerFactory.getLogger(TaskEntity.class.getName() + ".index");
+
   private final TaskId id;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final TaskRuntime runtime;
@@ -374,6 +439,10 @@ public final class TaskEntity
   private HandlerRuntime.Attempt execution;
   private Permit permit = Permit.NONE;
   private String permitQueue;
+  // what this task's index row holds, as far as this incarnation knows
+  private boolean indexedWakeKnown;
+  private Instant indexedWake;
+  private boolean awaitingIndex;
 
   private TaskEntity(
       TaskId id,
@@ -407,8 +476,18 @@ public final class TaskEntity
     CommandHandlerWithReplyBuilder<Command, Event, State> builder =
         newCommandHandlerWithReplyBuilder();
     builder
+        .forState(state -> awaitingIndex)
+        .onCommand(IndexWritten.class, this::onIndexWritten)
+        .onCommand(RetryIndexWrite.class, (state, retry) -> {
+          writeAhead(retry.pending());
+          return Effect().noReply();
+        })
+        .onAnyCommand((state, cmd) -> Effect().stash());
+    builder
         .forState(state -> !state.exists())
         .onCommand(Enqueue.class, this::onEnqueue)
+        .onCommand(Wake.class, this::onWakeOfUnknownTask)
+        .onCommand(Stop.class, (state, stop) -> Effect().stop().thenNoReply())
         .onAnyCommand(this::onUnknownTask);
     builder
         .forAnyState()
@@ -417,9 +496,11 @@ public final class TaskEntity
         .onCommand(Cancel.class, this::onCancel)
         .onCommand(Reschedule.class, this::onReschedule)
         .onCommand(Requeue.class, this::onRequeue)
+        .onCommand(Wake.class, this::onWake)
         .onCommand(Timer.class, this::onTimer)
         .onCommand(PermitArrived.class, this::onPermitArrived)
-        .onCommand(AttemptFinished.class, this::onAttemptFinished);
+        .onCommand(AttemptFinished.class, this::onAttemptFinished)
+        .onCommand(Stop.class, (state, stop) -> Effect().stop().thenNoReply());
     return builder.build();
   }
 
@@ -437,17 +518,38 @@ public final class TaskEntity
   }
 
   private ReplyEffect<Event, State> onEnqueue(State state, Enqueue cmd) {
-    Enqueued enqueued = state.accept(cmd.spec(), now());
-    return Effect()
-        .persist(enqueued)
-        .thenRun(afterwards(enqueued, this::settle))
-        .thenReply(cmd.replyTo(), created -> new Accepted(created.toView(), true));
+    return persist(state, state.accept(cmd.spec(), now()), cmd.replyTo(), true, this::settle);
   }
 
   private ReplyEffect<Event, State> onUnknownTask(State state, Command cmd) {
     passivate();
     if (cmd instanceof ReplyingCommand replying) {
       return Effect().reply(replying.replyTo(), Rejected.of(new TaskNotFoundException(id), null));
+    }
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onWakeOfUnknownTask(State state, Wake wake) {
+    // a row written ahead of an enqueue that never reached the journal: nothing to run
+    runtime.index().delete(id);
+    passivate();
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onWake(State state, Wake wake) {
+    Instant wakeAt = state.wakeAt();
+    IndexRow row = state.toIndexRow(lastSequenceNumber(context));
+    if (!Objects.equals(row.wakeAt(), wake.indexedWakeAt())) {
+      // the row is stale (a write lost in a crash, or written ahead of an event that never
+      // landed): the journal is the truth, so overwrite it whatever its sequence number
+      indexedWakeKnown = true;
+      indexedWake = row.wakeAt();
+      runtime.index().upsert(row, true).whenComplete(this::logIndexFailure);
+    }
+    if (state.status() != TaskStatus.RUNNING) {
+      settle(state);
+    } else if (execution == null && wakeAt != null) {
+      timers.startSingleTimer(Timer.LEASE_EXPIRED, untilNow(wakeAt));
     }
     return Effect().noReply();
   }
@@ -477,6 +579,11 @@ public final class TaskEntity
 
   private ReplyEffect<Event, State> onTimer(State state, Timer timer) {
     switch (timer) {
+      case PASSIVATE_IF_IDLE -> {
+        if (isIdle(state)) {
+          passivate();
+        }
+      }
       case WAKE -> {
         if (state.status() == TaskStatus.SCHEDULED) {
           if (now().isBefore(state.runAt())) {
@@ -497,10 +604,21 @@ public final class TaskEntity
           case NONE -> timers.cancel(Timer.PERMIT_KEEP_ALIVE);
         }
       }
+      case HEARTBEAT -> {
+        if (state.status() == TaskStatus.RUNNING && execution != null) {
+          return persist(state, state.extendLease(now(), runtime.lease()), null, false, s -> {});
+        }
+        timers.cancel(Timer.HEARTBEAT);
+      }
       case LEASE_EXPIRED -> {
         if (state.status() == TaskStatus.RUNNING && execution == null) {
-          AttemptResult lost = AttemptResult.lost(state.lastNode());
-          return persistInternally(state.finish(lost, now(), runtime.random()), this::settle);
+          if (now().isBefore(state.leaseUntil())) {
+            timers.startSingleTimer(Timer.LEASE_EXPIRED, untilNow(state.leaseUntil()));
+          } else {
+            AttemptResult lost = AttemptResult.lost(state.lastNode());
+            return persist(state, state.finish(lost, now(), runtime.random()), null, false,
+                this::settle);
+          }
         }
       }
     }
@@ -517,15 +635,16 @@ public final class TaskEntity
       return Effect().noReply();
     }
     permit = Permit.HELD;
-    AttemptStarted started = state.start(runtime.node(), now(), runtime.leaseGrace());
-    return persistInternally(started, this::startAttempt);
+    AttemptStarted started = state.start(runtime.node(), now(), runtime.lease());
+    return persist(state, started, null, false, this::startAttempt);
   }
 
   private ReplyEffect<Event, State> onAttemptFinished(State state, AttemptFinished finished) {
     execution = null;
+    timers.cancel(Timer.HEARTBEAT);
     if (state.status() == TaskStatus.RUNNING && state.attempts() == finished.attempt()) {
       Event outcome = state.finish(finished.result(), now(), runtime.random());
-      return persistInternally(outcome, next -> {
+      return persist(state, outcome, null, false, next -> {
         releasePermit();
         settle(next);
       });
@@ -563,14 +682,28 @@ public final class TaskEntity
       timers.cancel(Timer.WAKE);
       if (execution == null) {
         releasePermit();
-        passivate();
       }
     }
+    if (isIdle(state)) {
+      // checked again when the timer fires, after the commands already in the mailbox
+      timers.startSingleTimer(Timer.PASSIVATE_IF_IDLE, Duration.ZERO);
+    }
+  }
+
+  /** @return true when the task needs no actor: finished, or due beyond the keep-alive window */
+  private boolean isIdle(State state) {
+    if (execution != null || permit != Permit.NONE) {
+      return false;
+    }
+    return state.status().isTerminal()
+        || (state.status() == TaskStatus.SCHEDULED
+            && untilNow(state.runAt()).compareTo(runtime.keepAliveWindow()) > 0);
   }
 
   private void startAttempt(State state) {
     int attempt = state.attempts();
     execution = runtime.handlers().start(id, state.spec(), attempt);
+    timers.startTimerWithFixedDelay(Timer.HEARTBEAT, runtime.lease().dividedBy(3));
     context.pipeToSelf(
         execution.result(),
         (result, error) ->
@@ -600,21 +733,85 @@ public final class TaskEntity
     } catch (TaskerException rejected) {
       return Effect().reply(replyTo, Rejected.of(rejected, state.status()));
     }
-    return Effect()
-        .persist(event)
-        .thenRun(afterwards(event, afterwards))
-        .thenReply(replyTo, next -> new Accepted(next.toView(), false));
+    return persist(state, event, replyTo, false, afterwards);
   }
 
-  private ReplyEffect<Event, State> persistInternally(Event event, Procedure<State> afterwards) {
-    return Effect().persist(event).thenRun(afterwards(event, afterwards)).thenNoReply();
+  /**
+   * Persists {@code event}, keeping the index rule: a row whose wake time moves earlier is
+   * written before the event (commands wait meanwhile), otherwise after it.
+   *
+   * @param replyTo answered with the new state once persisted, or null for internal events
+   */
+  private ReplyEffect<Event, State> persist(
+      State state, Event event, ActorRef<Reply> replyTo, boolean created, Procedure<State> then) {
+    IndexRow row = state.apply(event).toIndexRow(lastSequenceNumber(context) + 1);
+    Instant wake = row.wakeAt();
+    boolean earlier = wake != null
+        && (!indexedWakeKnown || indexedWake == null || wake.isBefore(indexedWake));
+    if (earlier) {
+      awaitingIndex = true;
+      writeAhead(new PendingEvent(event, replyTo, created, then, row));
+      return Effect().noReply();
+    }
+    return persistNow(event, replyTo, created, then, row, false);
   }
 
-  private Procedure<State> afterwards(Event event, Procedure<State> then) {
-    return next -> {
+  private void writeAhead(PendingEvent pending) {
+    context.pipeToSelf(runtime.index().upsert(pending.row(), false),
+        (done, failure) -> new IndexWritten(pending, failure));
+  }
+
+  private ReplyEffect<Event, State> onIndexWritten(State state, IndexWritten written) {
+    PendingEvent pending = written.pending();
+    if (written.failure() == null) {
+      awaitingIndex = false;
+      return persistNow(pending.event(), pending.replyTo(), pending.created(), pending.then(),
+          pending.row(), true);
+    }
+    context.getLog().warn("task {}: index write failed: {}", id, written.failure().toString());
+    if (pending.replyTo() != null) {
+      awaitingIndex = false;
+      Rejected unavailable = Rejected.of(new TaskerUnavailableException(
+          "the task index is unavailable; nothing was changed, try again"), state.status());
+      return unstashAll(Effect().none().thenRun(s -> pending.replyTo().tell(unavailable)));
+    }
+    // an outcome of our own (attempt result, lost lease) must not be dropped: try again
+    timers.startSingleTimer(new RetryIndexWrite(pending), Duration.ofSeconds(1));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> persistNow(
+      Event event, ActorRef<Reply> replyTo, boolean created, Procedure<State> then,
+      IndexRow row, boolean writtenAhead) {
+    indexedWakeKnown = true;
+    indexedWake = row.wakeAt();
+    EffectBuilder<Event, State> effect = Effect().persist(event).thenRun(next -> {
+      if (!writtenAhead) {
+        runtime.index().upsert(row, false).whenComplete(this::logIndexFailure);
+      }
       context.getLog().info("task {} [{}] {}", id, next.spec().type(), event.describe());
       then.apply(next);
-    };
+    });
+    if (replyTo != null) {
+      effect = effect.thenRun(next -> replyTo.tell(new Accepted(next.toView(), created)));
+    }
+    return writtenAhead ? unstashAll(effect) : effect.thenNoReply();
+  }
+
+  /**
+   * Unstashes the commands that waited for a write-ahead. The javadsl types {@code
+   * thenUnstashAll()} as a plain {@code Effect}, though every effect Pekko builds is also a reply
+   * effect, so replies are sent as side effects before it.
+   */
+  private static ReplyEffect<Event, State> unstashAll(EffectBuilder<Event, State> effect) {
+    return ((EffectBuilder<Event, State>) effect.thenUnstashAll()).thenNoReply();
+  }
+
+  private void logIndexFailure(Object done, Throwable failure) {
+    if (failure != null) {
+      // safe to lose: a row behind its journal only ever wakes its task early (see IndexRow)
+      indexLog.warn("task {}: index row not updated: {}", id, failure.toString());
+    }
   }
 
   private ReplyEffect<Event, State> replyWith(ActorRef<Reply> replyTo, State state, boolean created) {

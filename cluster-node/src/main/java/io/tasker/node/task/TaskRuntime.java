@@ -1,5 +1,6 @@
 package io.tasker.node.task;
 
+import io.tasker.node.index.IndexWriter;
 import io.tasker.node.queue.QueueManager;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,7 +16,10 @@ import org.apache.pekko.actor.typed.RecipientRef;
  * @param clock the time source for run times, backoff and history
  * @param random uniform numbers in [0, 1) for backoff jitter
  * @param node this node's name, recorded in attempts
- * @param leaseGrace added to an attempt's timeout to form its lease
+ * @param index where the entity keeps its row of the task index
+ * @param lease how long a running attempt is presumed alive without a heartbeat (heartbeats come
+ *     every third of it while the handler runs)
+ * @param keepAliveWindow tasks due later than this passivate; the waker brings them back
  * @param permitKeepAlive how often a waiting task repeats its permit request and a running one
  *     renews its permit (well under the queue manager's permit lease)
  */
@@ -25,5 +29,7 @@ public record TaskRuntime(
     Clock clock,
     DoubleSupplier random,
     String node,
-    Duration leaseGrace,
-    Duration permitKeepAlive) {}
+    Duration permitKeepAlive,
+    IndexWriter index,
+    Duration lease,
+    Duration keepAliveWindow) {}

@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.typesafe.config.ConfigFactory;
 import io.tasker.node.NonRetryableException;
+import io.tasker.node.SettableClock;
+import io.tasker.node.index.IndexRow;
+import io.tasker.node.index.IndexWriter;
 import io.tasker.node.queue.QueueManager;
 import io.tasker.protocol.AttemptOutcome;
 import io.tasker.protocol.Backoff;
@@ -17,17 +20,18 @@ import io.tasker.protocol.ErrorCode;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskSpec;
 import io.tasker.protocol.TaskStatus;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -65,6 +69,34 @@ class TaskEntityTest {
               })),
           new ObjectMapper());
 
+  /** An index that records what it is asked to write, and can be made to fail. */
+  static final class RecordingIndex implements IndexWriter {
+    final List<IndexRow> rows = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<TaskId> deleted = new java.util.concurrent.CopyOnWriteArrayList<>();
+    volatile boolean failing;
+
+    @Override
+    public CompletionStage<Done> upsert(IndexRow row, boolean force) {
+      if (failing) {
+        return CompletableFuture.failedFuture(new IllegalStateException("database down"));
+      }
+      rows.add(row);
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+
+    @Override
+    public CompletionStage<Done> delete(TaskId id) {
+      deleted.add(id);
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+
+    IndexRow last() {
+      return rows.get(rows.size() - 1);
+    }
+  }
+
+  private final RecordingIndex index = new RecordingIndex();
+  private final SettableClock clock = new SettableClock(NOW);
   private TestProbe<QueueManager.Command> queue;
   private TestProbe<ClusterSharding.ShardCommand> shard;
   private EventSourcedBehaviorTestKit<TaskEntity.Command, TaskEntity.Event, TaskEntity.State> task;
@@ -83,11 +115,13 @@ class TaskEntityTest {
     TaskRuntime runtime = new TaskRuntime(
         new HandlerRuntime(registry, workers, watchdog),
         name -> queue.ref(),
-        Clock.fixed(NOW, ZoneOffset.UTC),
+        clock,
         () -> 0.5,
         "node-1",
-        Duration.ZERO,
-        Duration.ofSeconds(30));
+        Duration.ofSeconds(30),
+        index,
+        Duration.ofMillis(300),
+        Duration.ofHours(2));
     task = EventSourcedBehaviorTestKit.create(
         testKit.system(), TaskEntity.create(id, shard.ref(), runtime));
   }
@@ -316,11 +350,88 @@ class TaskEntityTest {
     grantPermit();
     awaitStatus(TaskStatus.RUNNING);
     task.restart();
+    clock.advance(Duration.ofSeconds(1)); // past the 300 ms lease
     await().atMost(Duration.ofSeconds(10)).until(() -> task.getState().status() == TaskStatus.SCHEDULED);
     TaskEntity.State retrying = task.getState();
     assertEquals(1, retrying.attempts());
     assertEquals(AttemptOutcome.LOST, retrying.history().get(0).outcome());
     assertNull(retrying.result());
+  }
+
+  @Test
+  void enqueueWritesTheIndexRowBeforeTheEvent() {
+    Instant runAt = NOW.plusSeconds(600);
+    var result = enqueue(spec("ok", runAt, 3, Duration.ofMinutes(1)));
+    assertInstanceOf(TaskEntity.Enqueued.class, result.event());
+    IndexRow row = index.rows.get(0);
+    assertEquals(TaskStatus.SCHEDULED, row.task().status());
+    assertEquals(runAt, row.wakeAt());
+    assertEquals(1, row.seqNr());
+  }
+
+  @Test
+  void rejectsEnqueueWhenTheIndexCannotBeWrittenAndStoresNothing() {
+    index.failing = true;
+    var result = enqueue(spec("ok", NOW.plusSeconds(600), 3, Duration.ofMinutes(1)));
+    TaskEntity.Rejected rejected = assertInstanceOf(TaskEntity.Rejected.class, result.reply());
+    assertEquals(ErrorCode.UNAVAILABLE, rejected.code());
+    assertTrue(result.hasNoEvents());
+    index.failing = false;
+    var retried = enqueue(spec("ok", NOW.plusSeconds(600), 3, Duration.ofMinutes(1)));
+    assertTrue(assertInstanceOf(TaskEntity.Accepted.class, retried.reply()).created());
+  }
+
+  @Test
+  void indexRowFollowsTheTaskToItsEnd() {
+    enqueue(spec("ok", 3));
+    grantPermit();
+    awaitStatus(TaskStatus.SUCCEEDED);
+    await().until(() -> index.last().task().status() == TaskStatus.SUCCEEDED);
+    IndexRow last = index.last();
+    assertNull(last.wakeAt(), "finished tasks are never woken");
+    assertEquals(3, last.seqNr());
+    assertTrue(index.rows.stream().anyMatch(r -> r.task().status() == TaskStatus.RUNNING
+        && r.wakeAt().equals(NOW.plus(Duration.ofMillis(300)))), "running rows wake at lease end");
+  }
+
+  @Test
+  void rescheduleToAnEarlierTimeWritesTheIndexFirst() {
+    enqueue(spec("ok", NOW.plusSeconds(3000), 3, Duration.ofMinutes(1)));
+    int before = index.rows.size();
+    var result = task.<TaskEntity.Reply>runCommand(
+        r -> new TaskEntity.Reschedule(NOW.plusSeconds(1000), null, r));
+    assertInstanceOf(TaskEntity.Rescheduled.class, result.event());
+    assertEquals(NOW.plusSeconds(1000), index.rows.get(before).wakeAt());
+  }
+
+  @Test
+  void wakeOfAnUnknownTaskRemovesItsOrphanRow() {
+    task.runCommand(new TaskEntity.Wake(NOW));
+    await().until(() -> index.deleted.contains(id));
+    shard.expectMessageClass(ClusterSharding.Passivate.class);
+  }
+
+  @Test
+  void wakeCorrectsAStaleRow() {
+    enqueue(spec("ok", NOW.plusSeconds(600), 3, Duration.ofMinutes(1)));
+    int before = index.rows.size();
+    task.runCommand(new TaskEntity.Wake(NOW.minusSeconds(5)));
+    await().until(() -> index.rows.size() > before);
+    assertEquals(NOW.plusSeconds(600), index.last().wakeAt());
+  }
+
+  @Test
+  void heartbeatsExtendTheLeaseWhileTheHandlerRuns() {
+    enqueue(spec("block", 3));
+    grantPermit();
+    awaitStatus(TaskStatus.RUNNING);
+    TaskEntity.State running = task.getState();
+    await().until(() -> task.getState().history().size() == 1
+        && index.last().task().status() == TaskStatus.RUNNING
+        && index.rows.stream().filter(r -> r.task().status() == TaskStatus.RUNNING).count() >= 2);
+    assertEquals(TaskStatus.RUNNING, task.getState().status());
+    assertEquals(running.attempts(), task.getState().attempts());
+    task.runCommand(TaskEntity.Cancel::new);
   }
 
   static {

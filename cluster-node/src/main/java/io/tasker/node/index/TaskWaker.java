@@ -1,0 +1,186 @@
+package io.tasker.node.index;
+
+import io.tasker.node.task.TaskEntity;
+import io.tasker.protocol.TaskId;
+import io.tasker.protocol.TaskStatus;
+import io.tasker.protocol.TaskerSerializable;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+
+/**
+ * Wakes tasks whose time has come although no actor of theirs is alive: after a restart, a
+ * passivation of a far-off task, or a node's death. One worker per slice of the index's
+ * buckets runs somewhere in the cluster (a sharded daemon process, so the slices move with the
+ * nodes). Each scans its slice for rows whose wake time falls within the look-ahead and sends
+ * their entities a {@link TaskEntity.Wake}; the entity's own timer then starts it on the dot.
+ * Finished tasks have no wake time and are never woken. The worker also removes finished tasks
+ * older than their retention from its slice.
+ */
+public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
+
+  /**
+   * @param workers slices of the index, each scanned by one worker
+   * @param scanInterval pause between scans
+   * @param lookahead how far ahead of a wake time the entity is woken
+   * @param batchSize rows per scan (a full batch triggers the next scan at once)
+   * @param rewakeAfter a row still due this long after its wake is woken again
+   * @param retention per finished status, how long tasks are kept
+   * @param sweepInterval pause between retention sweeps
+   */
+  public record Settings(
+      int workers,
+      Duration scanInterval,
+      Duration lookahead,
+      int batchSize,
+      Duration rewakeAfter,
+      Map<TaskStatus, Duration> retention,
+      Duration sweepInterval) {}
+
+  public static void init(
+      ActorSystem<?> system, JdbcTaskIndex index, Settings settings, Clock clock) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    ShardedDaemonProcess.get(system)
+        .init(
+            Command.class,
+            "task-waker",
+            settings.workers(),
+            worker -> create(worker, index, sharding, settings, clock),
+            ShardedDaemonProcessSettings.create(system),
+            Optional.of(Tick.STOP));
+  }
+
+  static Behavior<Command> create(
+      int worker, JdbcTaskIndex index, ClusterSharding sharding, Settings settings, Clock clock) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        new TaskWaker(ctx, timers, worker, index, sharding, settings, clock)));
+  }
+
+  // Commands
+
+  public interface Command extends TaskerSerializable {}
+
+  private enum Tick implements Command {
+    SCAN,
+    SWEEP,
+    STOP
+  }
+
+  private record Scanned(List<JdbcTaskIndex.DueTask> due, Throwable failure) implements Command {}
+
+  private record Swept(Integer removed, Throwable failure) implements Command {}
+
+  // State
+
+  private record Woken(java.time.Instant wakeAt, long atNanos) {}
+
+  private final int fromBucket;
+  private final int toBucket;
+  private final JdbcTaskIndex index;
+  private final ClusterSharding sharding;
+  private final Settings settings;
+  private final Clock clock;
+  private final Map<TaskId, Woken> woken = new HashMap<>();
+  private boolean scanning;
+
+  private TaskWaker(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      int worker,
+      JdbcTaskIndex index,
+      ClusterSharding sharding,
+      Settings settings,
+      Clock clock) {
+    super(context);
+    this.fromBucket = worker * IndexRow.BUCKETS / settings.workers();
+    this.toBucket = (worker + 1) * IndexRow.BUCKETS / settings.workers();
+    this.index = index;
+    this.sharding = sharding;
+    this.settings = settings;
+    this.clock = clock;
+    timers.startTimerWithFixedDelay(Tick.SCAN, Duration.ZERO, settings.scanInterval());
+    timers.startTimerWithFixedDelay(Tick.SWEEP, settings.sweepInterval(), settings.sweepInterval());
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessageEquals(Tick.SCAN, this::scan)
+        .onMessageEquals(Tick.SWEEP, this::sweep)
+        .onMessageEquals(Tick.STOP, Behaviors::stopped)
+        .onMessage(Scanned.class, this::onScanned)
+        .onMessage(Swept.class, this::onSwept)
+        .build();
+  }
+
+  private Behavior<Command> scan() {
+    if (!scanning) {
+      scanning = true;
+      getContext().pipeToSelf(
+          index.due(fromBucket, toBucket, clock.instant().plus(settings.lookahead()),
+              settings.batchSize()),
+          Scanned::new);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onScanned(Scanned scanned) {
+    scanning = false;
+    if (scanned.failure() != null) {
+      getContext().getLog().warn("task index scan failed: {}", scanned.failure().toString());
+      return this;
+    }
+    long now = System.nanoTime();
+    Set<TaskId> seen = new HashSet<>();
+    for (JdbcTaskIndex.DueTask due : scanned.due()) {
+      seen.add(due.id());
+      Woken last = woken.get(due.id());
+      if (last == null || !last.wakeAt().equals(due.wakeAt())
+          || now - last.atNanos() > settings.rewakeAfter().toNanos()) {
+        sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, due.id().value())
+            .tell(new TaskEntity.Wake(due.wakeAt()));
+        woken.put(due.id(), new Woken(due.wakeAt(), now));
+      }
+    }
+    woken.keySet().retainAll(seen);
+    if (scanned.due().size() >= settings.batchSize()) {
+      getContext().getSelf().tell(Tick.SCAN); // a backlog: keep going
+    }
+    return this;
+  }
+
+  private Behavior<Command> sweep() {
+    Map<TaskStatus, java.time.Instant> finishedBefore = new HashMap<>();
+    settings.retention().forEach((status, age) -> finishedBefore.put(status, clock.instant().minus(age)));
+    getContext().pipeToSelf(
+        index.purgeFinished(fromBucket, toBucket, finishedBefore, settings.batchSize()), Swept::new);
+    return this;
+  }
+
+  private Behavior<Command> onSwept(Swept swept) {
+    if (swept.failure() != null) {
+      getContext().getLog().warn("retention sweep failed: {}", swept.failure().toString());
+    } else if (swept.removed() > 0) {
+      getContext().getLog().info("retention removed {} finished tasks", swept.removed());
+      if (swept.removed() >= settings.batchSize()) {
+        getContext().getSelf().tell(Tick.SWEEP);
+      }
+    }
+    return this;
+  }
+}
