@@ -427,6 +427,8 @@ public final class TaskEntity
     HELD
   }
 
+  private static final Duration MAX_TIMER = Duration.ofDays(1);
+
   private static final org.slf4j.Logger indexLog =
       org.slf4j.LoggerFactory.getLogger(TaskEntity.class.getName() + ".index");
 
@@ -677,7 +679,9 @@ public final class TaskEntity
   /** Brings timers and passivation in line with the task's status. */
   private void settle(State state) {
     if (state.status() == TaskStatus.SCHEDULED) {
-      timers.startSingleTimer(Timer.WAKE, untilNow(state.runAt()));
+      // timers take at most ~248 days; a far-off task wakes up, sees it is early and re-arms
+      Duration untilDue = untilNow(state.runAt());
+      timers.startSingleTimer(Timer.WAKE, untilDue.compareTo(MAX_TIMER) > 0 ? MAX_TIMER : untilDue);
     } else if (state.status().isTerminal()) {
       timers.cancel(Timer.WAKE);
       if (execution == null) {
