@@ -128,7 +128,7 @@ public final class InlineTasker implements Tasker {
 
   @Override
   public CompletionStage<QueueStats> updateQueue(String queue, QueueLimits limits) {
-    return CompletableFuture.completedFuture(new QueueStats(queue, limits, 0, 0));
+    return CompletableFuture.completedFuture(new QueueStats(queue, limits, 0, 0, 0));
   }
 
   @Override
@@ -137,7 +137,7 @@ public final class InlineTasker implements Tasker {
         .filter(t -> t.spec().queue().equals(queue) && t.status() == TaskStatus.SCHEDULED)
         .count();
     return CompletableFuture.completedFuture(
-        new QueueStats(queue, QueueLimits.UNLIMITED, 0, waiting));
+        new QueueStats(queue, QueueLimits.UNLIMITED, 0, waiting, 0));
   }
 
   @Override
@@ -177,6 +177,11 @@ public final class InlineTasker implements Tasker {
         .merge(task.status(), 1L, Long::sum));
     return CompletableFuture.completedFuture(byQueue.entrySet().stream()
         .map(e -> new QueueCounts(e.getKey(), e.getValue())).toList());
+  }
+
+  @Override
+  public CompletionStage<Boolean> ready() {
+    return CompletableFuture.completedFuture(true);
   }
 
   @Override

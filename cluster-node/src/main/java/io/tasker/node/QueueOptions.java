@@ -32,6 +32,12 @@ public final class QueueOptions {
     return this;
   }
 
+  /** @return these options with the queue paused (no task starts until resumed) */
+  public QueueOptions pause() {
+    limits = limits.withPaused(true);
+    return this;
+  }
+
   QueueLimits build() {
     return limits;
   }

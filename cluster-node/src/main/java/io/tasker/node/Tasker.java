@@ -94,6 +94,9 @@ public interface Tasker extends AutoCloseable {
   /** @return a queue's limits, running permits and waiting requests */
   CompletionStage<QueueStats> queueStats(String queue);
 
+  /** @return completes with true when this node is up in its cluster and its database answers */
+  CompletionStage<Boolean> ready();
+
   /** @return the task types this instance has handlers for */
   Set<String> taskTypes();
 

@@ -102,11 +102,11 @@ public final class TaskerBuilder {
     return this;
   }
 
-  /** Starts a single-node cluster member (joining seed nodes if configured). */
-  public Tasker start() {
+  /** Starts a cluster node (a cluster of its own unless seed nodes are configured). */
+  public TaskerNode start() {
     Config resolved = resolvedConfig();
     TaskerSettings settings = TaskerSettings.create(resolved);
-    return ClusterTasker.start(resolved, settings, registry(settings), limits(settings), clock);
+    return TaskerNode.start(resolved, settings, registry(settings), limits(settings), clock);
   }
 
   /**

@@ -99,6 +99,7 @@ public final class TaskerSettings {
         queue.getInt("max-concurrency"),
         queue.getInt("max-concurrency-per-key"),
         queue.getDouble("rate"),
-        queue.getInt("burst"));
+        queue.getInt("burst"),
+        queue.getBoolean("paused"));
   }
 }

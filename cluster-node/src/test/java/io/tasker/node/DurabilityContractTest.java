@@ -202,7 +202,7 @@ abstract class DurabilityContractTest {
         return status != TaskStatus.RUNNING
             && (status != TaskStatus.SCHEDULED || join(tasker.get(id)).runAt().isAfter(Instant.now()));
       }));
-      ClusterTasker node = (ClusterTasker) tasker;
+      TaskerNode node = (TaskerNode) tasker;
       await().atMost(PATIENCE).untilAsserted(() -> {
         for (TaskId id : ids) {
           TaskView task = join(tasker.get(id));
@@ -291,8 +291,8 @@ abstract class DurabilityContractTest {
       clock.advance(Duration.ofDays(30));
       await().atMost(PATIENCE).until(() -> gone.apply(dead));
       assertEquals(TaskStatus.SCHEDULED, join(tasker.get(pending)).status());
-      assertNull(join(((ClusterTasker) tasker).index().row(succeeded)));
-      assertNotNull(join(((ClusterTasker) tasker).index().row(pending)));
+      assertNull(join(((TaskerNode) tasker).index().row(succeeded)));
+      assertNotNull(join(((TaskerNode) tasker).index().row(pending)));
     }
   }
 }

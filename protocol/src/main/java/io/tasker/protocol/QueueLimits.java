@@ -7,14 +7,21 @@ package io.tasker.protocol;
  * @param maxConcurrencyPerKey most tasks running at once that share a concurrency key (e.g. a
  *     tenant)
  * @param ratePerSecond most task starts per second, as the refill rate of a token bucket
- * @param burst the bucket's capacity: starts allowed at once after a quiet period (at least 1
- *     when a rate is set)
+ * @param burst the bucket's capacity: starts allowed at once after a quiet period (0 with a rate
+ *     means one second's worth)
+ * @param paused when true, no task of the queue starts; running ones finish
  */
-public record QueueLimits(int maxConcurrency, int maxConcurrencyPerKey, double ratePerSecond, int burst)
+public record QueueLimits(
+    int maxConcurrency, int maxConcurrencyPerKey, double ratePerSecond, int burst, boolean paused)
     implements TaskerSerializable {
 
   /** No limits at all. */
   public static final QueueLimits UNLIMITED = new QueueLimits(0, 0, 0, 0);
+
+  /** Limits of a queue that is not paused. */
+  public QueueLimits(int maxConcurrency, int maxConcurrencyPerKey, double ratePerSecond, int burst) {
+    this(maxConcurrency, maxConcurrencyPerKey, ratePerSecond, burst, false);
+  }
 
   /** @throws ValidationException naming the offending field */
   public QueueLimits {
@@ -31,16 +38,21 @@ public record QueueLimits(int maxConcurrency, int maxConcurrencyPerKey, double r
 
   /** @return a copy with the given global concurrency limit */
   public QueueLimits withMaxConcurrency(int value) {
-    return new QueueLimits(value, maxConcurrencyPerKey, ratePerSecond, burst);
+    return new QueueLimits(value, maxConcurrencyPerKey, ratePerSecond, burst, paused);
   }
 
   /** @return a copy with the given per-key concurrency limit */
   public QueueLimits withMaxConcurrencyPerKey(int value) {
-    return new QueueLimits(maxConcurrency, value, ratePerSecond, burst);
+    return new QueueLimits(maxConcurrency, value, ratePerSecond, burst, paused);
   }
 
   /** @return a copy with the given rate (per second) and burst */
   public QueueLimits withRate(double perSecond, int burst) {
-    return new QueueLimits(maxConcurrency, maxConcurrencyPerKey, perSecond, burst);
+    return new QueueLimits(maxConcurrency, maxConcurrencyPerKey, perSecond, burst, paused);
+  }
+
+  /** @return a copy that is paused or not */
+  public QueueLimits withPaused(boolean value) {
+    return new QueueLimits(maxConcurrency, maxConcurrencyPerKey, ratePerSecond, burst, value);
   }
 }

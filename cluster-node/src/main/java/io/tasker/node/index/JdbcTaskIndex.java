@@ -342,6 +342,16 @@ public final class JdbcTaskIndex implements IndexWriter, AutoCloseable {
     });
   }
 
+  /** @return completes normally when the database answers */
+  public CompletionStage<Done> ping() {
+    return read(connection -> {
+      try (PreparedStatement statement = connection.prepareStatement("SELECT 1")) {
+        statement.executeQuery().close();
+        return Done.getInstance();
+      }
+    });
+  }
+
   /** @return the row of one task, or null: for tests and diagnostics */
   public CompletionStage<IndexRow> row(TaskId id) {
     return read(connection -> {

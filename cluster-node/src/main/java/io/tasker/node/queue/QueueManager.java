@@ -96,9 +96,13 @@ public final class QueueManager extends AbstractBehavior<QueueManager.Command> {
    * @param limits the limits in force
    * @param running permits held
    * @param waiting requests waiting for a permit
+   * @param startsPerSecond permits granted per second over the last ten seconds
    */
-  public record QueueStats(String queue, QueueLimits limits, int running, int waiting)
+  public record QueueStats(
+      String queue, QueueLimits limits, int running, int waiting, double startsPerSecond)
       implements TaskerSerializable {}
+
+  private static final long RATE_WINDOW_NANOS = 10_000_000_000L;
 
   // State (in memory only)
 
@@ -124,6 +128,7 @@ public final class QueueManager extends AbstractBehavior<QueueManager.Command> {
   private final Map<String, Waiter> waitingByHolder = new HashMap<>();
   private final Map<String, Held> held = new HashMap<>();
   private final Map<String, Integer> heldByKey = new HashMap<>();
+  private final java.util.ArrayDeque<Long> recentGrants = new java.util.ArrayDeque<>();
   private QueueLimits limits;
   private TokenBucket bucket;
   private long arrivals;
@@ -228,8 +233,16 @@ public final class QueueManager extends AbstractBehavior<QueueManager.Command> {
   }
 
   private Behavior<Command> reply(ActorRef<QueueStats> replyTo) {
-    replyTo.tell(new QueueStats(queue, limits, held.size(), waiting.size()));
+    forgetOldGrants(System.nanoTime());
+    replyTo.tell(new QueueStats(queue, limits, held.size(), waiting.size(),
+        recentGrants.size() * 1e9 / RATE_WINDOW_NANOS));
     return this;
+  }
+
+  private void forgetOldGrants(long now) {
+    while (!recentGrants.isEmpty() && now - recentGrants.peekFirst() > RATE_WINDOW_NANOS) {
+      recentGrants.pollFirst();
+    }
   }
 
   private void applyLimits(QueueLimits newLimits) {
@@ -257,6 +270,8 @@ public final class QueueManager extends AbstractBehavior<QueueManager.Command> {
       candidates.remove();
       waitingByHolder.remove(waiter.holder());
       hold(waiter.holder(), waiter.key());
+      recentGrants.addLast(now);
+      forgetOldGrants(now);
       waiter.replyTo().tell(new PermitGranted(queue, waiter.holder()));
     }
   }
@@ -264,7 +279,8 @@ public final class QueueManager extends AbstractBehavior<QueueManager.Command> {
   /** @param key a concurrency key, or null to ask about the queue as a whole */
   private boolean hasRoom(String key) {
     if (key == null) {
-      return limits.maxConcurrency() == 0 || held.size() < limits.maxConcurrency();
+      return !limits.paused()
+          && (limits.maxConcurrency() == 0 || held.size() < limits.maxConcurrency());
     }
     return limits.maxConcurrencyPerKey() == 0
         || heldByKey.getOrDefault(key, 0) < limits.maxConcurrencyPerKey();

@@ -166,7 +166,7 @@ class QueueManagerTest {
     Queue q = new Queue(limits, LONG_LEASE);
 
     QueueStats stats = q.stats();
-    assertEquals(new QueueStats(q.name, limits, 0, 0), stats);
+    assertEquals(new QueueStats(q.name, limits, 0, 0, 0.0), stats);
   }
 
   @Test
@@ -416,7 +416,11 @@ class QueueManagerTest {
     QueueLimits raised = maxConcurrency(3);
     q.manager.tell(new UpdateLimits(raised, q.stats.getRef()));
     // the reply is sent after granting, so it already shows the new permits
-    assertEquals(new QueueStats(q.name, raised, 3, 1), q.stats.receiveMessage(GENEROUS));
+    QueueStats stats = q.stats.receiveMessage(GENEROUS);
+    assertEquals(raised, stats.limits());
+    assertEquals(3, stats.running());
+    assertEquals(1, stats.waiting());
+    assertEquals(0.3, stats.startsPerSecond(), 1e-9, "3 grants in the last 10 s");
     q.expectGrant("b");
     q.expectGrant("c");
     q.expectNoGrant();
@@ -468,5 +472,16 @@ class QueueManagerTest {
     q.request("n2", "k");
     q.expectGrant("n1");
     q.expectGrant("n2");
+  }
+
+  @Test
+  void aPausedQueueGrantsNothingUntilResumed() {
+    Queue q = new Queue(QueueLimits.UNLIMITED.withPaused(true), LONG_LEASE);
+    q.request("a");
+    q.expectNoGrant();
+    q.expectCounts(0, 1);
+    q.manager.tell(new UpdateLimits(QueueLimits.UNLIMITED, q.stats.getRef()));
+    q.stats.receiveMessage(GENEROUS);
+    q.expectGrant("a");
   }
 }

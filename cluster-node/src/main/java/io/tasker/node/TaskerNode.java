@@ -37,11 +37,15 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 
-/** A Tasker node: an actor system in the cluster hosting task entities and queue managers. */
-final class ClusterTasker implements Tasker {
+/**
+ * A Tasker node: an actor system in the cluster hosting task entities, queue managers and waker
+ * workers. Made by {@link TaskerBuilder#start()}.
+ */
+public final class TaskerNode implements Tasker {
   private final ActorSystem<Void> system;
   private final ClusterSharding sharding;
   private final HandlerRegistry registry;
@@ -51,7 +55,7 @@ final class ClusterTasker implements Tasker {
   private final Clock clock;
   private final Duration askTimeout;
 
-  private ClusterTasker(
+  private TaskerNode(
       ActorSystem<Void> system,
       HandlerRegistry registry,
       JdbcTaskIndex index,
@@ -69,7 +73,7 @@ final class ClusterTasker implements Tasker {
     this.askTimeout = askTimeout;
   }
 
-  static ClusterTasker start(
+  static TaskerNode start(
       Config config,
       TaskerSettings settings,
       HandlerRegistry registry,
@@ -110,7 +114,7 @@ final class ClusterTasker implements Tasker {
             settings.keepAliveWindow));
     TaskWaker.init(system, index, settings.waker, clock);
     system.log().info("Tasker node {} started with handlers {}", node, registry.types());
-    return new ClusterTasker(system, registry, index, workers, watchdog, clock, settings.askTimeout);
+    return new TaskerNode(system, registry, index, workers, watchdog, clock, settings.askTimeout);
   }
 
   @Override
@@ -183,12 +187,20 @@ final class ClusterTasker implements Tasker {
   }
 
   @Override
+  public CompletionStage<Boolean> ready() {
+    if (Cluster.get(system).selfMember().status() != MemberStatus.up()) {
+      return CompletableFuture.completedFuture(false);
+    }
+    return index.ping().handle((ok, failure) -> failure == null);
+  }
+
+  @Override
   public Set<String> taskTypes() {
     return registry.types();
   }
 
-  /** The actor system, for the gateway and tests. */
-  ActorSystem<Void> system() {
+  /** @return the node's actor system, e.g. to serve HTTP from it */
+  public ActorSystem<Void> system() {
     return system;
   }
 
