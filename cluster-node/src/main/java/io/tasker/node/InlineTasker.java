@@ -180,6 +180,11 @@ public final class InlineTasker implements Tasker {
   }
 
   @Override
+  public TaskSpec validate(EnqueueRequest request) {
+    return registry.resolve(request, clock.instant());
+  }
+
+  @Override
   public CompletionStage<Boolean> ready() {
     return CompletableFuture.completedFuture(true);
   }

@@ -7,10 +7,13 @@ import io.tasker.protocol.QueueLimits;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskPage;
 import io.tasker.protocol.TaskQuery;
+import io.tasker.protocol.TaskSpec;
 import io.tasker.protocol.TaskView;
+import io.tasker.protocol.ValidationException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -45,6 +48,36 @@ public interface Tasker extends AutoCloseable {
    * @return the stored task, and whether this call created it
    */
   CompletionStage<EnqueueResult> enqueue(EnqueueRequest request);
+
+  /**
+   * Checks a request as {@link #enqueue(EnqueueRequest)} would, storing nothing.
+   *
+   * @return the task as it would be stored
+   * @throws ValidationException naming the first offending field
+   */
+  TaskSpec validate(EnqueueRequest request);
+
+  /**
+   * Enqueues several tasks. Validation is all-or-nothing: if any request is invalid, none is
+   * stored and the error names it ({@code tasks[3].payload}). Acceptance is then per task: if
+   * the cluster fails midway, some may be stored; give them idempotency keys to retry safely.
+   *
+   * @return the results, in the order of the requests
+   */
+  default CompletionStage<List<EnqueueResult>> enqueueAll(List<EnqueueRequest> requests) {
+    for (int i = 0; i < requests.size(); i++) {
+      try {
+        validate(requests.get(i));
+      } catch (ValidationException invalid) {
+        return CompletableFuture.failedFuture(
+            new ValidationException("tasks[" + i + "]." + invalid.field(), invalid.reason()));
+      }
+    }
+    List<CompletableFuture<EnqueueResult>> results =
+        requests.stream().map(r -> enqueue(r).toCompletableFuture()).toList();
+    return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
+        .thenApply(done -> results.stream().map(CompletableFuture::join).toList());
+  }
 
   /** @return the task with its attempt history */
   CompletionStage<TaskView> get(TaskId id);

@@ -187,6 +187,11 @@ public final class TaskerNode implements Tasker {
   }
 
   @Override
+  public TaskSpec validate(EnqueueRequest request) {
+    return registry.resolve(request, clock.instant());
+  }
+
+  @Override
   public CompletionStage<Boolean> ready() {
     if (Cluster.get(system).selfMember().status() != MemberStatus.up()) {
       return CompletableFuture.completedFuture(false);

@@ -4,7 +4,7 @@ package io.tasker.node.queue;
  * A token bucket on a monotonic nanosecond clock: {@code ratePerSecond} tokens flow in, at most
  * {@code burst} are kept. A rate of zero means unlimited. Not thread-safe: owned by one actor.
  */
-final class TokenBucket {
+public final class TokenBucket {
   private static final double NANOS_PER_SECOND = 1_000_000_000d;
   // refills add up in floating point; a token promised by nanosUntilNextToken must be there
   private static final double WHOLE = 1 - 1e-12;
@@ -14,19 +14,19 @@ final class TokenBucket {
   private double tokens;
   private long lastRefillNanos;
 
-  TokenBucket(double ratePerSecond, int burst, long nowNanos) {
+  public TokenBucket(double ratePerSecond, int burst, long nowNanos) {
     this.ratePerNano = ratePerSecond / NANOS_PER_SECOND;
     this.burst = burst;
     this.tokens = burst;
     this.lastRefillNanos = nowNanos;
   }
 
-  boolean isUnlimited() {
+  public boolean isUnlimited() {
     return ratePerNano == 0;
   }
 
   /** @return true and takes a token if one is there */
-  boolean tryAcquire(long nowNanos) {
+  public boolean tryAcquire(long nowNanos) {
     if (isUnlimited()) {
       return true;
     }
@@ -39,7 +39,7 @@ final class TokenBucket {
   }
 
   /** @return nanoseconds until the next whole token, 0 if one is there now */
-  long nanosUntilNextToken(long nowNanos) {
+  public long nanosUntilNextToken(long nowNanos) {
     if (isUnlimited()) {
       return 0;
     }

@@ -1,5 +1,10 @@
-package io.tasker.node;
+package io.tasker.gateway;
 
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.tasker.node.Tasker;
+import io.tasker.node.TaskerNode;
 import io.tasker.node.sample.SampleHandlers;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskView;
@@ -10,14 +15,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
-/** The {@code ./tasker} command: run a node, or run the demo. */
+/** The {@code ./tasker} command: run a node with its HTTP gateway, or run the demo. */
 public final class Main {
   private static final String HELP =
       """
       Usage: ./tasker [command]
 
         (none), run   start a Tasker node with the sample handlers (echo, sleep, flaky, fail)
-                      on the embedded H2 journal under ./data, and wait for work (Ctrl-C stops)
+                      and the HTTP API on port 8080, on the embedded H2 journal under ./data;
+                      wait for work (Ctrl-C stops gracefully)
         demo          start a node on a temporary journal, enqueue a mix of demo tasks and
                       show them run, retry, time out, dead-letter and cancel, then exit
         --help        show this text
@@ -29,8 +35,15 @@ public final class Main {
         TASKER_DB_USER, TASKER_DB_PASSWORD   its credentials
         TASKER_HOST, TASKER_PORT             cluster address of this node (default 127.0.0.1, random port)
         TASKER_NODE_NAME     name recorded in attempt histories
+        TASKER_HTTP_PORT, TASKER_HTTP_HOST   where the HTTP API listens (default 0.0.0.0:8080)
+        TASKER_API_KEYS      API keys, "<key>=<scope>,<scope>;..." with scopes tasks:read,
+                             tasks:write, queues:admin; without keys a development key with
+                             every scope is generated, kept in <data-dir>/dev-api-key and printed
+        TASKER_AUTH_ENABLED  false switches authentication off (never in production)
       Every setting is listed in cluster-node/src/main/resources/reference.conf.
       """;
+
+  private static final JsonMapper JSON = new JsonMapper();
 
   private Main() {}
 
@@ -49,10 +62,20 @@ public final class Main {
   }
 
   private static void run() throws InterruptedException {
-    Tasker tasker = SampleHandlers.register(Tasker.builder()).start();
+    Config config = ConfigFactory.load();
+    TaskerNode node = SampleHandlers.register(Tasker.builder()).config(config).start();
+    HttpGateway gateway = HttpGateway.start(node, config);
+    gateway.developmentKey().ifPresent(key -> System.out.printf("%n"
+        + "  Development API key (all scopes): %s%n"
+        + "  Try: curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\%n"
+        + "         -d '{\"type\":\"echo\",\"payload\":{\"hello\":\"world\"}}' "
+        + "http://localhost:%d/v1/tasks%n"
+        + "  Set real keys with TASKER_API_KEYS or tasker.http.auth.keys (see README).%n%n",
+        key, key, gateway.port()));
     CountDownLatch stopped = new CountDownLatch(1);
+    node.system().getWhenTerminated().thenRun(stopped::countDown);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      tasker.close();
+      node.close();
       stopped.countDown();
     }));
     stopped.await();
@@ -66,10 +89,10 @@ public final class Main {
       List<TaskId> ids = new ArrayList<>();
       labels.add("echo, runs at once");
       ids.add(join(tasker.enqueue(SampleHandlers.ECHO.with(
-          Json.MAPPER.valueToTree(Map.of("hello", "world"))))));
+          JSON.valueToTree(Map.of("hello", "world"))))));
       labels.add("echo, delayed 2s");
       ids.add(join(tasker.enqueue(SampleHandlers.ECHO.with(
-          Json.MAPPER.valueToTree(Map.of("later", true))).delay(Duration.ofSeconds(2)))));
+          JSON.valueToTree(Map.of("later", true))).delay(Duration.ofSeconds(2)))));
       labels.add("flaky, fails twice then succeeds");
       ids.add(join(tasker.enqueue(SampleHandlers.FLAKY.with(new SampleHandlers.Flaky(2)))));
       labels.add("fail, retried then dead-lettered");

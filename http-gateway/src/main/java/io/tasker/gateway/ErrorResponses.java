@@ -1,0 +1,89 @@
+package io.tasker.gateway;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tasker.protocol.TaskNotFoundException;
+import io.tasker.protocol.TaskStateConflictException;
+import io.tasker.protocol.TaskerUnavailableException;
+import io.tasker.protocol.ValidationException;
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Maps every failure to a JSON error: {@code {"error":{"code","message","field"}}}. Bad input is
+ * a 4xx naming the field; only a failure of Tasker itself is a 5xx.
+ */
+final class ErrorResponses {
+  private static final Logger log = LoggerFactory.getLogger(ErrorResponses.class);
+
+  private final Duration retryAfter;
+
+  ErrorResponses(Duration retryAfter) {
+    this.retryAfter = retryAfter;
+  }
+
+  HttpResponse of(Throwable failure) {
+    Throwable error = failure;
+    while ((error instanceof CompletionException || error instanceof ExecutionException)
+        && error.getCause() != null) {
+      error = error.getCause();
+    }
+    if (error instanceof HttpProblem problem) {
+      HttpResponse response = Responses.json(problem.status,
+          JsonContract.error(problem.code, problem.getMessage(), problem.field));
+      return problem.retryAfter == null ? response : withRetryAfter(response, problem.retryAfter);
+    }
+    if (error instanceof ValidationException invalid) {
+      return Responses.json(StatusCodes.BAD_REQUEST,
+          JsonContract.error(invalid.code().name(), invalid.getMessage(), invalid.field()));
+    }
+    if (error instanceof TaskNotFoundException notFound) {
+      return Responses.json(StatusCodes.NOT_FOUND,
+          JsonContract.error(notFound.code().name(), notFound.getMessage(), null));
+    }
+    if (error instanceof TaskStateConflictException conflict) {
+      ObjectNode body = JsonContract.error(conflict.code().name(), conflict.getMessage(), null);
+      ((ObjectNode) body.get("error")).put("status", conflict.status().name());
+      return Responses.json(StatusCodes.CONFLICT, body);
+    }
+    if (error instanceof TaskerUnavailableException || error instanceof TimeoutException) {
+      return withRetryAfter(Responses.json(StatusCodes.SERVICE_UNAVAILABLE,
+          JsonContract.error("UNAVAILABLE",
+              "Tasker could not answer in time; nothing was changed unless the task reports so,"
+                  + " retry (with an idempotency key for enqueues)", null)), retryAfter);
+    }
+    log.error("request failed unexpectedly", error);
+    return Responses.json(StatusCodes.INTERNAL_SERVER_ERROR,
+        JsonContract.error("INTERNAL", "an unexpected error occurred; see the server log", null));
+  }
+
+  static HttpResponse notFound() {
+    return Responses.json(StatusCodes.NOT_FOUND,
+        JsonContract.error("NOT_FOUND", "no such endpoint; see /v1/openapi.json", null));
+  }
+
+  static HttpResponse methodNotAllowed() {
+    return Responses.json(StatusCodes.METHOD_NOT_ALLOWED,
+        JsonContract.error("METHOD_NOT_ALLOWED", "this endpoint does not take that method", null));
+  }
+
+  static HttpResponse badRequest(String message) {
+    return Responses.json(StatusCodes.BAD_REQUEST, JsonContract.error("BAD_REQUEST", message, null));
+  }
+
+  private static HttpResponse withRetryAfter(HttpResponse response, Duration wait) {
+    return response.addHeader(
+        RawHeader.create("Retry-After", Long.toString(Math.max(1, wait.toSeconds()))));
+  }
+
+  static StatusCode status(HttpResponse response) {
+    return response.status();
+  }
+}

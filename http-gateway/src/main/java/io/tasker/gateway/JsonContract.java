@@ -1,0 +1,358 @@
+package io.tasker.gateway;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tasker.node.EnqueueResult;
+import io.tasker.node.queue.QueueManager.QueueStats;
+import io.tasker.protocol.AttemptRecord;
+import io.tasker.protocol.Backoff;
+import io.tasker.protocol.EnqueueRequest;
+import io.tasker.protocol.QueueCounts;
+import io.tasker.protocol.QueueLimits;
+import io.tasker.protocol.TaskPage;
+import io.tasker.protocol.TaskSpec;
+import io.tasker.protocol.TaskStatus;
+import io.tasker.protocol.TaskSummary;
+import io.tasker.protocol.TaskView;
+import io.tasker.protocol.ValidationException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The JSON contract of the HTTP API: requests are read field by field so that every error names
+ * its field, and responses are written explicitly so the contract does not drift with internal
+ * types. Times are ISO-8601 instants; durations ISO-8601 durations ({@code PT30S}).
+ */
+final class JsonContract {
+  static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
+
+  static {
+    MAPPER.getFactory().setStreamReadConstraints(
+        StreamReadConstraints.builder().maxNestingDepth(64).maxNumberLength(100).build());
+  }
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final Set<String> ENQUEUE_FIELDS = Set.of("type", "payload", "queue", "runAt",
+      "delay", "priority", "maxAttempts", "backoff", "timeout", "idempotencyKey", "concurrencyKey",
+      "metadata");
+  private static final Set<String> BACKOFF_FIELDS =
+      Set.of("kind", "initialDelay", "factor", "maxDelay", "jitter");
+
+  private JsonContract() {}
+
+  static JsonNode parse(byte[] body) {
+    if (body.length == 0) {
+      throw HttpProblem.malformed("the request body is empty; send a JSON object");
+    }
+    try {
+      return MAPPER.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw HttpProblem.malformed("malformed JSON: " + e.getOriginalMessage());
+    } catch (java.io.IOException e) {
+      throw HttpProblem.malformed("unreadable body: " + e.getMessage());
+    }
+  }
+
+  // Requests
+
+  static EnqueueRequest enqueueRequest(JsonNode body, String prefix) {
+    ObjectNode object = object(body, prefix.isEmpty() ? "body" : prefix.substring(0, prefix.length() - 1));
+    onlyKnownFields(object, ENQUEUE_FIELDS, prefix);
+    Map<String, String> metadata = new HashMap<>();
+    JsonNode meta = object.get("metadata");
+    if (meta != null && !meta.isNull()) {
+      ObjectNode metaObject = object(meta, prefix + "metadata");
+      metaObject.fields().forEachRemaining(e -> {
+        if (!e.getValue().isTextual()) {
+          throw new ValidationException(prefix + "metadata." + e.getKey(), "must be a string");
+        }
+        metadata.put(e.getKey(), e.getValue().asText());
+      });
+    }
+    String type = text(object, "type", prefix);
+    if (type == null) {
+      throw new ValidationException(prefix + "type", "is required");
+    }
+    return new EnqueueRequest(
+        type,
+        object.get("payload"),
+        text(object, "queue", prefix),
+        instant(object, "runAt", prefix),
+        duration(object, "delay", prefix),
+        integer(object, "priority", prefix),
+        integer(object, "maxAttempts", prefix),
+        backoff(object.get("backoff"), prefix + "backoff"),
+        duration(object, "timeout", prefix),
+        text(object, "idempotencyKey", prefix),
+        text(object, "concurrencyKey", prefix),
+        metadata);
+  }
+
+  private static Backoff backoff(JsonNode node, String field) {
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    ObjectNode object = object(node, field);
+    onlyKnownFields(object, BACKOFF_FIELDS, field + ".");
+    String kindText = text(object, "kind", field + ".");
+    if (kindText == null) {
+      throw new ValidationException(field + ".kind", "is required: fixed, linear or exponential");
+    }
+    Backoff.Kind kind;
+    try {
+      kind = Backoff.Kind.valueOf(kindText.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new ValidationException(field + ".kind", "must be fixed, linear or exponential");
+    }
+    Duration initial = orDefault(duration(object, "initialDelay", field + "."), Duration.ofSeconds(1));
+    Double factor = number(object, "factor", field + ".");
+    Duration max = duration(object, "maxDelay", field + ".");
+    Double jitter = number(object, "jitter", field + ".");
+    return new Backoff(kind, initial,
+        factor != null ? factor : (kind == Backoff.Kind.EXPONENTIAL ? 2.0 : 1.0),
+        max != null ? max : (initial.compareTo(Duration.ofMinutes(10)) > 0 ? initial : Duration.ofMinutes(10)),
+        jitter != null ? jitter : Backoff.DEFAULT_JITTER);
+  }
+
+  static QueueLimits queueLimits(JsonNode body, QueueLimits current) {
+    ObjectNode object = object(body, "body");
+    onlyKnownFields(object,
+        Set.of("maxConcurrency", "maxConcurrencyPerKey", "rate", "burst", "paused"), "");
+    Integer max = integer(object, "maxConcurrency", "");
+    Integer perKey = integer(object, "maxConcurrencyPerKey", "");
+    Double rate = number(object, "rate", "");
+    Integer burst = integer(object, "burst", "");
+    JsonNode paused = object.get("paused");
+    if (paused != null && !paused.isBoolean()) {
+      throw new ValidationException("paused", "must be true or false");
+    }
+    return new QueueLimits(
+        max != null ? max : current.maxConcurrency(),
+        perKey != null ? perKey : current.maxConcurrencyPerKey(),
+        rate != null ? rate : current.ratePerSecond(),
+        burst != null ? burst : (rate != null ? 0 : current.burst()),
+        paused != null ? paused.asBoolean() : current.paused());
+  }
+
+  /** A reschedule: a new run time (runAt or delay from now) and/or priority. */
+  record Reschedule(Instant runAt, Integer priority) {}
+
+  static Reschedule reschedule(JsonNode body, Instant now) {
+    ObjectNode object = object(body, "body");
+    onlyKnownFields(object, Set.of("runAt", "delay", "priority"), "");
+    Instant runAt = instant(object, "runAt", "");
+    Duration delay = duration(object, "delay", "");
+    if (runAt != null && delay != null) {
+      throw new ValidationException("delay", "give either runAt or delay, not both");
+    }
+    if (delay != null && delay.isNegative()) {
+      throw new ValidationException("delay", "must not be negative");
+    }
+    Integer priority = integer(object, "priority", "");
+    if (runAt == null && delay == null && priority == null) {
+      throw new ValidationException("runAt", "give runAt, delay or priority");
+    }
+    return new Reschedule(delay != null ? now.plus(delay) : runAt, priority);
+  }
+
+  private static ObjectNode object(JsonNode node, String field) {
+    if (!(node instanceof ObjectNode object)) {
+      throw new ValidationException(field, "must be a JSON object");
+    }
+    return object;
+  }
+
+  private static void onlyKnownFields(ObjectNode object, Set<String> known, String prefix) {
+    for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!known.contains(name)) {
+        throw new ValidationException(prefix + name, "is not a known field");
+      }
+    }
+  }
+
+  private static String text(ObjectNode object, String name, String prefix) {
+    JsonNode node = object.get(name);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isTextual()) {
+      throw new ValidationException(prefix + name, "must be a string");
+    }
+    return node.asText();
+  }
+
+  private static Integer integer(ObjectNode object, String name, String prefix) {
+    JsonNode node = object.get(name);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+      throw new ValidationException(prefix + name, "must be a whole number");
+    }
+    return node.intValue();
+  }
+
+  private static Double number(ObjectNode object, String name, String prefix) {
+    JsonNode node = object.get(name);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isNumber() || !Double.isFinite(node.doubleValue())) {
+      throw new ValidationException(prefix + name, "must be a number");
+    }
+    return node.doubleValue();
+  }
+
+  private static Instant instant(ObjectNode object, String name, String prefix) {
+    String text = text(object, name, prefix);
+    if (text == null) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(text).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new ValidationException(prefix + name,
+          "must be an ISO-8601 date-time with offset, e.g. 2026-12-01T09:00:00+01:00");
+    }
+  }
+
+  private static Duration duration(ObjectNode object, String name, String prefix) {
+    String text = text(object, name, prefix);
+    if (text == null) {
+      return null;
+    }
+    try {
+      return Duration.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new ValidationException(prefix + name, "must be an ISO-8601 duration, e.g. PT30S");
+    }
+  }
+
+  private static <T> T orDefault(T value, T fallback) {
+    return value != null ? value : fallback;
+  }
+
+  // Responses
+
+  static ObjectNode accepted(EnqueueResult result) {
+    TaskView task = result.task();
+    return NODES.objectNode()
+        .put("id", task.id().value())
+        .put("status", task.status().name())
+        .put("runAt", task.runAt().toString())
+        .put("created", result.created());
+  }
+
+  static ObjectNode task(TaskView task) {
+    TaskSpec spec = task.spec();
+    ObjectNode node = NODES.objectNode()
+        .put("id", task.id().value())
+        .put("type", spec.type())
+        .put("queue", spec.queue())
+        .put("status", task.status().name());
+    node.set("payload", spec.payload());
+    node.put("priority", task.priority())
+        .put("runAt", task.runAt().toString())
+        .put("attempts", task.attempts())
+        .put("maxAttempts", spec.maxAttempts());
+    node.set("backoff", backoff(spec.backoff()));
+    node.put("timeout", spec.timeout().toString())
+        .put("idempotencyKey", spec.idempotencyKey())
+        .put("concurrencyKey", spec.concurrencyKey());
+    ObjectNode metadata = node.putObject("metadata");
+    spec.metadata().forEach(metadata::put);
+    node.set("result", task.result());
+    AttemptRecord last = task.lastAttempt();
+    if (last != null && last.errorType() != null) {
+      node.putObject("lastError").put("type", last.errorType()).put("message", last.errorMessage());
+    } else {
+      node.putNull("lastError");
+    }
+    ArrayNode history = node.putArray("history");
+    for (AttemptRecord attempt : task.history()) {
+      history.addObject()
+          .put("attempt", attempt.number())
+          .put("node", attempt.node())
+          .put("startedAt", attempt.startedAt().toString())
+          .put("finishedAt", attempt.finishedAt() == null ? null : attempt.finishedAt().toString())
+          .put("outcome", attempt.outcome() == null ? null : attempt.outcome().name())
+          .put("errorType", attempt.errorType())
+          .put("errorMessage", attempt.errorMessage());
+    }
+    node.put("createdAt", task.createdAt().toString()).put("updatedAt", task.updatedAt().toString());
+    return node;
+  }
+
+  private static ObjectNode backoff(Backoff backoff) {
+    return NODES.objectNode()
+        .put("kind", backoff.kind().name().toLowerCase(Locale.ROOT))
+        .put("initialDelay", backoff.initialDelay().toString())
+        .put("factor", backoff.factor())
+        .put("maxDelay", backoff.maxDelay().toString())
+        .put("jitter", backoff.jitter());
+  }
+
+  static ObjectNode page(TaskPage page) {
+    ObjectNode node = NODES.objectNode();
+    ArrayNode tasks = node.putArray("tasks");
+    for (TaskSummary task : page.tasks()) {
+      tasks.addObject()
+          .put("id", task.id().value())
+          .put("type", task.type())
+          .put("queue", task.queue())
+          .put("status", task.status().name())
+          .put("priority", task.priority())
+          .put("runAt", task.runAt().toString())
+          .put("attempts", task.attempts())
+          .put("maxAttempts", task.maxAttempts())
+          .put("concurrencyKey", task.concurrencyKey())
+          .put("createdAt", task.createdAt().toString())
+          .put("updatedAt", task.updatedAt().toString());
+    }
+    node.put("nextCursor", page.nextCursor());
+    return node;
+  }
+
+  static ObjectNode queue(QueueStats stats, QueueCounts counts) {
+    QueueLimits limits = stats.limits();
+    ObjectNode node = NODES.objectNode().put("name", stats.queue());
+    node.putObject("limits")
+        .put("maxConcurrency", limits.maxConcurrency())
+        .put("maxConcurrencyPerKey", limits.maxConcurrencyPerKey())
+        .put("rate", limits.ratePerSecond())
+        .put("burst", limits.burst())
+        .put("paused", limits.paused());
+    node.put("running", stats.running())
+        .put("waiting", stats.waiting())
+        .put("startsPerSecond", stats.startsPerSecond());
+    ObjectNode byStatus = node.putObject("tasks");
+    for (TaskStatus status : TaskStatus.values()) {
+      byStatus.put(status.name(), counts.byStatus().get(status));
+    }
+    return node;
+  }
+
+  static ObjectNode error(String code, String message, String field) {
+    ObjectNode node = NODES.objectNode();
+    node.putObject("error").put("code", code).put("message", message).put("field", field);
+    return node;
+  }
+}
