@@ -53,10 +53,13 @@ public final class InlineTasker implements Tasker {
   private final ScheduledExecutorService watchdog;
   private final Clock clock;
   private final Map<TaskId, State> tasks = new LinkedHashMap<>();
+  private final Map<String, QueueLimits> limits = new java.util.HashMap<>();
+  private final Function<String, QueueLimits> configuredLimits;
 
-  InlineTasker(HandlerRegistry registry, Clock clock) {
+  InlineTasker(HandlerRegistry registry, Clock clock, Function<String, QueueLimits> limits) {
     this.registry = registry;
     this.clock = clock;
+    this.configuredLimits = limits;
     this.watchdog =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -126,9 +129,11 @@ public final class InlineTasker implements Tasker {
     return change(id, task -> task.requeue(clock.instant()));
   }
 
+  /** Limits are kept and reported, but do not apply: inline runs one task at a time. */
   @Override
-  public CompletionStage<QueueStats> updateQueue(String queue, QueueLimits limits) {
-    return CompletableFuture.completedFuture(new QueueStats(queue, limits, 0, 0, 0));
+  public synchronized CompletionStage<QueueStats> updateQueue(String queue, QueueLimits limits) {
+    this.limits.put(queue, limits);
+    return queueStats(queue);
   }
 
   @Override
@@ -136,8 +141,8 @@ public final class InlineTasker implements Tasker {
     int waiting = (int) tasks.values().stream()
         .filter(t -> t.spec().queue().equals(queue) && t.status() == TaskStatus.SCHEDULED)
         .count();
-    return CompletableFuture.completedFuture(
-        new QueueStats(queue, QueueLimits.UNLIMITED, 0, waiting, 0));
+    QueueLimits inForce = limits.computeIfAbsent(queue, configuredLimits);
+    return CompletableFuture.completedFuture(new QueueStats(queue, inForce, 0, waiting, 0));
   }
 
   @Override

@@ -115,7 +115,7 @@ public final class TaskerBuilder {
    */
   public InlineTasker startInline() {
     TaskerSettings settings = TaskerSettings.create(resolvedConfig());
-    return new InlineTasker(registry(settings), clock);
+    return new InlineTasker(registry(settings), clock, limits(settings));
   }
 
   private Config resolvedConfig() {
