@@ -1,6 +1,7 @@
 package io.tasker.node;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.tasker.node.index.JdbcTaskIndex;
 import io.tasker.node.index.TaskWaker;
 import io.tasker.node.journal.SchemaInitializer;
@@ -22,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -82,11 +84,17 @@ public final class TaskerNode implements Tasker {
     if (settings.journal.createSchema()) {
       SchemaInitializer.ensureSchema(settings.journal);
     }
-    ActorSystem<Void> system =
-        ActorSystem.create(
-            Behaviors.empty(), "tasker", settings.journal.toPekkoConfig().withFallback(config));
+    Map<String, Object> membership = new java.util.HashMap<>();
+    membership.put("pekko.cluster.roles", settings.roles);
+    if (!settings.seedNodes.isEmpty()) {
+      membership.put("pekko.cluster.seed-nodes", settings.seedNodes);
+    }
+    Config resolved = ConfigFactory.parseMap(membership)
+        .withFallback(settings.journal.toPekkoConfig())
+        .withFallback(config);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "tasker", resolved);
     Cluster cluster = Cluster.get(system);
-    if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+    if (resolved.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
     ExecutorService workers =
@@ -202,6 +210,11 @@ public final class TaskerNode implements Tasker {
   @Override
   public Set<String> taskTypes() {
     return registry.types();
+  }
+
+  /** @return true if this node has the cluster role {@code role} */
+  public boolean hasRole(String role) {
+    return Cluster.get(system).selfMember().hasRole(role);
   }
 
   /** @return the node's actor system, e.g. to serve HTTP from it */

@@ -18,6 +18,8 @@ import java.util.Map;
 public final class TaskerSettings {
   public final Path dataDir;
   public final String nodeName;
+  public final List<String> roles;
+  public final List<String> seedNodes;
   public final JournalSettings journal;
   public final HandlerDefaults handlerDefaults;
   public final int workerThreads;
@@ -34,6 +36,8 @@ public final class TaskerSettings {
   private TaskerSettings(Config tasker) {
     dataDir = Path.of(tasker.getString("data-dir"));
     nodeName = tasker.getString("node-name");
+    roles = commaSeparated(tasker.getString("roles"));
+    seedNodes = commaSeparated(tasker.getString("seed-nodes"));
     journal = JournalSettings.create(tasker.getConfig("journal"), dataDir);
     Config defaults = tasker.getConfig("defaults");
     Config backoff = defaults.getConfig("backoff");
@@ -92,6 +96,11 @@ public final class TaskerSettings {
   /** @return the configured limits of {@code queue} */
   public QueueLimits limitsFor(String queue) {
     return queues.getOrDefault(queue, queueDefaults);
+  }
+
+  private static List<String> commaSeparated(String value) {
+    return java.util.Arrays.stream(value.split(",")).map(String::trim)
+        .filter(s -> !s.isEmpty()).toList();
   }
 
   private static QueueLimits limits(Config queue) {

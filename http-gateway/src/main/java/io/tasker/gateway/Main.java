@@ -40,6 +40,11 @@ public final class Main {
                              tasks:write, queues:admin; without keys a development key with
                              every scope is generated, kept in <data-dir>/dev-api-key and printed
         TASKER_AUTH_ENABLED  false switches authentication off (never in production)
+        TASKER_ROLES         cluster roles, default "worker,gateway"; "gateway" alone serves the
+                             API and forwards to worker nodes; "worker" alone runs tasks only
+        TASKER_SEED_NODES    seed nodes to join, comma-separated, e.g.
+                             pekko://tasker@10.0.0.1:25520,pekko://tasker@10.0.0.2:25520
+                             (default: none, the node forms a cluster of its own)
       Every setting is listed in cluster-node/src/main/resources/reference.conf.
       """;
 
@@ -64,14 +69,16 @@ public final class Main {
   private static void run() throws InterruptedException {
     Config config = ConfigFactory.load();
     TaskerNode node = SampleHandlers.register(Tasker.builder()).config(config).start();
-    HttpGateway gateway = HttpGateway.start(node, config);
-    gateway.developmentKey().ifPresent(key -> System.out.printf("%n"
-        + "  Development API key (all scopes): %s%n"
-        + "  Try: curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\%n"
-        + "         -d '{\"type\":\"echo\",\"payload\":{\"hello\":\"world\"}}' "
-        + "http://localhost:%d/v1/tasks%n"
-        + "  Set real keys with TASKER_API_KEYS or tasker.http.auth.keys (see README).%n%n",
-        key, key, gateway.port()));
+    if (node.hasRole("gateway")) {
+      HttpGateway gateway = HttpGateway.start(node, config);
+      gateway.developmentKey().ifPresent(key -> System.out.printf("%n"
+          + "  Development API key (all scopes): %s%n"
+          + "  Try: curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\%n"
+          + "         -d '{\"type\":\"echo\",\"payload\":{\"hello\":\"world\"}}' "
+          + "http://localhost:%d/v1/tasks%n"
+          + "  Set real keys with TASKER_API_KEYS or tasker.http.auth.keys (see README).%n%n",
+          key, key, gateway.port()));
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     node.system().getWhenTerminated().thenRun(stopped::countDown);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

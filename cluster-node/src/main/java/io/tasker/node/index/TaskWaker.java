@@ -61,7 +61,7 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
             "task-waker",
             settings.workers(),
             worker -> create(worker, index, sharding, settings, clock),
-            ShardedDaemonProcessSettings.create(system),
+            ShardedDaemonProcessSettings.create(system).withRole(TaskEntity.WORKER_ROLE),
             Optional.of(Tick.STOP));
   }
 

@@ -48,8 +48,9 @@ public final class QueueManager extends AbstractBehavior<QueueManager.Command> {
     ClusterSharding.get(system)
         .init(
             Entity.of(
-                ENTITY_TYPE_KEY,
-                ctx -> create(ctx.getEntityId(), limitsFor.apply(ctx.getEntityId()), permitLease)));
+                    ENTITY_TYPE_KEY,
+                    ctx -> create(ctx.getEntityId(), limitsFor.apply(ctx.getEntityId()), permitLease))
+                .withRole(io.tasker.node.task.TaskEntity.WORKER_ROLE));
   }
 
   public static Behavior<Command> create(String queue, QueueLimits limits, Duration permitLease) {

@@ -64,6 +64,9 @@ public final class TaskEntity
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY =
       EntityTypeKey.create(Command.class, "Task");
 
+  /** Nodes with this cluster role host tasks and run handlers; others only forward to them. */
+  public static final String WORKER_ROLE = "worker";
+
   public static void initSharding(ActorSystem<?> system, TaskRuntime runtime) {
     ClusterSharding.get(system)
         .init(
@@ -71,7 +74,8 @@ public final class TaskEntity
                     ENTITY_TYPE_KEY,
                     ctx -> create(TaskId.of(ctx.getEntityId()), ctx.getShard(), runtime))
                 // a message, not a plain stop: it waits behind commands already queued or stashed
-                .withStopMessage(Stop.INSTANCE));
+                .withStopMessage(Stop.INSTANCE)
+                .withRole(WORKER_ROLE));
   }
 
   public static Behavior<Command> create(
