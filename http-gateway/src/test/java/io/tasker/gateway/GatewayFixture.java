@@ -81,6 +81,11 @@ final class GatewayFixture implements AutoCloseable {
   }
 
   Reply send(String method, String path, String key, String contentType, byte[] body) {
+    return send(method, path, key, contentType, body, java.util.Map.of());
+  }
+
+  Reply send(String method, String path, String key, String contentType, byte[] body,
+      java.util.Map<String, String> headers) {
     HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20))
         .method(method, body == null
             ? HttpRequest.BodyPublishers.noBody()
@@ -91,6 +96,7 @@ final class GatewayFixture implements AutoCloseable {
     if (contentType != null) {
       request.header("Content-Type", contentType);
     }
+    headers.forEach(request::header);
     try {
       HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
       return new Reply(response.statusCode(), response.headers(), response.body());

@@ -79,17 +79,8 @@ class GatewayRoutesTest {
   }
 
   private Reply sendWithKey(String body, String key) {
-    try {
-      var request = java.net.http.HttpRequest.newBuilder(gateway.uri("/v1/tasks"))
-          .header("Authorization", "Bearer " + WRITER)
-          .header("Content-Type", "application/json")
-          .header("Idempotency-Key", key)
-          .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build();
-      var response = gateway.client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
-      return new Reply(response.statusCode(), response.headers(), response.body());
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return gateway.send("POST", "/v1/tasks", WRITER, "application/json", body.getBytes(),
+        java.util.Map.of("Idempotency-Key", key));
   }
 
   @Test

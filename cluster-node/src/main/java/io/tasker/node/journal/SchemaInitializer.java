@@ -13,8 +13,11 @@ import java.sql.Statement;
 public final class SchemaInitializer {
   private SchemaInitializer() {}
 
+  private static final String TASK_INDEX_SCHEMA = "task-index-schema.sql";
+
   public static void ensureSchema(JournalSettings settings) {
-    String script = readScript(settings.dialect().schemaResource);
+    String script = readScript(settings.dialect().schemaResource) + ";\n"
+        + readScript(TASK_INDEX_SCHEMA);
     try (Connection connection =
             DriverManager.getConnection(settings.url(), settings.user(), settings.password());
         Statement statement = connection.createStatement()) {
