@@ -34,6 +34,11 @@ final class TestJournals {
   }
 
   static synchronized TaskerBuilder postgres(TaskerBuilder builder, String name) {
+    return builder.journal(postgresUrl(name), "postgres", "");
+  }
+
+  /** @return the JDBC URL of a PostgreSQL database named {@code name}, created if new */
+  static synchronized String postgresUrl(String name) {
     try {
       if (postgres == null) {
         postgres = EmbeddedPostgres.start();
@@ -56,10 +61,7 @@ final class TestJournals {
     } catch (SQLException e) {
       throw new IllegalStateException(e);
     }
-    return builder.journal(
-        "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + name
-            + "?reWriteBatchedInserts=true",
-        "postgres",
-        "");
+    return "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + name
+        + "?reWriteBatchedInserts=true";
   }
 }

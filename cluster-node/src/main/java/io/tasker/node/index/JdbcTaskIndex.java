@@ -151,7 +151,7 @@ public final class JdbcTaskIndex implements IndexWriter, AutoCloseable {
         int guardedCount = 0;
         int forcedCount = 0;
         int deleteCount = 0;
-        for (Write write : batch) {
+        for (Write write : latestPerTask(batch)) {
           if (write instanceof Upsert upsert) {
             PreparedStatement statement = upsert.force() ? forced : guarded;
             bindRow(statement, upsert.row());
@@ -182,6 +182,29 @@ public final class JdbcTaskIndex implements IndexWriter, AutoCloseable {
         throw e;
       }
     }
+  }
+
+  /**
+   * One write per task and statement: a batch may hold several rows of one task (its write
+   * ahead and the writes after), and PostgreSQL refuses a multi-row upsert that touches a row
+   * twice. The row of the latest event wins; a forced write stays forced.
+   */
+  private static List<Write> latestPerTask(List<Write> batch) {
+    Map<TaskId, Upsert> upserts = new java.util.LinkedHashMap<>();
+    List<Write> deletes = new ArrayList<>();
+    for (Write write : batch) {
+      if (write instanceof Upsert upsert) {
+        upserts.merge(upsert.row().task().id(), upsert, (earlier, later) -> {
+          Upsert newest = later.row().seqNr() >= earlier.row().seqNr() ? later : earlier;
+          return new Upsert(newest.row(), earlier.force() || later.force(), newest.done());
+        });
+      } else {
+        deletes.add(write);
+      }
+    }
+    List<Write> writes = new ArrayList<>(upserts.values());
+    writes.addAll(deletes);
+    return writes;
   }
 
   private String upsertSql(boolean force) {

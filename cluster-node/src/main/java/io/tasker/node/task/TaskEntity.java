@@ -449,6 +449,7 @@ public final class TaskEntity
   private boolean indexedWakeKnown;
   private Instant indexedWake;
   private boolean awaitingIndex;
+  private boolean stopping;
 
   private TaskEntity(
       TaskId id,
@@ -506,7 +507,7 @@ public final class TaskEntity
         .onCommand(Timer.class, this::onTimer)
         .onCommand(PermitArrived.class, this::onPermitArrived)
         .onCommand(AttemptFinished.class, this::onAttemptFinished)
-        .onCommand(Stop.class, (state, stop) -> Effect().stop().thenNoReply());
+        .onCommand(Stop.class, this::onStop);
     return builder.build();
   }
 
@@ -645,6 +646,20 @@ public final class TaskEntity
     return persist(state, started, null, false, this::startAttempt);
   }
 
+  /**
+   * Passivation or a hand-off to another node (a rebalance, a graceful leave): a running
+   * attempt is let finish and recorded first, so a graceful move never runs a handler twice.
+   * (The shard waits up to its hand-off timeout; past it the attempt is interrupted and re-run
+   * after its lease.)
+   */
+  private ReplyEffect<Event, State> onStop(State state, Stop stop) {
+    if (execution != null) {
+      stopping = true;
+      return Effect().noReply();
+    }
+    return Effect().stop().thenNoReply();
+  }
+
   private ReplyEffect<Event, State> onAttemptFinished(State state, AttemptFinished finished) {
     execution = null;
     timers.cancel(Timer.HEARTBEAT);
@@ -653,11 +668,19 @@ public final class TaskEntity
       return persist(state, outcome, null, false, next -> {
         releasePermit();
         settle(next);
+        stopIfAsked();
       });
     }
     releasePermit();
     settle(state);
+    stopIfAsked();
     return Effect().noReply();
+  }
+
+  private void stopIfAsked() {
+    if (stopping) {
+      context.getSelf().tell(Stop.INSTANCE);
+    }
   }
 
   private void onRecovered(State state) {
