@@ -6,6 +6,7 @@ import io.tasker.node.task.HandlerRegistry;
 import io.tasker.node.task.HandlerRuntime;
 import io.tasker.node.task.TaskEntity;
 import io.tasker.node.task.TaskEntity.State;
+import io.tasker.protocol.ClusterView;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.QueueLimits;
@@ -187,6 +188,12 @@ public final class InlineTasker implements Tasker {
   @Override
   public TaskSpec validate(EnqueueRequest request) {
     return registry.resolve(request, clock.instant());
+  }
+
+  @Override
+  public CompletionStage<ClusterView> cluster() {
+    return CompletableFuture.completedFuture(new ClusterView(NODE,
+        List.of(new ClusterView.Member(NODE, "Up", Set.of("worker", "gateway"))), List.of()));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.tasker.node;
 
 import io.tasker.node.queue.QueueManager.QueueStats;
+import io.tasker.protocol.ClusterView;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.QueueLimits;
@@ -126,6 +127,9 @@ public interface Tasker extends AutoCloseable {
 
   /** @return a queue's limits, running permits and waiting requests */
   CompletionStage<QueueStats> queueStats(String queue);
+
+  /** @return the cluster's members and how task and queue shards are spread over them */
+  CompletionStage<ClusterView> cluster();
 
   /** @return completes with true when this node is up in its cluster and its database answers */
   CompletionStage<Boolean> ready();

@@ -11,6 +11,7 @@ import io.tasker.node.task.HandlerRegistry;
 import io.tasker.node.task.HandlerRuntime;
 import io.tasker.node.task.TaskEntity;
 import io.tasker.node.task.TaskRuntime;
+import io.tasker.protocol.ClusterView;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.QueueLimits;
@@ -39,7 +40,12 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
+import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 
@@ -197,6 +203,39 @@ public final class TaskerNode implements Tasker {
   @Override
   public TaskSpec validate(EnqueueRequest request) {
     return registry.resolve(request, clock.instant());
+  }
+
+  @Override
+  public CompletionStage<ClusterView> cluster() {
+    Cluster cluster = Cluster.get(system);
+    List<ClusterView.Member> members = new java.util.ArrayList<>();
+    cluster.state().getMembers().forEach(member -> members.add(new ClusterView.Member(
+        member.address().toString(), member.status().toString(),
+        new java.util.TreeSet<>(member.getRoles()))));
+    CompletableFuture<List<ClusterView.Distribution>> tasks =
+        distribution(TaskEntity.ENTITY_TYPE_KEY).toCompletableFuture();
+    CompletableFuture<List<ClusterView.Distribution>> queues =
+        distribution(QueueManager.ENTITY_TYPE_KEY).toCompletableFuture();
+    return tasks.thenCombine(queues, (t, q) -> {
+      List<ClusterView.Distribution> all = new java.util.ArrayList<>(t);
+      all.addAll(q);
+      return new ClusterView(cluster.selfMember().address().toString(), members, all);
+    });
+  }
+
+  private CompletionStage<List<ClusterView.Distribution>> distribution(EntityTypeKey<?> type) {
+    return AskPattern.<ClusterShardingQuery, ShardRegion.ClusterShardingStats>ask(
+            sharding.shardState(),
+            replyTo -> new GetClusterShardingStats(type, askTimeout, replyTo),
+            askTimeout.plusSeconds(1),
+            system.scheduler())
+        .thenApply(stats -> {
+          List<ClusterView.Distribution> rows = new java.util.ArrayList<>();
+          stats.getRegions().forEach((address, region) -> rows.add(new ClusterView.Distribution(
+              type.name(), address.toString(), region.getStats().size(),
+              region.getStats().values().stream().mapToInt(n -> ((Number) n).intValue()).sum())));
+          return rows;
+        });
   }
 
   @Override

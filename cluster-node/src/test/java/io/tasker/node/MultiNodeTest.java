@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.tasker.protocol.AttemptOutcome;
+import io.tasker.protocol.ClusterView;
 import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskStatus;
@@ -126,11 +127,16 @@ class MultiNodeTest {
   }
 
   private List<TaskId> enqueue(Tasker via, String prefix, int count, long millis, String queue) {
-    List<CompletionStage<TaskId>> accepted = new ArrayList<>();
+    List<TaskId> ids = new ArrayList<>();
+    List<CompletionStage<TaskId>> inFlight = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      accepted.add(via.enqueue(WORK.with(new Work(prefix + i, millis)).queue(queue)));
+      inFlight.add(via.enqueue(WORK.with(new Work(prefix + i, millis)).queue(queue)));
+      if (inFlight.size() == 100 || i == count - 1) { // a client with 100 requests in flight
+        inFlight.forEach(stage -> ids.add(join(stage)));
+        inFlight.clear();
+      }
     }
-    return accepted.stream().map(MultiNodeTest::join).toList();
+    return ids;
   }
 
   private void awaitSucceeded(Tasker via, String queue, long count) {
@@ -153,6 +159,11 @@ class MultiNodeTest {
     awaitSucceeded(cluster.get(0), "default", 3000);
     Map<String, Integer> perNode = runsPerNode();
     assertEquals(3, perNode.size(), "ran on " + perNode);
+    ClusterView view = join(cluster.get(1).cluster());
+    assertEquals(3, view.members().size());
+    assertEquals(3, view.distribution().stream()
+        .filter(d -> d.entityType().equals("Task") && d.shards() > 0).count(),
+        "task shards on every node: " + view.distribution());
     perNode.values().forEach(n -> assertTrue(n > 300, "uneven spread: " + perNode));
     runs.forEach((label, where) -> assertEquals(1, where.size(), label + " ran on " + where));
   }

@@ -13,6 +13,7 @@ import io.tasker.node.EnqueueResult;
 import io.tasker.node.queue.QueueManager.QueueStats;
 import io.tasker.protocol.AttemptRecord;
 import io.tasker.protocol.Backoff;
+import io.tasker.protocol.ClusterView;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.QueueLimits;
@@ -346,6 +347,26 @@ final class JsonContract {
     ObjectNode byStatus = node.putObject("tasks");
     for (TaskStatus status : TaskStatus.values()) {
       byStatus.put(status.name(), counts.byStatus().get(status));
+    }
+    return node;
+  }
+
+  static ObjectNode cluster(ClusterView view) {
+    ObjectNode node = NODES.objectNode().put("self", view.self());
+    ArrayNode members = node.putArray("members");
+    for (ClusterView.Member member : view.members()) {
+      ObjectNode m = members.addObject().put("address", member.address())
+          .put("status", member.status());
+      ArrayNode roles = m.putArray("roles");
+      member.roles().forEach(roles::add);
+    }
+    ArrayNode distribution = node.putArray("shards");
+    for (ClusterView.Distribution row : view.distribution()) {
+      distribution.addObject()
+          .put("entityType", row.entityType())
+          .put("address", row.address())
+          .put("shards", row.shards())
+          .put("entities", row.entities());
     }
     return node;
   }

@@ -92,6 +92,8 @@ final class TaskerRoutes extends AllDirectives {
         path("openapi.json", () -> get(() -> complete(
             HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, openApi)))),
         path("tasks:batch", () -> post(() -> op(Scope.TASKS_WRITE, this::enqueueBatch))),
+        path("cluster", () -> get(() -> op(Scope.TASKS_READ,
+            r -> tasker.cluster().thenApply(view -> ok(JsonContract.cluster(view)))))),
         pathPrefix("tasks", () -> concat(
             pathEnd(() -> concat(
                 post(() -> op(Scope.TASKS_WRITE, this::enqueue)),

@@ -233,6 +233,14 @@ class GatewayRoutesTest {
   }
 
   @Test
+  void clusterViewListsMembers() {
+    JsonNode cluster = gateway.get("/v1/cluster", READER).json();
+    assertEquals(1, cluster.get("members").size());
+    assertEquals("Up", cluster.get("members").get(0).get("status").asText());
+    assertError(gateway.get("/v1/cluster", null), 401, "UNAUTHORIZED", null);
+  }
+
+  @Test
   void healthAndUnknownRoutes() {
     assertEquals("READY", gateway.get("/health/ready", null).json().get("status").asText());
     assertError(gateway.get("/v2/nothing", READER), 404, "NOT_FOUND", null);
