@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tasker.node.EnqueueResult;
 import io.tasker.node.Tasker;
 import io.tasker.node.queue.QueueManager.QueueStats;
 import io.tasker.protocol.EnqueueRequest;
@@ -193,7 +194,8 @@ final class TaskerRoutes extends AllDirectives {
       ObjectNode body = NODES.objectNode();
       ArrayNode accepted = body.putArray("tasks");
       results.forEach(result -> accepted.add(JsonContract.accepted(result)));
-      return Responses.json(StatusCodes.CREATED, body);
+      boolean anyCreated = results.stream().anyMatch(EnqueueResult::created);
+      return Responses.json(anyCreated ? StatusCodes.CREATED : StatusCodes.OK, body);
     });
   }
 

@@ -233,6 +233,20 @@ class GatewayRoutesTest {
   }
 
   @Test
+  void requestsTooMalformedToRouteGetAJsonErrorToo() throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.gateway.port())) {
+      socket.getOutputStream().write(("GET /v1/tasks?limit=%zz HTTP/1.1\r\nHost: x\r\n"
+          + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String response = new String(socket.getInputStream().readAllBytes(),
+          java.nio.charset.StandardCharsets.UTF_8);
+      assertTrue(response.startsWith("HTTP/1.1 400"), response);
+      String body = response.substring(response.indexOf("\r\n\r\n") + 4);
+      assertEquals("MALFORMED_REQUEST",
+          JsonContract.MAPPER.readTree(body).get("error").get("code").asText(), response);
+    }
+  }
+
+  @Test
   void clusterViewListsMembers() {
     JsonNode cluster = gateway.get("/v1/cluster", READER).json();
     assertEquals(1, cluster.get("members").size());
