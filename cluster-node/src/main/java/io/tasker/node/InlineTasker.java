@@ -161,18 +161,25 @@ public final class InlineTasker implements Tasker {
           .sorted(order.thenComparing(t -> t.id().value()))
           .toList();
       int from = query.cursor() == null ? 0 : offset(query.cursor());
+      if (from > matching.size()) {
+        throw new ValidationException("cursor", "is not a cursor this instance handed out");
+      }
       int to = Math.min(matching.size(), from + query.limit());
-      return new TaskPage(matching.subList(Math.min(from, to), to),
+      return new TaskPage(matching.subList(from, to),
           to < matching.size() ? Integer.toString(to) : null);
     });
   }
 
   private static int offset(String cursor) {
     try {
-      return Integer.parseInt(cursor);
+      int offset = Integer.parseInt(cursor);
+      if (offset >= 0) {
+        return offset;
+      }
     } catch (NumberFormatException e) {
-      throw new ValidationException("cursor", "is not a cursor this instance handed out");
+      // refused below
     }
+    throw new ValidationException("cursor", "is not a cursor this instance handed out");
   }
 
   @Override

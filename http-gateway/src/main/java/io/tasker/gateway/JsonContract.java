@@ -22,6 +22,7 @@ import io.tasker.protocol.TaskSpec;
 import io.tasker.protocol.TaskStatus;
 import io.tasker.protocol.TaskSummary;
 import io.tasker.protocol.TaskView;
+import io.tasker.protocol.Validation;
 import io.tasker.protocol.ValidationException;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,6 +62,14 @@ final class JsonContract {
   static JsonNode parse(byte[] body) {
     if (body.length == 0) {
       throw HttpProblem.malformed("the request body is empty; send a JSON object");
+    }
+    try {
+      java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(body));
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw HttpProblem.malformed("the request body is not valid UTF-8");
     }
     try {
       return MAPPER.readTree(body);
@@ -126,10 +135,16 @@ final class JsonContract {
     Double factor = number(object, "factor", field + ".");
     Duration max = duration(object, "maxDelay", field + ".");
     Double jitter = number(object, "jitter", field + ".");
-    return new Backoff(kind, initial,
-        factor != null ? factor : (kind == Backoff.Kind.EXPONENTIAL ? 2.0 : 1.0),
-        max != null ? max : (initial.compareTo(Duration.ofMinutes(10)) > 0 ? initial : Duration.ofMinutes(10)),
-        jitter != null ? jitter : Backoff.DEFAULT_JITTER);
+    try {
+      return new Backoff(kind, initial,
+          factor != null ? factor : (kind == Backoff.Kind.EXPONENTIAL ? 2.0 : 1.0),
+          max != null ? max : (initial.compareTo(Duration.ofMinutes(10)) > 0 ? initial : Duration.ofMinutes(10)),
+          jitter != null ? jitter : Backoff.DEFAULT_JITTER);
+    } catch (ValidationException invalid) {
+      // Backoff names its fields "backoff.x"; place them where this backoff stands
+      throw new ValidationException(
+          field + invalid.field().substring("backoff".length()), invalid.reason());
+    }
   }
 
   static QueueLimits queueLimits(JsonNode body, QueueLimits current) {
@@ -163,14 +178,12 @@ final class JsonContract {
     if (runAt != null && delay != null) {
       throw new ValidationException("delay", "give either runAt or delay, not both");
     }
-    if (delay != null && delay.isNegative()) {
-      throw new ValidationException("delay", "must not be negative");
-    }
     Integer priority = integer(object, "priority", "");
     if (runAt == null && delay == null && priority == null) {
       throw new ValidationException("runAt", "give runAt, delay or priority");
     }
-    return new Reschedule(delay != null ? now.plus(delay) : runAt, priority);
+    return new Reschedule(
+        delay != null ? Validation.afterDelay(now, delay, "delay") : runAt, priority);
   }
 
   private static ObjectNode object(JsonNode node, String field) {

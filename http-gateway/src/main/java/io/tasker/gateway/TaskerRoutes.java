@@ -297,13 +297,13 @@ final class TaskerRoutes extends AllDirectives {
       entity.discardBytes(materializer);
       throw HttpProblem.tooLarge(settings.maxBodyBytes);
     }
-    return entity.toStrict(10_000, settings.maxBodyBytes, materializer)
+    return entity.withSizeLimit(settings.maxBodyBytes).toStrict(10_000, materializer)
         .handle((strict, failure) -> {
           if (failure != null) {
-            Throwable cause = failure instanceof java.util.concurrent.CompletionException
-                ? failure.getCause() : failure;
-            if (cause instanceof EntityStreamSizeException) {
-              throw HttpProblem.tooLarge(settings.maxBodyBytes);
+            for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+              if (cause instanceof EntityStreamSizeException) {
+                throw HttpProblem.tooLarge(settings.maxBodyBytes);
+              }
             }
             throw HttpProblem.malformed("the request body could not be read");
           }

@@ -58,10 +58,7 @@ public record EnqueueRequest(
       throw new ValidationException("delay", "give either runAt or delay, not both");
     }
     if (delay != null) {
-      if (delay.isNegative()) {
-        throw new ValidationException("delay", "must not be negative");
-      }
-      return now.plus(delay);
+      return Validation.afterDelay(now, delay, "delay");
     }
     return runAt != null ? runAt : now;
   }

@@ -20,6 +20,24 @@ public final class Validation {
 
   private Validation() {}
 
+  /** The furthest ahead a task may be scheduled. */
+  public static final Duration MAX_DELAY = Duration.ofDays(3650);
+
+  /**
+   * @return {@code now + delay}
+   * @throws ValidationException naming {@code field} if the delay is negative or beyond {@link
+   *     #MAX_DELAY}
+   */
+  public static java.time.Instant afterDelay(java.time.Instant now, Duration delay, String field) {
+    if (delay.isNegative()) {
+      throw new ValidationException(field, "must not be negative");
+    }
+    if (delay.compareTo(MAX_DELAY) > 0) {
+      throw new ValidationException(field, "must be at most " + MAX_DELAY.toDays() + " days");
+    }
+    return now.plus(delay);
+  }
+
   static String name(String field, String value) {
     if (value == null || !NAME.matcher(value).matches()) {
       throw new ValidationException(
