@@ -65,6 +65,8 @@ public final class JdbcTaskIndex implements IndexWriter, AutoCloseable {
 
   private final HikariDataSource dataSource;
   private final JournalSettings.Dialect dialect;
+  private final String guardedUpsert;
+  private final String forcedUpsert;
   private final ExecutorService readers;
   private final BlockingQueue<Write> writes = new LinkedBlockingQueue<>();
   private final Thread writer;
@@ -79,6 +81,8 @@ public final class JdbcTaskIndex implements IndexWriter, AutoCloseable {
     config.setPoolName("tasker-index");
     this.dataSource = new HikariDataSource(config);
     this.dialect = journal.dialect();
+    this.guardedUpsert = upsertSql(false);
+    this.forcedUpsert = upsertSql(true);
     this.readers =
         Executors.newFixedThreadPool(
             Math.max(1, poolSize - 1),
@@ -144,8 +148,8 @@ public final class JdbcTaskIndex implements IndexWriter, AutoCloseable {
   private void writeBatch(List<Write> batch) throws SQLException {
     try (Connection connection = dataSource.getConnection()) {
       connection.setAutoCommit(false);
-      try (PreparedStatement guarded = connection.prepareStatement(upsertSql(false));
-          PreparedStatement forced = connection.prepareStatement(upsertSql(true));
+      try (PreparedStatement guarded = connection.prepareStatement(guardedUpsert);
+          PreparedStatement forced = connection.prepareStatement(forcedUpsert);
           PreparedStatement delete =
               connection.prepareStatement("DELETE FROM tasker_task_index WHERE task_id = ?")) {
         int guardedCount = 0;

@@ -820,7 +820,9 @@ public final class TaskEntity
       if (!writtenAhead) {
         runtime.index().upsert(row, false).whenComplete(this::logIndexFailure);
       }
-      context.getLog().info("task {} [{}] {}", id, next.spec().type(), event.describe());
+      if (context.getLog().isInfoEnabled()) {
+        context.getLog().info("task {} [{}] {}", id, next.spec().type(), event.describe());
+      }
       then.apply(next);
     });
     if (replyTo != null) {
