@@ -10,7 +10,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.slf4j.Logger;
@@ -81,9 +80,5 @@ final class ErrorResponses {
   private static HttpResponse withRetryAfter(HttpResponse response, Duration wait) {
     return response.addHeader(
         RawHeader.create("Retry-After", Long.toString(Math.max(1, wait.toSeconds()))));
-  }
-
-  static StatusCode status(HttpResponse response) {
-    return response.status();
   }
 }
