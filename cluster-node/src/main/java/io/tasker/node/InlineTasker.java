@@ -1,6 +1,11 @@
 package io.tasker.node;
 
 import io.tasker.node.queue.QueueManager.QueueStats;
+import io.tasker.node.schedule.DeclaredSchedules;
+import io.tasker.node.schedule.ScheduleEntity;
+import io.tasker.node.schedule.ScheduleSettings;
+import io.tasker.node.schedule.ScheduleSpec;
+import io.tasker.node.schedule.ScheduleView;
 import io.tasker.node.task.AttemptResult;
 import io.tasker.node.task.HandlerRegistry;
 import io.tasker.node.task.HandlerRuntime;
@@ -10,6 +15,7 @@ import io.tasker.protocol.ClusterView;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.QueueLimits;
+import io.tasker.protocol.ScheduleNotFoundException;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskNotFoundException;
 import io.tasker.protocol.TaskPage;
@@ -43,7 +49,9 @@ import org.slf4j.LoggerFactory;
  * same state machine as the task entity: the same retries, backoff times, dead-lettering,
  * timeouts and errors. A retry whose backoff has not elapsed waits for the clock: call {@link
  * #runDue()} later, or give the builder a settable {@link Clock} and move it on. Queue limits do
- * not apply (one task runs at a time), and nothing survives {@link #close()}.
+ * not apply (one task runs at a time), and nothing survives {@link #close()}. Schedules fire
+ * during {@link #runDue()} (and any call that runs due tasks) by the same rules as the schedule
+ * entity: move a settable clock past a fire time, then call {@link #runDue()}.
  */
 public final class InlineTasker implements Tasker {
   private static final Logger log = LoggerFactory.getLogger(InlineTasker.class);
@@ -56,9 +64,16 @@ public final class InlineTasker implements Tasker {
   private final Map<TaskId, State> tasks = new LinkedHashMap<>();
   private final Map<String, QueueLimits> limits = new java.util.HashMap<>();
   private final Function<String, QueueLimits> configuredLimits;
+  private final Map<String, ScheduleEntity.State> schedules = new java.util.TreeMap<>();
+  private final ScheduleSettings scheduleSettings;
 
-  InlineTasker(HandlerRegistry registry, Clock clock, Function<String, QueueLimits> limits) {
+  InlineTasker(
+      HandlerRegistry registry,
+      Clock clock,
+      Function<String, QueueLimits> limits,
+      ScheduleSettings scheduleSettings) {
     this.registry = registry;
+    this.scheduleSettings = scheduleSettings;
     this.clock = clock;
     this.configuredLimits = limits;
     this.watchdog =
@@ -75,30 +90,38 @@ public final class InlineTasker implements Tasker {
   public synchronized CompletionStage<EnqueueResult> enqueue(EnqueueRequest request) {
     return attempt(
         () -> {
-          TaskSpec spec = registry.resolve(request, clock.instant());
-          TaskId id =
-              spec.idempotencyKey() != null
-                  ? TaskId.forIdempotencyKey(spec.queue(), spec.idempotencyKey())
-                  : TaskId.random();
-          if (tasks.containsKey(id)) {
-            return new EnqueueResult(tasks.get(id).toView(), false);
+          EnqueueResult stored = store(request);
+          if (!stored.created()) {
+            return stored;
           }
-          State empty = State.empty(id);
-          record(empty, empty.accept(spec, clock.instant()));
           runDue();
-          return new EnqueueResult(tasks.get(id).toView(), true);
+          return new EnqueueResult(tasks.get(stored.task().id()).toView(), true);
         });
   }
 
+  private EnqueueResult store(EnqueueRequest request) {
+    TaskSpec spec = registry.resolve(request, clock.instant());
+    TaskId id =
+        spec.idempotencyKey() != null
+            ? TaskId.forIdempotencyKey(spec.queue(), spec.idempotencyKey())
+            : TaskId.random();
+    if (tasks.containsKey(id)) {
+      return new EnqueueResult(tasks.get(id).toView(), false);
+    }
+    State empty = State.empty(id);
+    return new EnqueueResult(record(empty, empty.accept(spec, clock.instant())).toView(), true);
+  }
+
   /**
-   * Runs every task whose run time has come, one at a time by priority then run time, until
-   * none is due.
+   * Fires every schedule whose fire time has come (creating its tasks), then runs every task
+   * whose run time has come, one at a time by priority then run time, until none is due.
    *
    * @return the number of attempts run
    */
   public synchronized int runDue() {
     int attempts = 0;
-    for (Optional<State> next = nextDue(); next.isPresent(); next = nextDue()) {
+    for (Optional<State> next = fireSchedulesThenNextDue(); next.isPresent();
+        next = fireSchedulesThenNextDue()) {
       State task = next.get();
       State running = record(task, task.start(NODE, clock.instant(), Duration.ZERO));
       AttemptResult result =
@@ -233,6 +256,130 @@ public final class InlineTasker implements Tasker {
     tasks.put(after.id(), after);
     log.info("task {} [{}] {}", after.id(), after.spec().type(), event.describe());
     return after;
+  }
+
+  private Optional<State> fireSchedulesThenNextDue() {
+    Instant now = clock.instant();
+    for (String id : List.copyOf(schedules.keySet())) {
+      ScheduleEntity.State schedule = enqueueFirings(schedules.get(id));
+      TaskId last = schedule.lastTask();
+      boolean running = last != null && tasks.containsKey(last)
+          && !tasks.get(last).status().isTerminal();
+      for (ScheduleEntity.Event event : schedule.evaluate(now, running, scheduleSettings)) {
+        log.info("schedule {}: {}", id, event);
+        schedule = schedule.apply(event);
+      }
+      schedules.put(id, enqueueFirings(schedule));
+    }
+    return nextDue();
+  }
+
+  /** Enqueues the firings recorded but not yet enqueued, as the schedule entity does. */
+  private ScheduleEntity.State enqueueFirings(ScheduleEntity.State schedule) {
+    for (ScheduleEntity.Firing firing : schedule.unenqueued()) {
+      EnqueueRequest request = schedule.spec().task()
+          .withIdempotencyKey(ScheduleSpec.taskKey(schedule.id(), firing.fireAt()))
+          .withRunAt(firing.runAt());
+      try {
+        TaskId task = store(request).task().id();
+        schedule = schedule.apply(
+            new ScheduleEntity.TaskCreated(firing.fireAt(), task, clock.instant()));
+      } catch (ValidationException refused) {
+        log.error("schedule {}: the task of the firing at {} was refused: {}", schedule.id(),
+            firing.fireAt(), refused.getMessage());
+        schedule = schedule.apply(new ScheduleEntity.FiringFailed(
+            firing.fireAt(), refused.getMessage(), clock.instant()));
+      }
+    }
+    return schedule;
+  }
+
+  // Schedules
+
+  @Override
+  public synchronized CompletionStage<ScheduleView> upsertSchedule(ScheduleSpec spec) {
+    return attempt(() -> {
+      spec.validate(this::validate);
+      ScheduleEntity.State schedule =
+          schedules.getOrDefault(spec.id(), ScheduleEntity.State.empty(spec.id()));
+      Optional<ScheduleEntity.Event> event = schedule.upsert(spec, clock.instant());
+      if (event.isPresent()) {
+        schedules.put(spec.id(), schedule.apply(event.get()));
+        runDue();
+      }
+      return schedules.get(spec.id()).toView(ScheduleEntity.UPCOMING);
+    });
+  }
+
+  @Override
+  public synchronized CompletionStage<ScheduleView> getSchedule(String id) {
+    return attempt(() -> findSchedule(id).toView(ScheduleEntity.UPCOMING));
+  }
+
+  @Override
+  public synchronized CompletionStage<List<ScheduleView>> schedules() {
+    return CompletableFuture.completedFuture(schedules.values().stream()
+        .map(s -> s.toView(ScheduleEntity.UPCOMING)).toList());
+  }
+
+  @Override
+  public synchronized CompletionStage<ScheduleView> deleteSchedule(String id) {
+    return attempt(() -> {
+      ScheduleView last = findSchedule(id).toView(ScheduleEntity.UPCOMING);
+      schedules.remove(id);
+      return last;
+    });
+  }
+
+  @Override
+  public synchronized CompletionStage<ScheduleView> pauseSchedule(String id) {
+    return changeSchedule(id, s -> s.pause(clock.instant()));
+  }
+
+  @Override
+  public synchronized CompletionStage<ScheduleView> resumeSchedule(String id) {
+    return changeSchedule(id, s -> s.resume(clock.instant()));
+  }
+
+  @Override
+  public synchronized CompletionStage<ScheduleView> triggerSchedule(String id) {
+    return changeSchedule(id, s -> Optional.of(s.fireNow(clock.instant())));
+  }
+
+  private CompletionStage<ScheduleView> changeSchedule(
+      String id, Function<ScheduleEntity.State, Optional<ScheduleEntity.Event>> decision) {
+    return attempt(() -> {
+      ScheduleEntity.State schedule = findSchedule(id);
+      Optional<ScheduleEntity.Event> event = decision.apply(schedule);
+      if (event.isPresent()) {
+        schedules.put(id, schedule.apply(event.get()));
+        runDue();
+      }
+      return schedules.get(id).toView(ScheduleEntity.UPCOMING);
+    });
+  }
+
+  private ScheduleEntity.State findSchedule(String id) {
+    ScheduleEntity.State schedule = id == null ? null : schedules.get(id);
+    if (schedule == null) {
+      throw new ScheduleNotFoundException(String.valueOf(id));
+    }
+    return schedule;
+  }
+
+  /** Upserts the schedules of the configuration (an inline instance starts empty). */
+  void declare(List<DeclaredSchedules.Declared> declared) {
+    for (DeclaredSchedules.Declared d : declared) {
+      try {
+        upsertSchedule(d.spec()).toCompletableFuture().join();
+      } catch (java.util.concurrent.CompletionException e) {
+        if (e.getCause() instanceof ValidationException invalid) {
+          throw new IllegalArgumentException("tasker.schedules." + d.spec().id() + "."
+              + invalid.field() + ": " + invalid.reason(), invalid);
+        }
+        throw e;
+      }
+    }
   }
 
   private Optional<State> nextDue() {

@@ -1,10 +1,13 @@
 package io.tasker.node;
 
 import io.tasker.node.queue.QueueManager.QueueStats;
+import io.tasker.node.schedule.ScheduleSpec;
+import io.tasker.node.schedule.ScheduleView;
 import io.tasker.protocol.ClusterView;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.QueueLimits;
+import io.tasker.protocol.ScheduleNotFoundException;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskPage;
 import io.tasker.protocol.TaskQuery;
@@ -127,6 +130,58 @@ public interface Tasker extends AutoCloseable {
 
   /** @return a queue's limits, running permits and waiting requests */
   CompletionStage<QueueStats> queueStats(String queue);
+
+  /**
+   * Starts describing a recurring schedule; finish with {@link ScheduleBuilder#upsert()}.
+   *
+   * @param id the schedule's unique key (1-64 letters, digits or {@code _.-})
+   * @return a builder
+   */
+  default ScheduleBuilder schedule(String id) {
+    return new ScheduleBuilder(this, id);
+  }
+
+  /**
+   * Creates a schedule or replaces its definition (by id). An identical definition stores
+   * nothing, so declaring schedules at every start is safe.
+   *
+   * @return the stored schedule with its next fire times
+   * @throws ValidationException (in the stage) naming the offending field: {@code cron}, {@code
+   *     zone}, {@code interval}, {@code task.type}, ...
+   */
+  CompletionStage<ScheduleView> upsertSchedule(ScheduleSpec spec);
+
+  /** @return the schedule, or a stage failed with {@link ScheduleNotFoundException} */
+  CompletionStage<ScheduleView> getSchedule(String id);
+
+  /** @return every schedule, by id */
+  CompletionStage<List<ScheduleView>> schedules();
+
+  /**
+   * Deletes a schedule; tasks it created are left alone.
+   *
+   * @return the schedule as it was
+   */
+  CompletionStage<ScheduleView> deleteSchedule(String id);
+
+  /** @return the schedule, paused: it fires no more until resumed */
+  CompletionStage<ScheduleView> pauseSchedule(String id);
+
+  /**
+   * Resumes a paused schedule from its next future fire time; times missed while paused are not
+   * caught up.
+   *
+   * @return the schedule
+   */
+  CompletionStage<ScheduleView> resumeSchedule(String id);
+
+  /**
+   * Fires a schedule now, whatever its trigger, pause and overlap policy say; its regular fire
+   * times are unchanged.
+   *
+   * @return the schedule, with this firing as its latest
+   */
+  CompletionStage<ScheduleView> triggerSchedule(String id);
 
   /** @return the cluster's members and how task and queue shards are spread over them */
   CompletionStage<ClusterView> cluster();

@@ -115,7 +115,10 @@ public final class TaskerBuilder {
    */
   public InlineTasker startInline() {
     TaskerSettings settings = TaskerSettings.create(resolvedConfig());
-    return new InlineTasker(registry(settings), clock, limits(settings));
+    InlineTasker tasker =
+        new InlineTasker(registry(settings), clock, limits(settings), settings.scheduling);
+    tasker.declare(settings.schedules);
+    return tasker;
   }
 
   private Config resolvedConfig() {

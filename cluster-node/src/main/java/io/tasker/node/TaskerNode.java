@@ -7,6 +7,11 @@ import io.tasker.node.index.TaskWaker;
 import io.tasker.node.journal.SchemaInitializer;
 import io.tasker.node.queue.QueueManager;
 import io.tasker.node.queue.QueueManager.QueueStats;
+import io.tasker.node.schedule.DeclaredSchedules;
+import io.tasker.node.schedule.ScheduleEntity;
+import io.tasker.node.schedule.ScheduleRuntime;
+import io.tasker.node.schedule.ScheduleSpec;
+import io.tasker.node.schedule.ScheduleView;
 import io.tasker.node.task.HandlerRegistry;
 import io.tasker.node.task.HandlerRuntime;
 import io.tasker.node.task.TaskEntity;
@@ -15,6 +20,9 @@ import io.tasker.protocol.ClusterView;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.QueueLimits;
+import io.tasker.protocol.ScheduleNotFoundException;
+import io.tasker.protocol.Validation;
+import io.tasker.protocol.ValidationException;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskPage;
 import io.tasker.protocol.TaskQuery;
@@ -126,9 +134,109 @@ public final class TaskerNode implements Tasker {
             index,
             settings.lease,
             settings.keepAliveWindow));
-    TaskWaker.init(system, index, settings.waker, clock);
+    TaskerNode tasker =
+        new TaskerNode(system, registry, index, workers, watchdog, clock, settings.askTimeout);
+    ScheduleEntity.initSharding(system, new ScheduleRuntime(
+        clock, tasker::enqueue, tasker::get, index, settings.scheduling));
+    TaskWaker.init(system, index,
+        List.of(TaskWaker.tasks(index, sharding), ScheduleEntity.wakeTarget(index, sharding)),
+        settings.waker, clock);
     system.log().info("Tasker node {} started with handlers {}", node, registry.types());
-    return new TaskerNode(system, registry, index, workers, watchdog, clock, settings.askTimeout);
+    tasker.declare(settings.schedules);
+    return tasker;
+  }
+
+  /**
+   * Upserts the schedules of the configuration. Invalid ones stop the start; storing them
+   * happens in the background (the cluster may still be forming) and failures are logged.
+   */
+  private void declare(List<DeclaredSchedules.Declared> declared) {
+    for (DeclaredSchedules.Declared d : declared) {
+      try {
+        d.spec().validate(this::validate);
+      } catch (ValidationException invalid) {
+        close();
+        throw new IllegalArgumentException("tasker.schedules." + d.spec().id() + "."
+            + invalid.field() + ": " + invalid.reason(), invalid);
+      }
+    }
+    for (DeclaredSchedules.Declared d : declared) {
+      getSchedule(d.spec().id())
+          .handle((existing, missing) -> d.pausedDeclared() || existing == null
+              ? d.spec()
+              : d.spec().withPaused(existing.spec().paused()))
+          .thenCompose(this::upsertSchedule)
+          .whenComplete((view, failure) -> {
+            if (failure != null) {
+              system.log().error("declared schedule {} could not be stored: {}",
+                  d.spec().id(), failure.toString());
+            }
+          });
+    }
+  }
+
+  @Override
+  public CompletionStage<ScheduleView> upsertSchedule(ScheduleSpec spec) {
+    try {
+      spec.validate(this::validate);
+    } catch (RuntimeException invalid) {
+      return CompletableFuture.failedFuture(invalid);
+    }
+    return schedule(spec.id(), replyTo -> new ScheduleEntity.Upsert(spec, replyTo));
+  }
+
+  @Override
+  public CompletionStage<ScheduleView> getSchedule(String id) {
+    return schedule(id, ScheduleEntity.Get::new);
+  }
+
+  @Override
+  public CompletionStage<List<ScheduleView>> schedules() {
+    return index.scheduleIds().thenCompose(ids -> {
+      List<CompletableFuture<ScheduleView>> views = ids.stream()
+          .map(id -> getSchedule(id).toCompletableFuture()
+              .exceptionally(failure -> null)) // deleted meanwhile
+          .toList();
+      return CompletableFuture.allOf(views.toArray(CompletableFuture[]::new))
+          .thenApply(done -> views.stream().map(CompletableFuture::join)
+              .filter(java.util.Objects::nonNull).toList());
+    });
+  }
+
+  @Override
+  public CompletionStage<ScheduleView> deleteSchedule(String id) {
+    return schedule(id, ScheduleEntity.Delete::new);
+  }
+
+  @Override
+  public CompletionStage<ScheduleView> pauseSchedule(String id) {
+    return schedule(id, ScheduleEntity.Pause::new);
+  }
+
+  @Override
+  public CompletionStage<ScheduleView> resumeSchedule(String id) {
+    return schedule(id, ScheduleEntity.Resume::new);
+  }
+
+  @Override
+  public CompletionStage<ScheduleView> triggerSchedule(String id) {
+    return schedule(id, ScheduleEntity.FireNow::new);
+  }
+
+  private CompletionStage<ScheduleView> schedule(
+      String id, Function<ActorRef<ScheduleEntity.Reply>, ScheduleEntity.Command> command) {
+    if (id == null || !Validation.NAME.matcher(id).matches()) {
+      return CompletableFuture.failedFuture(new ScheduleNotFoundException(String.valueOf(id)));
+    }
+    return sharding
+        .entityRefFor(ScheduleEntity.ENTITY_TYPE_KEY, id)
+        .<ScheduleEntity.Reply>ask(command::apply, askTimeout)
+        .thenApply(reply -> {
+          if (reply instanceof ScheduleEntity.Rejected rejected) {
+            throw rejected.toException(id);
+          }
+          return ((ScheduleEntity.Current) reply).schedule();
+        });
   }
 
   @Override

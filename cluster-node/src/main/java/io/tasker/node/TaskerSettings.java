@@ -3,6 +3,8 @@ package io.tasker.node;
 import com.typesafe.config.Config;
 import io.tasker.node.index.TaskWaker;
 import io.tasker.node.journal.JournalSettings;
+import io.tasker.node.schedule.DeclaredSchedules;
+import io.tasker.node.schedule.ScheduleSettings;
 import io.tasker.node.task.HandlerDefaults;
 import io.tasker.protocol.Backoff;
 import io.tasker.protocol.QueueLimits;
@@ -32,6 +34,8 @@ public final class TaskerSettings {
   public final Duration askTimeout;
   public final QueueLimits queueDefaults;
   public final Map<String, QueueLimits> queues;
+  public final ScheduleSettings scheduling;
+  public final List<DeclaredSchedules.Declared> schedules;
 
   private TaskerSettings(Config tasker) {
     dataDir = Path.of(tasker.getString("data-dir"));
@@ -86,6 +90,15 @@ public final class TaskerSettings {
           name, limits(queueSection.getConfig(name).withFallback(tasker.getConfig("queue-defaults"))));
     }
     queues = Map.copyOf(configured);
+    Config scheduling = tasker.getConfig("scheduling");
+    this.scheduling = new ScheduleSettings(
+        scheduling.getDuration("misfire-threshold"),
+        scheduling.getInt("run-all-cap"),
+        scheduling.getDuration("poll-interval"));
+    if (this.scheduling.runAllCap() < 1) {
+      throw new IllegalArgumentException("tasker.scheduling.run-all-cap must be at least 1");
+    }
+    schedules = DeclaredSchedules.read(tasker.getConfig("schedules"));
   }
 
   /** @param config the whole configuration (the {@code tasker} section is read) */

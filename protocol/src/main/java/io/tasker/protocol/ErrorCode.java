@@ -6,6 +6,8 @@ public enum ErrorCode {
   VALIDATION_FAILED,
   /** No task has the given id. */
   TASK_NOT_FOUND,
+  /** No schedule has the given id. */
+  SCHEDULE_NOT_FOUND,
   /** The task's status does not allow the operation (e.g. cancel of a finished task). */
   TASK_STATE_CONFLICT,
   /** Tasker could not complete the operation now (e.g. its database is unreachable); retry. */

@@ -23,7 +23,7 @@ public record IndexRow(
   public static final int BUCKETS = 1024;
 
   public static int bucketOf(TaskId id) {
-    return Math.floorMod(id.value().hashCode(), BUCKETS);
+    return WakeTarget.bucketOf(id.value());
   }
 
   /** @return when a task in {@code status} needs waking: run time, lease end, or never */

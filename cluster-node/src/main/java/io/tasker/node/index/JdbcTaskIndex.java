@@ -3,6 +3,7 @@ package io.tasker.node.index;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.tasker.node.journal.JournalSettings;
+import io.tasker.node.schedule.ScheduleIndex;
 import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskPage;
@@ -41,8 +42,11 @@ import org.slf4j.LoggerFactory;
  * entities of the node go through one writer thread that groups whatever is waiting into one
  * batch and one transaction, so the index costs a fraction of a round trip per event. Reads
  * (waker scans, listings, counts, retention) run on a small reader pool.
+ *
+ * <p>It also keeps the schedules' rows (table {@code tasker_schedule_index}): few and rarely
+ * written, so they are written directly on the reader pool, off the tasks' batched path.
  */
-public final class JdbcTaskIndex implements IndexWriter, AutoCloseable {
+public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JdbcTaskIndex.class);
   private static final int MAX_BATCH = 500;
   private static final String COLUMNS =
@@ -291,6 +295,90 @@ public final class JdbcTaskIndex implements IndexWriter, AutoCloseable {
           }
         }
         return due;
+      }
+    });
+  }
+
+  // Schedules
+
+  @Override
+  public CompletionStage<Done> upsertSchedule(String id, Instant wakeAt, long seqNr) {
+    return read(connection -> {
+      try (PreparedStatement update = connection.prepareStatement(
+          "UPDATE tasker_schedule_index SET wake_at = ?, seq_nr = ? WHERE schedule_id = ?"
+              + " AND seq_nr <= ?")) {
+        setTime(update, 1, wakeAt);
+        update.setLong(2, seqNr);
+        update.setString(3, id);
+        update.setLong(4, seqNr);
+        if (update.executeUpdate() > 0) {
+          return Done.getInstance();
+        }
+      }
+      try (PreparedStatement insert = connection.prepareStatement(
+          "INSERT INTO tasker_schedule_index (schedule_id, bucket, wake_at, seq_nr)"
+              + " VALUES (?, ?, ?, ?)")) {
+        insert.setString(1, id);
+        insert.setShort(2, (short) WakeTarget.bucketOf(id));
+        setTime(insert, 3, wakeAt);
+        insert.setLong(4, seqNr);
+        insert.executeUpdate();
+      } catch (SQLException e) {
+        if (!"23505".equals(e.getSQLState())) {
+          throw e;
+        }
+        // the row exists with a later event's sequence number: it is newer than this write
+      }
+      return Done.getInstance();
+    });
+  }
+
+  @Override
+  public CompletionStage<Done> deleteSchedule(String id) {
+    return read(connection -> {
+      try (PreparedStatement delete = connection.prepareStatement(
+          "DELETE FROM tasker_schedule_index WHERE schedule_id = ?")) {
+        delete.setString(1, id);
+        delete.executeUpdate();
+        return Done.getInstance();
+      }
+    });
+  }
+
+  /** @return schedules in buckets [{@code fromBucket}, {@code toBucket}) to wake by {@code until} */
+  public CompletionStage<List<WakeTarget.Due>> dueSchedules(
+      int fromBucket, int toBucket, Instant until, int limit) {
+    return read(connection -> {
+      try (PreparedStatement statement = connection.prepareStatement(
+          "SELECT schedule_id, wake_at FROM tasker_schedule_index WHERE wake_at <= ?"
+              + " AND bucket >= ? AND bucket < ? ORDER BY wake_at LIMIT ?")) {
+        setTime(statement, 1, until);
+        statement.setInt(2, fromBucket);
+        statement.setInt(3, toBucket);
+        statement.setInt(4, limit);
+        List<WakeTarget.Due> due = new ArrayList<>();
+        try (ResultSet rs = statement.executeQuery()) {
+          while (rs.next()) {
+            due.add(new WakeTarget.Due(rs.getString(1), getTime(rs, "wake_at")));
+          }
+        }
+        return due;
+      }
+    });
+  }
+
+  /** @return the ids of all schedules, sorted */
+  public CompletionStage<List<String>> scheduleIds() {
+    return read(connection -> {
+      try (PreparedStatement statement = connection.prepareStatement(
+          "SELECT schedule_id FROM tasker_schedule_index ORDER BY schedule_id")) {
+        List<String> ids = new ArrayList<>();
+        try (ResultSet rs = statement.executeQuery()) {
+          while (rs.next()) {
+            ids.add(rs.getString(1));
+          }
+        }
+        return ids;
       }
     });
   }

@@ -1,11 +1,11 @@
 package io.tasker.node.index;
 
 import io.tasker.node.task.TaskEntity;
-import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskStatus;
 import io.tasker.protocol.TaskerSerializable;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -24,13 +24,13 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 
 /**
- * Wakes tasks whose time has come although no actor of theirs is alive: after a restart, a
- * passivation of a far-off task, or a node's death. One worker per slice of the index's
- * buckets runs somewhere in the cluster (a sharded daemon process, so the slices move with the
- * nodes). Each scans its slice for rows whose wake time falls within the look-ahead and sends
- * their entities a {@link TaskEntity.Wake}; the entity's own timer then starts it on the dot.
- * Finished tasks have no wake time and are never woken. The worker also removes finished tasks
- * older than their retention from its slice.
+ * Wakes entities whose time has come although no actor of theirs is alive: after a restart, a
+ * passivation of a far-off task, or a node's death. It serves every {@link WakeTarget} (tasks,
+ * schedules) the same way: one worker per slice of the buckets runs somewhere in the cluster (a
+ * sharded daemon process, so the slices move with the nodes). Each scans its slice of every
+ * target for rows whose wake time falls within the look-ahead and sends their entities a wake
+ * message; the entity's own timer then acts on the dot. Finished tasks have no wake time and are
+ * never woken. The worker also removes finished tasks older than their retention from its slice.
  */
 public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
 
@@ -52,23 +52,38 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
       Map<TaskStatus, Duration> retention,
       Duration sweepInterval) {}
 
+  /** The target of the task index: tasks are woken with {@link TaskEntity.Wake}. */
+  public static WakeTarget tasks(JdbcTaskIndex index, ClusterSharding sharding) {
+    return new WakeTarget("task",
+        (from, to, until, limit) -> index.due(from, to, until, limit).thenApply(rows -> rows
+            .stream().map(row -> new WakeTarget.Due(row.id().value(), row.wakeAt())).toList()),
+        (id, wakeAt) -> sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, id)
+            .tell(new TaskEntity.Wake(wakeAt)));
+  }
+
+  /**
+   * @param targets the kinds of entity to wake, each scanned by every worker in its slice
+   */
   public static void init(
-      ActorSystem<?> system, JdbcTaskIndex index, Settings settings, Clock clock) {
-    ClusterSharding sharding = ClusterSharding.get(system);
+      ActorSystem<?> system,
+      JdbcTaskIndex index,
+      List<WakeTarget> targets,
+      Settings settings,
+      Clock clock) {
     ShardedDaemonProcess.get(system)
         .init(
             Command.class,
             "task-waker",
             settings.workers(),
-            worker -> create(worker, index, sharding, settings, clock),
+            worker -> create(worker, index, targets, settings, clock),
             ShardedDaemonProcessSettings.create(system).withRole(TaskEntity.WORKER_ROLE),
             Optional.of(Tick.STOP));
   }
 
   static Behavior<Command> create(
-      int worker, JdbcTaskIndex index, ClusterSharding sharding, Settings settings, Clock clock) {
+      int worker, JdbcTaskIndex index, List<WakeTarget> targets, Settings settings, Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new TaskWaker(ctx, timers, worker, index, sharding, settings, clock)));
+        new TaskWaker(ctx, timers, worker, index, targets, settings, clock)));
   }
 
   // Commands
@@ -81,7 +96,8 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
     STOP
   }
 
-  private record Scanned(List<JdbcTaskIndex.DueTask> due, Throwable failure) implements Command {}
+  private record Scanned(int target, List<WakeTarget.Due> due, Throwable failure)
+      implements Command {}
 
   private record Swept(Integer removed, Throwable failure) implements Command {}
 
@@ -92,25 +108,29 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
   private final int fromBucket;
   private final int toBucket;
   private final JdbcTaskIndex index;
-  private final ClusterSharding sharding;
+  private final List<WakeTarget> targets;
   private final Settings settings;
   private final Clock clock;
-  private final Map<TaskId, Woken> woken = new HashMap<>();
-  private boolean scanning;
+  /** Per target, the rows woken lately (so a due row is not woken at every scan). */
+  private final List<Map<String, Woken>> woken = new ArrayList<>();
+  /** Per target, whether its scan is under way. */
+  private final boolean[] scanning;
 
   private TaskWaker(
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       int worker,
       JdbcTaskIndex index,
-      ClusterSharding sharding,
+      List<WakeTarget> targets,
       Settings settings,
       Clock clock) {
     super(context);
     this.fromBucket = worker * IndexRow.BUCKETS / settings.workers();
     this.toBucket = (worker + 1) * IndexRow.BUCKETS / settings.workers();
     this.index = index;
-    this.sharding = sharding;
+    this.targets = List.copyOf(targets);
+    this.scanning = new boolean[targets.size()];
+    targets.forEach(t -> woken.add(new HashMap<>()));
     this.settings = settings;
     this.clock = clock;
     timers.startTimerWithFixedDelay(Tick.SCAN, Duration.ZERO, settings.scanInterval());
@@ -129,37 +149,45 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
   }
 
   private Behavior<Command> scan() {
-    if (!scanning) {
-      scanning = true;
-      getContext().pipeToSelf(
-          index.due(fromBucket, toBucket, clock.instant().plus(settings.lookahead()),
-              settings.batchSize()),
-          Scanned::new);
+    for (int i = 0; i < targets.size(); i++) {
+      scan(i);
     }
     return this;
   }
 
+  private void scan(int target) {
+    if (!scanning[target]) {
+      scanning[target] = true;
+      getContext().pipeToSelf(
+          targets.get(target).scan().due(fromBucket, toBucket,
+              clock.instant().plus(settings.lookahead()), settings.batchSize()),
+          (due, failure) -> new Scanned(target, due, failure));
+    }
+  }
+
   private Behavior<Command> onScanned(Scanned scanned) {
-    scanning = false;
+    WakeTarget target = targets.get(scanned.target());
+    scanning[scanned.target()] = false;
     if (scanned.failure() != null) {
-      getContext().getLog().warn("task index scan failed: {}", scanned.failure().toString());
+      getContext().getLog().warn("{} index scan failed: {}", target.name(),
+          scanned.failure().toString());
       return this;
     }
     long now = System.nanoTime();
-    Set<TaskId> seen = new HashSet<>();
-    for (JdbcTaskIndex.DueTask due : scanned.due()) {
+    Map<String, Woken> recent = woken.get(scanned.target());
+    Set<String> seen = new HashSet<>();
+    for (WakeTarget.Due due : scanned.due()) {
       seen.add(due.id());
-      Woken last = woken.get(due.id());
+      Woken last = recent.get(due.id());
       if (last == null || !last.wakeAt().equals(due.wakeAt())
           || now - last.atNanos() > settings.rewakeAfter().toNanos()) {
-        sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, due.id().value())
-            .tell(new TaskEntity.Wake(due.wakeAt()));
-        woken.put(due.id(), new Woken(due.wakeAt(), now));
+        target.wake().wake(due.id(), due.wakeAt());
+        recent.put(due.id(), new Woken(due.wakeAt(), now));
       }
     }
-    woken.keySet().retainAll(seen);
+    recent.keySet().retainAll(seen);
     if (scanned.due().size() >= settings.batchSize()) {
-      getContext().getSelf().tell(Tick.SCAN); // a backlog: keep going
+      scan(scanned.target()); // a backlog: keep going
     }
     return this;
   }

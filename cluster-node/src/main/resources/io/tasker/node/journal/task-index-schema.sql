@@ -23,3 +23,11 @@ CREATE INDEX IF NOT EXISTS tasker_task_index_queue_idx ON tasker_task_index (que
 CREATE INDEX IF NOT EXISTS tasker_task_index_run_at_idx ON tasker_task_index (queue, run_at);
 -- retention: finished tasks by age
 CREATE INDEX IF NOT EXISTS tasker_task_index_finished_idx ON tasker_task_index (status, updated_at);
+-- Schedules' rows, scanned by the same waker workers as the task index (see ScheduleIndex):
+-- one row per schedule with the time its entity next needs to be alive.
+CREATE TABLE IF NOT EXISTS tasker_schedule_index (
+  schedule_id VARCHAR(64) NOT NULL PRIMARY KEY,
+  bucket SMALLINT NOT NULL,
+  wake_at TIMESTAMP WITH TIME ZONE,
+  seq_nr BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS tasker_schedule_index_wake_idx ON tasker_schedule_index (wake_at);
