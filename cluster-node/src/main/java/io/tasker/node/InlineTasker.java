@@ -278,17 +278,17 @@ public final class InlineTasker implements Tasker {
   private ScheduleEntity.State enqueueFirings(ScheduleEntity.State schedule) {
     for (ScheduleEntity.Firing firing : schedule.unenqueued()) {
       EnqueueRequest request = schedule.spec().task()
-          .withIdempotencyKey(ScheduleSpec.taskKey(schedule.id(), firing.fireAt()))
+          .withIdempotencyKey(firing.taskKey(schedule.id()))
           .withRunAt(firing.runAt());
       try {
         TaskId task = store(request).task().id();
         schedule = schedule.apply(
-            new ScheduleEntity.TaskCreated(firing.fireAt(), task, clock.instant()));
+            new ScheduleEntity.TaskCreated(firing, task, clock.instant()));
       } catch (ValidationException refused) {
         log.error("schedule {}: the task of the firing at {} was refused: {}", schedule.id(),
             firing.fireAt(), refused.getMessage());
         schedule = schedule.apply(new ScheduleEntity.FiringFailed(
-            firing.fireAt(), refused.getMessage(), clock.instant()));
+            firing, refused.getMessage(), clock.instant()));
       }
     }
     return schedule;

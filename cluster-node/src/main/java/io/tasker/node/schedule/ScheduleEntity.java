@@ -157,15 +157,21 @@ public final class ScheduleEntity
    * A firing, persisted before its task is enqueued.
    *
    * @param runAt when its task may start: the fire time plus this firing's jitter
+   * @param manual a firing by {@link FireNow}, keyed apart from the regular fire times
    * @param next the schedule's next fire time after this event
    */
-  public record Fired(Instant fireAt, Instant runAt, Instant next, Instant at) implements Event {}
+  public record Fired(Instant fireAt, Instant runAt, boolean manual, Instant next, Instant at)
+      implements Event {
+    Firing firing() {
+      return new Firing(fireAt, runAt, manual);
+    }
+  }
 
-  /** The task of the firing at {@code fireAt} exists. */
-  public record TaskCreated(Instant fireAt, TaskId task, Instant at) implements Event {}
+  /** The task of {@code firing} exists. */
+  public record TaskCreated(Firing firing, TaskId task, Instant at) implements Event {}
 
   /** The firing's task was refused for good (e.g. its type has no handler any more). */
-  public record FiringFailed(Instant fireAt, String reason, Instant at) implements Event {}
+  public record FiringFailed(Firing firing, String reason, Instant at) implements Event {}
 
   /**
    * Fire times that created no task.
@@ -183,7 +189,14 @@ public final class ScheduleEntity
   // State
 
   /** A firing persisted but not yet confirmed as a task. */
-  public record Firing(Instant fireAt, Instant runAt) implements TaskerSerializable {}
+  public record Firing(Instant fireAt, Instant runAt, boolean manual)
+      implements TaskerSerializable {
+
+    /** @return the idempotency key of this firing's task */
+    public String taskKey(String scheduleId) {
+      return ScheduleSpec.taskKey(scheduleId, fireAt) + (manual ? ":manual" : "");
+    }
+  }
 
   /**
    * The schedule; {@code spec == null} while it does not exist (never created, or deleted).
@@ -248,7 +261,7 @@ public final class ScheduleEntity
     /** @return a firing for now, with no jitter, leaving the next fire time as it is */
     public Event fireNow(Instant now) {
       Instant at = now.truncatedTo(ChronoUnit.MILLIS);
-      return new Fired(at, at, next, now);
+      return new Fired(at, at, true, next, now);
     }
 
     /**
@@ -275,7 +288,7 @@ public final class ScheduleEntity
       boolean exclusive = spec.overlap() != ScheduleSpec.Overlap.ALLOW;
       boolean running = previousRunning;
       if (queued != null && !running) {
-        events.add(new Fired(queued, runAt(queued), next, now));
+        events.add(new Fired(queued, runAt(queued), false, next, now));
         running = exclusive;
       }
       if (next == null || next.isAfter(now)) {
@@ -301,7 +314,7 @@ public final class ScheduleEntity
         } else if (running && spec.overlap() == ScheduleSpec.Overlap.QUEUE) {
           events.add(new Queued(fireAt, newNext, now));
         } else {
-          events.add(new Fired(fireAt, runAt(fireAt), newNext, now));
+          events.add(new Fired(fireAt, runAt(fireAt), false, newNext, now));
           running = exclusive;
         }
       }
@@ -362,18 +375,18 @@ public final class ScheduleEntity
         return empty(id);
       } else if (event instanceof Fired e) {
         List<Firing> pending = new ArrayList<>(unenqueued);
-        pending.add(new Firing(e.fireAt(), e.runAt()));
+        pending.add(e.firing());
         boolean latest = lastFireAt == null || !e.fireAt().isBefore(lastFireAt);
         return new State(id, spec, createdAt, e.at(), e.next(),
             latest ? e.fireAt() : lastFireAt, latest ? null : lastTask, pending,
-            e.fireAt().equals(queued) ? null : queued, fired + 1, skipped);
+            !e.manual() && e.fireAt().equals(queued) ? null : queued, fired + 1, skipped);
       } else if (event instanceof TaskCreated e) {
         return new State(id, spec, createdAt, updatedAt, next, lastFireAt,
-            e.fireAt().equals(lastFireAt) ? e.task() : lastTask, without(e.fireAt()), queued,
-            fired, skipped);
+            e.firing().fireAt().equals(lastFireAt) ? e.task() : lastTask, without(e.firing()),
+            queued, fired, skipped);
       } else if (event instanceof FiringFailed e) {
         return new State(id, spec, createdAt, e.at(), next, lastFireAt, lastTask,
-            without(e.fireAt()), queued, fired - 1, skipped + 1);
+            without(e.firing()), queued, fired - 1, skipped + 1);
       } else if (event instanceof Skipped e) {
         return new State(id, spec, createdAt, e.at(), e.next(), lastFireAt, lastTask,
             unenqueued, queued, fired, skipped + e.count());
@@ -384,8 +397,8 @@ public final class ScheduleEntity
       throw new IllegalArgumentException("unknown event " + event);
     }
 
-    private List<Firing> without(Instant fireAt) {
-      return unenqueued.stream().filter(f -> !f.fireAt().equals(fireAt)).toList();
+    private List<Firing> without(Firing firing) {
+      return unenqueued.stream().filter(f -> !f.equals(firing)).toList();
     }
 
     private static Instant nextOf(Event event) {
@@ -436,7 +449,7 @@ public final class ScheduleEntity
   private final ScheduleRuntime runtime;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
-  private final Set<Instant> enqueuing = new HashSet<>();
+  private final Set<Firing> enqueuing = new HashSet<>();
   private boolean checking;
   private boolean writingAhead;
 
@@ -646,9 +659,9 @@ public final class ScheduleEntity
 
   private void startEnqueues(State state) {
     for (Firing firing : state.unenqueued()) {
-      if (enqueuing.add(firing.fireAt())) {
+      if (enqueuing.add(firing)) {
         EnqueueRequest request = state.spec().task()
-            .withIdempotencyKey(ScheduleSpec.taskKey(id, firing.fireAt()))
+            .withIdempotencyKey(firing.taskKey(id))
             .withRunAt(firing.runAt());
         context.pipeToSelf(runtime.enqueue().apply(request),
             (EnqueueResult result, Throwable failure) ->
@@ -658,7 +671,7 @@ public final class ScheduleEntity
   }
 
   private ReplyEffect<Event, State> onEnqueueDone(State state, EnqueueDone done) {
-    enqueuing.remove(done.firing().fireAt());
+    enqueuing.remove(done.firing());
     Instant now = runtime.clock().instant();
     if (!state.unenqueued().contains(done.firing())) {
       return Effect().noReply(); // deleted meanwhile, or confirmed already
@@ -667,7 +680,7 @@ public final class ScheduleEntity
       if (unwrap(done.failure()) instanceof ValidationException invalid) {
         context.getLog().error("schedule {}: the task of the firing at {} was refused: {}", id,
             done.firing().fireAt(), invalid.getMessage());
-        return Effect().persist(new FiringFailed(done.firing().fireAt(), invalid.getMessage(), now))
+        return Effect().persist(new FiringFailed(done.firing(), invalid.getMessage(), now))
             .thenRun(this::afterPersist).thenNoReply();
       }
       context.getLog().warn("schedule {}: enqueue of the firing at {} failed, retrying: {}", id,
@@ -675,7 +688,7 @@ public final class ScheduleEntity
       timers.startSingleTimer(Tick.INSTANCE, runtime.settings().pollInterval());
       return Effect().noReply();
     }
-    return Effect().persist(new TaskCreated(done.firing().fireAt(), done.task(), now))
+    return Effect().persist(new TaskCreated(done.firing(), done.task(), now))
         .thenRun(this::afterPersist).thenNoReply();
   }
 

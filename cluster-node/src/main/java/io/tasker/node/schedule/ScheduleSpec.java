@@ -145,7 +145,7 @@ public record ScheduleSpec(
 
   /**
    * @return the idempotency key of the task of the firing at {@code fireAt}: the same firing
-   *     never creates two tasks
+   *     never creates two tasks (a manual firing adds {@code :manual})
    */
   public static String taskKey(String scheduleId, Instant fireAt) {
     return "schedule:" + scheduleId + ":" + fireAt.toEpochMilli();
