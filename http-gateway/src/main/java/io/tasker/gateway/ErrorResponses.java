@@ -1,6 +1,7 @@
 package io.tasker.gateway;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tasker.protocol.ScheduleNotFoundException;
 import io.tasker.protocol.TaskNotFoundException;
 import io.tasker.protocol.TaskStateConflictException;
 import io.tasker.protocol.TaskerUnavailableException;
@@ -42,6 +43,10 @@ final class ErrorResponses {
     if (error instanceof ValidationException invalid) {
       return Responses.json(StatusCodes.BAD_REQUEST,
           JsonContract.error(invalid.code().name(), invalid.getMessage(), invalid.field()));
+    }
+    if (error instanceof ScheduleNotFoundException notFound) {
+      return Responses.json(StatusCodes.NOT_FOUND,
+          JsonContract.error(notFound.code().name(), notFound.getMessage(), null));
     }
     if (error instanceof TaskNotFoundException notFound) {
       return Responses.json(StatusCodes.NOT_FOUND,

@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tasker.node.EnqueueResult;
 import io.tasker.node.queue.QueueManager.QueueStats;
+import io.tasker.node.schedule.ScheduleSpec;
+import io.tasker.node.schedule.ScheduleView;
 import io.tasker.protocol.AttemptRecord;
 import io.tasker.protocol.Backoff;
 import io.tasker.protocol.ClusterView;
@@ -30,6 +32,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -184,6 +187,110 @@ final class JsonContract {
     }
     return new Reschedule(
         delay != null ? Validation.afterDelay(now, delay, "delay") : runAt, priority);
+  }
+
+  private static final Set<String> SCHEDULE_FIELDS = Set.of("id", "task", "cron", "interval",
+      "zone", "jitter", "startAt", "endAt", "paused", "overlap", "misfire");
+
+  /**
+   * Reads the body of {@code PUT /v1/schedules/{id}}: the trigger ({@code cron} + {@code zone},
+   * or {@code interval}), its options and the {@code task} template.
+   */
+  static ScheduleSpec scheduleSpec(JsonNode body, String id) {
+    ObjectNode object = object(body, "body");
+    onlyKnownFields(object, SCHEDULE_FIELDS, "");
+    String bodyId = text(object, "id", "");
+    if (bodyId != null && !bodyId.equals(id)) {
+      throw new ValidationException("id", "differs from the id in the path");
+    }
+    JsonNode task = object.get("task");
+    if (task == null || task.isNull()) {
+      throw new ValidationException("task", "is required");
+    }
+    JsonNode paused = object.get("paused");
+    if (paused != null && !paused.isNull() && !paused.isBoolean()) {
+      throw new ValidationException("paused", "must be true or false");
+    }
+    return new ScheduleSpec(
+        id,
+        enqueueRequest(task, "task."),
+        text(object, "cron", ""),
+        duration(object, "interval", ""),
+        text(object, "zone", ""),
+        duration(object, "jitter", ""),
+        instant(object, "startAt", ""),
+        instant(object, "endAt", ""),
+        paused != null && paused.asBoolean(),
+        scheduleEnum(ScheduleSpec.Overlap.class, text(object, "overlap", ""), "overlap"),
+        scheduleEnum(ScheduleSpec.Misfire.class, text(object, "misfire", ""), "misfire"));
+  }
+
+  /** {@code run-once} names {@code RUN_ONCE}. */
+  private static <E extends Enum<E>> E scheduleEnum(Class<E> type, String value, String field) {
+    if (value == null) {
+      return null;
+    }
+    for (E constant : type.getEnumConstants()) {
+      if (enumName(constant).equals(value)) {
+        return constant;
+      }
+    }
+    throw new ValidationException(field, "must be one of " + java.util.Arrays
+        .stream(type.getEnumConstants()).map(JsonContract::enumName).toList());
+  }
+
+  private static String enumName(Enum<?> constant) {
+    return constant.name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  static ObjectNode schedule(ScheduleView view) {
+    ScheduleSpec spec = view.spec();
+    ObjectNode node = NODES.objectNode()
+        .put("id", spec.id())
+        .put("cron", spec.cron())
+        .put("interval", spec.interval() == null ? null : spec.interval().toString())
+        .put("zone", spec.zone())
+        .put("jitter", spec.jitter().toString())
+        .put("startAt", spec.startAt() == null ? null : spec.startAt().toString())
+        .put("endAt", spec.endAt() == null ? null : spec.endAt().toString())
+        .put("paused", spec.paused())
+        .put("overlap", enumName(spec.overlap()))
+        .put("misfire", enumName(spec.misfire()));
+    EnqueueRequest template = spec.task();
+    ObjectNode task = node.putObject("task").put("type", template.type());
+    task.set("payload", template.payload());
+    task.put("queue", template.queue())
+        .put("priority", template.priority())
+        .put("maxAttempts", template.maxAttempts());
+    if (template.backoff() != null) {
+      task.set("backoff", backoff(template.backoff()));
+    } else {
+      task.putNull("backoff");
+    }
+    task.put("timeout", template.timeout() == null ? null : template.timeout().toString())
+        .put("concurrencyKey", template.concurrencyKey());
+    ObjectNode metadata = task.putObject("metadata");
+    if (template.metadata() != null) {
+      template.metadata().forEach(metadata::put);
+    }
+    node.put("nextFireAt", view.nextFireAt() == null ? null : view.nextFireAt().toString());
+    ArrayNode upcoming = node.putArray("nextFireTimes");
+    view.upcoming().forEach(t -> upcoming.add(t.toString()));
+    node.put("lastFireAt", view.lastFireAt() == null ? null : view.lastFireAt().toString())
+        .put("lastTaskId", view.lastTask() == null ? null : view.lastTask().value())
+        .put("queuedFireAt", view.queuedFireAt() == null ? null : view.queuedFireAt().toString())
+        .put("fired", view.fired())
+        .put("skipped", view.skipped())
+        .put("createdAt", view.createdAt().toString())
+        .put("updatedAt", view.updatedAt().toString());
+    return node;
+  }
+
+  static ObjectNode schedules(List<ScheduleView> views) {
+    ObjectNode node = NODES.objectNode();
+    ArrayNode array = node.putArray("schedules");
+    views.forEach(view -> array.add(schedule(view)));
+    return node;
   }
 
   private static ObjectNode object(JsonNode node, String field) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tasker.node.EnqueueResult;
 import io.tasker.node.Tasker;
 import io.tasker.node.queue.QueueManager.QueueStats;
+import io.tasker.node.schedule.ScheduleView;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.QueueLimits;
@@ -102,7 +103,33 @@ final class TaskerRoutes extends AllDirectives {
             pathPrefix(PathMatchers.segment(), this::taskRoutes))),
         pathPrefix("queues", () -> concat(
             pathEnd(() -> get(() -> op(Scope.TASKS_READ, r -> queues()))),
-            pathPrefix(PathMatchers.segment(), this::queueRoutes))));
+            pathPrefix(PathMatchers.segment(), this::queueRoutes))),
+        pathPrefix("schedules", () -> concat(
+            pathEnd(() -> get(() -> op(Scope.TASKS_READ, r -> tasker.schedules()
+                .thenApply(views -> ok(JsonContract.schedules(views)))))),
+            pathPrefix(PathMatchers.segment(), this::scheduleRoutes))));
+  }
+
+  private Route scheduleRoutes(String id) {
+    return concat(
+        pathEnd(() -> concat(
+            get(() -> op(Scope.TASKS_READ,
+                r -> tasker.getSchedule(id).thenApply(this::scheduleJson))),
+            put(() -> op(Scope.TASKS_WRITE, r -> body(r)
+                .thenCompose(json -> tasker.upsertSchedule(JsonContract.scheduleSpec(json, id)))
+                .thenApply(this::scheduleJson))),
+            delete(() -> op(Scope.TASKS_WRITE,
+                r -> tasker.deleteSchedule(id).thenApply(s -> noContent()))))),
+        path("pause", () -> post(() -> op(Scope.TASKS_WRITE,
+            r -> tasker.pauseSchedule(id).thenApply(this::scheduleJson)))),
+        path("resume", () -> post(() -> op(Scope.TASKS_WRITE,
+            r -> tasker.resumeSchedule(id).thenApply(this::scheduleJson)))),
+        path("trigger", () -> post(() -> op(Scope.TASKS_WRITE,
+            r -> tasker.triggerSchedule(id).thenApply(this::scheduleJson)))));
+  }
+
+  private HttpResponse scheduleJson(ScheduleView view) {
+    return ok(JsonContract.schedule(view));
   }
 
   private Route taskRoutes(String id) {
