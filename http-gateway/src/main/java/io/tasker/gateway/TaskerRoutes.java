@@ -114,18 +114,18 @@ final class TaskerRoutes extends AllDirectives {
     return concat(
         pathEnd(() -> concat(
             get(() -> op(Scope.TASKS_READ,
-                r -> tasker.getSchedule(id).thenApply(this::scheduleJson))),
+                r -> tasker.getSchedule(scheduleId(id)).thenApply(this::scheduleJson))),
             put(() -> op(Scope.TASKS_WRITE, r -> body(r)
                 .thenCompose(json -> tasker.upsertSchedule(JsonContract.scheduleSpec(json, id)))
                 .thenApply(this::scheduleJson))),
             delete(() -> op(Scope.TASKS_WRITE,
-                r -> tasker.deleteSchedule(id).thenApply(s -> noContent()))))),
+                r -> tasker.deleteSchedule(scheduleId(id)).thenApply(s -> noContent()))))),
         path("pause", () -> post(() -> op(Scope.TASKS_WRITE,
-            r -> tasker.pauseSchedule(id).thenApply(this::scheduleJson)))),
+            r -> tasker.pauseSchedule(scheduleId(id)).thenApply(this::scheduleJson)))),
         path("resume", () -> post(() -> op(Scope.TASKS_WRITE,
-            r -> tasker.resumeSchedule(id).thenApply(this::scheduleJson)))),
+            r -> tasker.resumeSchedule(scheduleId(id)).thenApply(this::scheduleJson)))),
         path("trigger", () -> post(() -> op(Scope.TASKS_WRITE,
-            r -> tasker.triggerSchedule(id).thenApply(this::scheduleJson)))));
+            r -> tasker.triggerSchedule(scheduleId(id)).thenApply(this::scheduleJson)))));
   }
 
   private HttpResponse scheduleJson(ScheduleView view) {
@@ -340,6 +340,14 @@ final class TaskerRoutes extends AllDirectives {
 
   private static TaskId taskId(String id) {
     return TaskId.of(id);
+  }
+
+  private static String scheduleId(String id) {
+    if (!Validation.NAME.matcher(id).matches()) {
+      throw new ValidationException("id",
+          "must be 1-64 letters, digits or '_.-', starting with a letter or digit");
+    }
+    return id;
   }
 
   private static String queueName(String name) {

@@ -58,7 +58,14 @@ class OpenApiDocumentTest {
       "GET /v1/queues/{name}",
       "PUT /v1/queues/{name}",
       "POST /v1/queues/{name}/pause",
-      "POST /v1/queues/{name}/resume");
+      "POST /v1/queues/{name}/resume",
+      "GET /v1/schedules",
+      "GET /v1/schedules/{id}",
+      "PUT /v1/schedules/{id}",
+      "DELETE /v1/schedules/{id}",
+      "POST /v1/schedules/{id}/pause",
+      "POST /v1/schedules/{id}/resume",
+      "POST /v1/schedules/{id}/trigger");
 
   private static final String RESOURCE = "/io/tasker/gateway/openapi.json";
   private static final Set<String> OPERATION_KEYS =
