@@ -1,0 +1,178 @@
+package io.tasker.node.schedule;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.typesafe.config.ConfigFactory;
+import io.tasker.node.EnqueueResult;
+import io.tasker.node.SettableClock;
+import io.tasker.protocol.Backoff;
+import io.tasker.protocol.EnqueueRequest;
+import io.tasker.protocol.ErrorCode;
+import io.tasker.protocol.TaskId;
+import io.tasker.protocol.TaskSpec;
+import io.tasker.protocol.TaskStatus;
+import io.tasker.protocol.TaskView;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The schedule entity on its own (in-memory journal, serialization checked): replies, events,
+ * index rows written ahead, and a firing recovered without its task enqueued again.
+ */
+class ScheduleEntityTest {
+  private static final Instant NOW = Instant.parse("2026-03-01T09:00:00Z");
+  private static final ActorTestKit testKit = ActorTestKit.create(
+      EventSourcedBehaviorTestKit.config()
+          .withFallback(ConfigFactory.parseString("pekko.actor.provider = local"))
+          .withFallback(ConfigFactory.load()));
+
+  /** The schedule rows it is asked to write. */
+  static final class RecordingIndex implements ScheduleIndex {
+    final List<Instant> wakes = new CopyOnWriteArrayList<>();
+    final List<String> deleted = new CopyOnWriteArrayList<>();
+
+    @Override
+    public CompletionStage<Done> upsertSchedule(String id, Instant wakeAt, long seqNr) {
+      wakes.add(wakeAt == null ? Instant.MAX : wakeAt);
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+
+    @Override
+    public CompletionStage<Done> deleteSchedule(String id) {
+      deleted.add(id);
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+  }
+
+  private final SettableClock clock = new SettableClock(NOW);
+  private final RecordingIndex index = new RecordingIndex();
+  private final List<EnqueueRequest> enqueued = new CopyOnWriteArrayList<>();
+  /** While set, enqueues never answer (as when the node dies before the task is stored). */
+  private volatile boolean enqueueHangs;
+  private EventSourcedBehaviorTestKit<ScheduleEntity.Command, ScheduleEntity.Event,
+      ScheduleEntity.State> schedule;
+
+  private CompletionStage<EnqueueResult> enqueue(EnqueueRequest request) {
+    enqueued.add(request);
+    if (enqueueHangs) {
+      return new CompletableFuture<>();
+    }
+    TaskId id = TaskId.forIdempotencyKey("default", request.idempotencyKey());
+    TaskSpec spec = new TaskSpec(request.type(), "default", request.payload(), 0, request.runAt(),
+        3, Backoff.fixed(Duration.ofSeconds(1)), Duration.ofMinutes(1),
+        request.idempotencyKey(), null, Map.of());
+    return CompletableFuture.completedFuture(new EnqueueResult(new TaskView(id, spec,
+        TaskStatus.SCHEDULED, request.runAt(), 0, 0, null, List.of(), NOW, NOW), true));
+  }
+
+  @BeforeEach
+  void create() {
+    ScheduleRuntime runtime = new ScheduleRuntime(clock, this::enqueue,
+        id -> CompletableFuture.failedFuture(new IllegalStateException("not asked here")),
+        index, ScheduleSettings.DEFAULTS);
+    schedule = EventSourcedBehaviorTestKit.create(testKit.system(),
+        ScheduleEntity.create("report-" + System.nanoTime(), runtime));
+  }
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  private ScheduleSpec hourly(String id) {
+    return new ScheduleSpec(id, EnqueueRequest.of("report", TextNode.valueOf("sales")),
+        "0 * * * *", null, "Europe/Berlin", null, null, null, false, null, null);
+  }
+
+  private String id() {
+    return schedule.getState().id();
+  }
+
+  @Test
+  void upsertWritesItsRowAheadThenPersistsAndReplies() {
+    var result = schedule.<ScheduleEntity.Reply>runCommand(
+        replyTo -> new ScheduleEntity.Upsert(hourly(id()), replyTo));
+    ScheduleEntity.Current current = assertInstanceOf(ScheduleEntity.Current.class, result.reply());
+    assertEquals(NOW.plusSeconds(3600), current.schedule().nextFireAt());
+    assertEquals(5, current.schedule().upcoming().size());
+    assertInstanceOf(ScheduleEntity.Upserted.class, result.event());
+    assertEquals(NOW.plusSeconds(3600), index.wakes.get(0)); // before the event
+    var again = schedule.<ScheduleEntity.Reply>runCommand(
+        replyTo -> new ScheduleEntity.Upsert(hourly(id()), replyTo));
+    assertTrue(again.hasNoEvents());
+  }
+
+  @Test
+  void rejectedCommandsPersistNothing() {
+    ScheduleSpec badCron = new ScheduleSpec(id(), EnqueueRequest.of("report", null),
+        "0 9 * *", null, null, null, null, null, false, null, null);
+    var invalid = schedule.<ScheduleEntity.Reply>runCommand(replyTo -> new ScheduleEntity.Upsert(badCron, replyTo));
+    ScheduleEntity.Rejected rejected =
+        assertInstanceOf(ScheduleEntity.Rejected.class, invalid.reply());
+    assertEquals(ErrorCode.VALIDATION_FAILED, rejected.code());
+    assertEquals("cron", rejected.field());
+    assertTrue(invalid.hasNoEvents());
+    var missing = schedule.<ScheduleEntity.Reply>runCommand(ScheduleEntity.Pause::new);
+    assertEquals(ErrorCode.SCHEDULE_NOT_FOUND,
+        assertInstanceOf(ScheduleEntity.Rejected.class, missing.reply()).code());
+    assertTrue(missing.hasNoEvents());
+  }
+
+  @Test
+  void aWakeAfterTheFireTimeFiresThenRecordsTheTask() {
+    schedule.<ScheduleEntity.Reply>runCommand(replyTo -> new ScheduleEntity.Upsert(hourly(id()), replyTo));
+    clock.advance(Duration.ofHours(1));
+    var woken = schedule.runCommand(new ScheduleEntity.Wake(NOW.plusSeconds(3600)));
+    ScheduleEntity.Fired fired = assertInstanceOf(ScheduleEntity.Fired.class, woken.event());
+    assertEquals(NOW.plusSeconds(3600), fired.fireAt());
+    await().atMost(Duration.ofSeconds(10)).until(() -> schedule.getState().lastTask() != null);
+    assertEquals(1, enqueued.size());
+    assertEquals(ScheduleSpec.taskKey(id(), fired.fireAt()), enqueued.get(0).idempotencyKey());
+    assertEquals(fired.fireAt(), enqueued.get(0).runAt());
+    assertTrue(schedule.getState().unenqueued().isEmpty());
+    assertEquals(NOW.plusSeconds(7200), schedule.getState().wakeAt());
+  }
+
+  @Test
+  void aFiringRecoveredWithoutItsTaskIsEnqueuedAgainWithTheSameKey() {
+    schedule.<ScheduleEntity.Reply>runCommand(replyTo -> new ScheduleEntity.Upsert(hourly(id()), replyTo));
+    enqueueHangs = true;
+    clock.advance(Duration.ofHours(1));
+    schedule.runCommand(new ScheduleEntity.Wake(NOW.plusSeconds(3600)));
+    await().atMost(Duration.ofSeconds(10)).until(() -> enqueued.size() == 1);
+    assertEquals(1, schedule.getState().unenqueued().size());
+    assertNull(schedule.getState().lastTask());
+
+    enqueueHangs = false;
+    schedule.restart(); // recovery finds the Fired event without its TaskCreated
+    await().atMost(Duration.ofSeconds(10)).until(() -> schedule.getState().lastTask() != null);
+    assertEquals(2, enqueued.size());
+    assertEquals(enqueued.get(0).idempotencyKey(), enqueued.get(1).idempotencyKey());
+    assertEquals(1, schedule.getState().fired());
+  }
+
+  @Test
+  void deleteRemovesTheRow() {
+    schedule.<ScheduleEntity.Reply>runCommand(replyTo -> new ScheduleEntity.Upsert(hourly(id()), replyTo));
+    var deleted = schedule.<ScheduleEntity.Reply>runCommand(ScheduleEntity.Delete::new);
+    assertInstanceOf(ScheduleEntity.Deleted.class, deleted.event());
+    assertEquals(List.of(id()), index.deleted);
+    assertTrue(!schedule.getState().exists());
+  }
+}
