@@ -6,7 +6,6 @@ import io.tasker.protocol.Validation;
 import io.tasker.protocol.ValidationException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
@@ -155,26 +154,5 @@ public record ScheduleSpec(
   public ScheduleSpec withPaused(boolean value) {
     return new ScheduleSpec(id, task, cron, interval, zone, jitter, startAt, endAt, value, overlap,
         misfire);
-  }
-
-  /** @return this spec with another id */
-  public ScheduleSpec withId(String value) {
-    return new ScheduleSpec(value, task, cron, interval, zone, jitter, startAt, endAt, paused,
-        overlap, misfire);
-  }
-
-  @Override
-  public boolean equals(Object other) {
-    return other instanceof ScheduleSpec s && Objects.equals(id, s.id)
-        && Objects.equals(task, s.task) && Objects.equals(cron, s.cron)
-        && Objects.equals(interval, s.interval) && Objects.equals(zone, s.zone)
-        && Objects.equals(jitter, s.jitter) && Objects.equals(startAt, s.startAt)
-        && Objects.equals(endAt, s.endAt) && paused == s.paused && overlap == s.overlap
-        && misfire == s.misfire;
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(id, cron, interval, zone);
   }
 }

@@ -65,6 +65,9 @@ class ScheduleEntityTest {
   private final List<EnqueueRequest> enqueued = new CopyOnWriteArrayList<>();
   /** While set, enqueues never answer (as when the node dies before the task is stored). */
   private volatile boolean enqueueHangs;
+  /** The status the previous firing's task reports when asked. */
+  private volatile TaskStatus previousStatus = TaskStatus.SUCCEEDED;
+  private final List<TaskId> asked = new CopyOnWriteArrayList<>();
   private EventSourcedBehaviorTestKit<ScheduleEntity.Command, ScheduleEntity.Event,
       ScheduleEntity.State> schedule;
 
@@ -81,10 +84,18 @@ class ScheduleEntityTest {
         TaskStatus.SCHEDULED, request.runAt(), 0, 0, null, List.of(), NOW, NOW), true));
   }
 
+  private CompletionStage<TaskView> task(TaskId id) {
+    asked.add(id);
+    TaskSpec spec = new TaskSpec("report", "default", null, 0, NOW, 3,
+        Backoff.fixed(Duration.ofSeconds(1)), Duration.ofMinutes(1), null, null, Map.of());
+    return CompletableFuture.completedFuture(
+        new TaskView(id, spec, previousStatus, NOW, 0, 1, null, List.of(), NOW, NOW));
+  }
+
   @BeforeEach
   void create() {
     ScheduleRuntime runtime = new ScheduleRuntime(clock, this::enqueue,
-        id -> CompletableFuture.failedFuture(new IllegalStateException("not asked here")),
+        this::task,
         index, ScheduleSettings.DEFAULTS);
     schedule = EventSourcedBehaviorTestKit.create(testKit.system(),
         ScheduleEntity.create("report-" + System.nanoTime(), runtime));
@@ -165,6 +176,30 @@ class ScheduleEntityTest {
     assertEquals(2, enqueued.size());
     assertEquals(enqueued.get(0).idempotencyKey(), enqueued.get(1).idempotencyKey());
     assertEquals(1, schedule.getState().fired());
+  }
+
+  @Test
+  void overlapSkipAsksThePreviousTaskAndSkipsWhileItRuns() {
+    ScheduleSpec skip = new ScheduleSpec(id(), EnqueueRequest.of("report", null), "0 * * * *",
+        null, null, null, null, null, false, ScheduleSpec.Overlap.SKIP, null);
+    schedule.<ScheduleEntity.Reply>runCommand(replyTo -> new ScheduleEntity.Upsert(skip, replyTo));
+    clock.advance(Duration.ofHours(1));
+    schedule.runCommand(new ScheduleEntity.Wake(clock.instant()));
+    await().atMost(Duration.ofSeconds(10)).until(() -> schedule.getState().lastTask() != null);
+    TaskId first = schedule.getState().lastTask();
+
+    previousStatus = TaskStatus.RUNNING;
+    clock.advance(Duration.ofHours(1));
+    schedule.runCommand(new ScheduleEntity.Wake(clock.instant()));
+    await().atMost(Duration.ofSeconds(10)).until(() -> schedule.getState().skipped() == 1);
+    assertEquals(List.of(first), asked);
+    assertEquals(1, schedule.getState().fired());
+    assertEquals(NOW.plusSeconds(3 * 3600), schedule.getState().next());
+
+    previousStatus = TaskStatus.SUCCEEDED;
+    clock.advance(Duration.ofHours(1));
+    schedule.runCommand(new ScheduleEntity.Wake(clock.instant()));
+    await().atMost(Duration.ofSeconds(10)).until(() -> schedule.getState().fired() == 2);
   }
 
   @Test
