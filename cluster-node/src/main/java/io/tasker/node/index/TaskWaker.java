@@ -19,9 +19,12 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
  * Wakes tasks whose time has come although no actor of theirs is alive: after a restart, a
@@ -85,6 +88,9 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
 
   private record Swept(Integer removed, Throwable failure) implements Command {}
 
+  /** A node left or was downed: wakes sent to its shards may have been lost. */
+  private record NodeRemoved(ClusterEvent.MemberRemoved event) implements Command {}
+
   // State
 
   private record Woken(java.time.Instant wakeAt, long atNanos) {}
@@ -113,6 +119,9 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
     this.sharding = sharding;
     this.settings = settings;
     this.clock = clock;
+    Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
+        context.messageAdapter(ClusterEvent.MemberRemoved.class, NodeRemoved::new),
+        ClusterEvent.MemberRemoved.class));
     timers.startTimerWithFixedDelay(Tick.SCAN, Duration.ZERO, settings.scanInterval());
     timers.startTimerWithFixedDelay(Tick.SWEEP, settings.sweepInterval(), settings.sweepInterval());
   }
@@ -125,6 +134,7 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
         .onMessageEquals(Tick.STOP, Behaviors::stopped)
         .onMessage(Scanned.class, this::onScanned)
         .onMessage(Swept.class, this::onSwept)
+        .onMessage(NodeRemoved.class, this::onNodeRemoved)
         .build();
   }
 
@@ -161,6 +171,13 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
     if (scanned.due().size() >= settings.batchSize()) {
       getContext().getSelf().tell(Tick.SCAN); // a backlog: keep going
     }
+    return this;
+  }
+
+  private Behavior<Command> onNodeRemoved(NodeRemoved removed) {
+    // its shards move on the next message to them: wake everything due again, now
+    woken.clear();
+    getContext().getSelf().tell(Tick.SCAN);
     return this;
   }
 
