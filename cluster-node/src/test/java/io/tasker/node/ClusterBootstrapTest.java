@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,14 +33,6 @@ class ClusterBootstrapTest {
     nodes.forEach(TaskerNode::close);
   }
 
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   private static int get(int port, String path) {
     try {
       return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
@@ -62,7 +53,7 @@ class ClusterBootstrapTest {
 
   @Test
   void nodesFindEachOtherThroughDiscoveryAndServeHealthProbes() throws Exception {
-    int[] management = {freePort(), freePort()};
+    int[] management = {FreePort.next(), FreePort.next()};
     String endpoints = "[{host = \"127.0.0.1\", port = " + management[0] + "}, "
         + "{host = \"127.0.0.1\", port = " + management[1] + "}]";
     for (int i = 0; i < 2; i++) {
@@ -73,7 +64,7 @@ class ClusterBootstrapTest {
               "pekko.management.cluster.bootstrap.contact-point-discovery.stable-margin = 1s",
               // both nodes on one host: their management ports differ, unlike pods'
               "pekko.management.cluster.bootstrap.contact-point.filter-on-fallback-port = off",
-              "pekko.remote.artery.canonical.port = " + freePort(),
+              "pekko.remote.artery.canonical.port = " + FreePort.next(),
               "pekko.cluster.jmx.multi-mbeans-in-same-jvm = on"))
           .withFallback(ConfigFactory.load());
       nodes.add(TestJournals.postgres(Tasker.builder(), "bootstrap").config(config)

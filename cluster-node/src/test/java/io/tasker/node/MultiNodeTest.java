@@ -12,8 +12,6 @@ import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskStatus;
 import io.tasker.protocol.TaskView;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -56,21 +54,13 @@ class MultiNodeTest {
     nodes.forEach(TaskerNode::close);
   }
 
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   private TaskerNode startNode(String name, boolean crashable) {
     return startNode(name, crashable, "worker,gateway", List.of(WORK));
   }
 
   private TaskerNode startNode(
       String name, boolean crashable, String roles, List<TaskType<Work>> handles) {
-    int port = nodes.isEmpty() ? seedPort : freePort();
+    int port = nodes.isEmpty() ? seedPort : FreePort.next();
     Config config = ConfigFactory.parseString(String.join("\n",
             "tasker.node-name = \"" + name + "\"",
             "tasker.roles = \"" + roles + "\"",
@@ -108,7 +98,7 @@ class MultiNodeTest {
 
   private List<TaskerNode> startCluster(TestInfo info, int size, boolean lastCrashable) {
     journal = "multi_" + Math.abs(info.getDisplayName().hashCode());
-    seedPort = freePort();
+    seedPort = FreePort.next();
     for (int i = 0; i < size; i++) {
       startNode("node-" + i, lastCrashable && i == size - 1);
     }
@@ -217,7 +207,7 @@ class MultiNodeTest {
   @Test
   void tasksRunOnlyOnNodesWithTheirHandler(TestInfo info) {
     journal = "multi_" + Math.abs(info.getDisplayName().hashCode());
-    seedPort = freePort();
+    seedPort = FreePort.next();
     startNode("plain", false, "worker,gateway", List.of(WORK));
     TaskerNode reporting = startNode("reporting", false, "worker,gateway", List.of(WORK, REPORT));
     // a gateway knows every type it accepts, but runs nothing
