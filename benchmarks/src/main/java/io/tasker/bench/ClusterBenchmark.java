@@ -180,7 +180,7 @@ public final class ClusterBenchmark {
         + " stable-after=" + node.getString("pekko.cluster.split-brain-resolver.stable-after")
         + ", failure detector acceptable-heartbeat-pause="
         + node.getString("pekko.cluster.failure-detector.acceptable-heartbeat-pause")
-        + ", task shards=" + numberOfShards());
+        + ", task shards per type=" + numberOfShards());
     s.put("run", "tasks=" + tasks + " per throughput run, nodes=" + nodeCounts + "; kill run: "
         + rate + " sleep(" + sleepMillis + " ms) tasks/s for " + warmupSeconds
         + " s, kill -9 " + VICTIM + ", then " + afterKillSeconds + " s more");
@@ -199,7 +199,7 @@ public final class ClusterBenchmark {
   }
 
   private int numberOfShards() {
-    return nodeConfig().getInt("pekko.cluster.sharding.number-of-shards");
+    return nodeConfig().getInt("tasker.task.shards-per-type");
   }
 
   // Throughput
@@ -438,7 +438,7 @@ public final class ClusterBenchmark {
 
     // shards the killed node hosted: those of tasks it ran before the kill
     int shards = numberOfShards();
-    Map<Integer, Set<String>> shardHomes = new HashMap<>();
+    Map<String, Set<String>> shardHomes = new HashMap<>();
     for (Task t : tasksById.values()) {
       for (Attempt a : t.history()) {
         if (a.startedAt().isBefore(killedAt)) {
@@ -532,9 +532,9 @@ public final class ClusterBenchmark {
     return k;
   }
 
-  /** Pekko's default shard of an entity id (HashCodeMessageExtractor). */
-  private static int shard(String entityId, int shards) {
-    return Math.abs(entityId.hashCode() % shards);
+  /** The shard of a task, as the nodes place it. */
+  private static String shard(String entityId, int shardsPerType) {
+    return io.tasker.node.task.TaskPlacement.shardOf(entityId, shardsPerType);
   }
 
   // Results

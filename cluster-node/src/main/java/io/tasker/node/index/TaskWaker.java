@@ -80,6 +80,8 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
 
   private enum Tick implements Command {
     SCAN,
+    /** Forget what was woken, and scan: wakes sent to a removed node's shards were lost. */
+    REWAKE,
     SWEEP,
     STOP
   }
@@ -102,6 +104,8 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
   private final Settings settings;
   private final Clock clock;
   private final Map<TaskId, Woken> woken = new HashMap<>();
+  private final TimerScheduler<Command> timers;
+  private final Duration shardsMoveAfter;
   private boolean scanning;
 
   private TaskWaker(
@@ -119,6 +123,8 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
     this.sharding = sharding;
     this.settings = settings;
     this.clock = clock;
+    this.timers = timers;
+    this.shardsMoveAfter = removalMargin(context.getSystem().settings().config());
     Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
         context.messageAdapter(ClusterEvent.MemberRemoved.class, NodeRemoved::new),
         ClusterEvent.MemberRemoved.class));
@@ -130,6 +136,7 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessageEquals(Tick.SCAN, this::scan)
+        .onMessageEquals(Tick.REWAKE, this::rewake)
         .onMessageEquals(Tick.SWEEP, this::sweep)
         .onMessageEquals(Tick.STOP, Behaviors::stopped)
         .onMessage(Scanned.class, this::onScanned)
@@ -175,10 +182,23 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
   }
 
   private Behavior<Command> onNodeRemoved(NodeRemoved removed) {
-    // its shards move on the next message to them: wake everything due again, now
-    woken.clear();
-    getContext().getSelf().tell(Tick.SCAN);
+    // its shards start elsewhere on the first message after the removal margin: wake everything
+    // due again then
+    timers.startSingleTimer(Tick.REWAKE, shardsMoveAfter.plus(settings.scanInterval()));
     return this;
+  }
+
+  private Behavior<Command> rewake() {
+    woken.clear();
+    return scan();
+  }
+
+  /** How long after a node's removal its shards may start elsewhere (Pekko's removal margin). */
+  private static Duration removalMargin(com.typesafe.config.Config config) {
+    String margin = "pekko.cluster.down-removal-margin";
+    return config.getString(margin).equals("off")
+        ? config.getDuration("pekko.cluster.split-brain-resolver.stable-after")
+        : config.getDuration(margin);
   }
 
   private Behavior<Command> sweep() {

@@ -335,9 +335,10 @@ public final class TaskEntity
         return new DeadLettered(
             attempts, now, outcome, "max attempts (" + spec.maxAttempts() + ") reached");
       }
-      // a lost attempt already waited out its lease: that was its backoff
+      // a lost attempt already waited out its lease, which was its backoff: it runs again at
+      // once and keeps its place in its queue (due since its first run time)
       Instant retryAt = outcome.outcome() == AttemptOutcome.LOST
-          ? now
+          ? runAt
           : now.plus(spec.backoff().delayBefore(used, random));
       return new AttemptFailed(attempts, now, outcome, retryAt);
     }
