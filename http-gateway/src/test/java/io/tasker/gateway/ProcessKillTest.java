@@ -63,13 +63,12 @@ class ProcessKillTest {
         + "/process_kill?reWriteBatchedInserts=true";
     int[] clusterPorts = {freePort(), freePort(), freePort()};
     String seed = "pekko://tasker@127.0.0.1:" + clusterPorts[0];
-    // Small JVMs: three nodes, PostgreSQL and this JVM share two cores. The shortened timings
-    // only make the test faster; its assertions and timeouts hold with the shipped defaults
-    // too (task lease 30s, SBR stable-after 20s): nothing below waits on their exact values.
+    // Small JVMs: three nodes, PostgreSQL and this JVM share two cores. Recovery runs on the
+    // shipped timings (task lease 10 s, SBR stable-after 5 s + removal margin 2 s); a shorter
+    // permit lease only frees the dead node's queue permits sooner. Nothing below waits on
+    // their exact values.
     List<String> jvm = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-        "-Dtasker.task.lease=10s",
         "-Dtasker.permits.lease=10s",
-        "-Dpekko.cluster.split-brain-resolver.stable-after=5s",
         "-Dtasker.http.rate-limit.per-key=0");
     Map<String, String> env = Map.of(
         "TASKER_DB_URL", dbUrl,
