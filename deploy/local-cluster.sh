@@ -8,20 +8,27 @@
 #   deploy/local-cluster.sh logs [i]    follow node i's log (default 0)
 #   deploy/local-cluster.sh kill i      kill -9 node i (to watch its tasks move)
 #   deploy/local-cluster.sh stop        stop every node (SIGTERM: graceful leave), then PostgreSQL
+#
+# Environment (all optional): TASKER_JAVA_OPTS (JVM options of every node, e.g. -Xmx512m
+# -Dtasker.task.lease=10s), TASKER_LOCAL_HTTP_PORT / TASKER_LOCAL_CLUSTER_PORT (first ports,
+# default 8080 / 25520), TASKER_LOCAL_PG_PORT (55432), TASKER_LOCAL_STATE (pid files and logs,
+# default deploy/.local).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-state="$root/deploy/.local"
+state="${TASKER_LOCAL_STATE:-$root/deploy/.local}"
 mkdir -p "$state"
 pg_port="${TASKER_LOCAL_PG_PORT:-55432}"
+http_port="${TASKER_LOCAL_HTTP_PORT:-8080}"
+cluster_port="${TASKER_LOCAL_CLUSTER_PORT:-25520}"
 
 build() {
   if [ ! -f "$root/http-gateway/target/tasker-http-gateway-0.1.0-SNAPSHOT.jar" ] \
-      || [ ! -f "$state/bench.classpath" ]; then
+      || [ ! -f "$root/benchmarks/target/tasker-benchmarks-0.1.0-SNAPSHOT.jar" ]; then
     echo "building..." >&2
     (cd "$root" && mvn -q -B -DskipTests install >&2)
-    (cd "$root/benchmarks" && mvn -q -B dependency:build-classpath \
-        -Dmdep.outputFile="$state/bench.classpath" >&2)
   fi
+  # the launcher rebuilds when sources changed: let it do so once, not once per node at once
+  "$root/tasker" --help > /dev/null
 }
 
 api_key() {
@@ -37,6 +44,8 @@ start_postgres() {
   if [ -f "$state/postgres.pid" ] && kill -0 "$(cat "$state/postgres.pid")" 2>/dev/null; then
     echo "PostgreSQL already running on port $pg_port"
   else
+    [ -f "$state/bench.classpath" ] || (cd "$root/benchmarks" && mvn -q -B \
+        dependency:build-classpath -Dmdep.outputFile="$state/bench.classpath" >&2)
     java -cp "$root/benchmarks/target/tasker-benchmarks-0.1.0-SNAPSHOT.jar:$(cat "$state/bench.classpath")" \
       io.tasker.bench.PostgresServer "$pg_port" "$state/postgres-data" > "$state/postgres.log" 2>&1 &
     echo $! > "$state/postgres.pid"
@@ -61,15 +70,15 @@ start() {
     if [ -f "$state/node-$i.pid" ] && kill -0 "$(cat "$state/node-$i.pid")" 2>/dev/null; then
       echo "node-$i already running"; continue
     fi
-    TASKER_NODE_NAME="node-$i" TASKER_PORT=$((25520 + i)) TASKER_HTTP_PORT=$((8080 + i)) \
-    TASKER_SEED_NODES="pekko://tasker@127.0.0.1:25520" TASKER_DATA_DIR="$state/node-$i" \
+    TASKER_NODE_NAME="node-$i" TASKER_PORT=$((cluster_port + i)) TASKER_HTTP_PORT=$((http_port + i)) \
+    TASKER_SEED_NODES="pekko://tasker@127.0.0.1:$cluster_port" TASKER_DATA_DIR="$state/node-$i" \
     TASKER_API_KEYS="$key=tasks:read,tasks:write,queues:admin" \
       nohup "$root/tasker" > "$state/node-$i.log" 2>&1 &
     echo $! > "$state/node-$i.pid"
-    echo "node-$i: cluster port $((25520 + i)), HTTP http://localhost:$((8080 + i)), log $state/node-$i.log"
+    echo "node-$i: cluster port $((cluster_port + i)), HTTP http://localhost:$((http_port + i)), log $state/node-$i.log"
   done
   echo "API key (all scopes): $key"
-  echo "try: curl -H 'Authorization: Bearer $key' http://localhost:8080/v1/cluster"
+  echo "try: curl -H 'Authorization: Bearer $key' http://localhost:$http_port/v1/cluster"
 }
 
 stop() {
@@ -93,8 +102,8 @@ stop() {
 case "${1:-}" in
   start) start "${2:-3}" ;;
   stop) stop ;;
-  status) curl -s -H "Authorization: Bearer $(api_key)" http://localhost:8080/v1/cluster; echo ;;
+  status) curl -s -H "Authorization: Bearer $(api_key)" "http://localhost:$http_port/v1/cluster"; echo ;;
   logs) tail -f "$state/node-${2:-0}.log" ;;
   kill) kill -9 "$(cat "$state/node-$2.pid")" && rm -f "$state/node-$2.pid" && echo "killed node-$2" ;;
-  *) sed -n '2,12p' "$0"; exit 2 ;;
+  *) sed -n '2,16p' "$0"; exit 2 ;;
 esac

@@ -103,8 +103,8 @@ public final class InlineTasker implements Tasker {
     TaskSpec spec = registry.resolve(request, clock.instant());
     TaskId id =
         spec.idempotencyKey() != null
-            ? TaskId.forIdempotencyKey(spec.queue(), spec.idempotencyKey())
-            : TaskId.random();
+            ? TaskId.forIdempotencyKey(spec.type(), spec.queue(), spec.idempotencyKey())
+            : TaskId.random(spec.type());
     if (tasks.containsKey(id)) {
       return new EnqueueResult(tasks.get(id).toView(), false);
     }

@@ -15,6 +15,7 @@ import io.tasker.node.schedule.ScheduleView;
 import io.tasker.node.task.HandlerRegistry;
 import io.tasker.node.task.HandlerRuntime;
 import io.tasker.node.task.TaskEntity;
+import io.tasker.node.task.TaskPlacement;
 import io.tasker.node.task.TaskRuntime;
 import io.tasker.protocol.ClusterView;
 import io.tasker.protocol.EnqueueRequest;
@@ -56,6 +57,8 @@ import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 
 /**
  * A Tasker node: an actor system in the cluster hosting task entities, queue managers and waker
@@ -98,17 +101,27 @@ public final class TaskerNode implements Tasker {
     if (settings.journal.createSchema()) {
       SchemaInitializer.ensureSchema(settings.journal);
     }
+    List<String> roles = new java.util.ArrayList<>(settings.roles);
+    if (roles.contains(TaskEntity.WORKER_ROLE)) {
+      registry.types().stream().sorted().map(TaskPlacement::roleFor).forEach(roles::add);
+    }
     Map<String, Object> membership = new java.util.HashMap<>();
-    membership.put("pekko.cluster.roles", settings.roles);
+    membership.put("pekko.cluster.roles", roles);
     if (!settings.seedNodes.isEmpty()) {
       membership.put("pekko.cluster.seed-nodes", settings.seedNodes);
     }
+    membership.putAll(managementConfig(settings, config));
     Config resolved = ConfigFactory.parseMap(membership)
         .withFallback(settings.journal.toPekkoConfig())
         .withFallback(config);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "tasker", resolved);
     Cluster cluster = Cluster.get(system);
-    if (resolved.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+    if (settings.management.enabled()) {
+      PekkoManagement.get(system).start();
+    }
+    if (settings.bootstrap.enabled()) {
+      ClusterBootstrap.get(system).start();
+    } else if (resolved.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
     ExecutorService workers =
@@ -133,7 +146,9 @@ public final class TaskerNode implements Tasker {
             settings.permitKeepAlive,
             index,
             settings.lease,
-            settings.keepAliveWindow));
+            settings.keepAliveWindow),
+        settings.shardsPerType,
+        settings.rebalanceShare);
     TaskerNode tasker =
         new TaskerNode(system, registry, index, workers, watchdog, clock, settings.askTimeout);
     ScheduleEntity.initSharding(system, new ScheduleRuntime(
@@ -142,8 +157,31 @@ public final class TaskerNode implements Tasker {
         List.of(TaskWaker.tasks(index, sharding), ScheduleEntity.wakeTarget(index, sharding)),
         settings.waker, clock);
     system.log().info("Tasker node {} started with handlers {}", node, registry.types());
+    NodeHealth.get(system.classicSystem()).readiness(tasker::ready);
     tasker.declare(settings.schedules);
     return tasker;
+  }
+
+  /** Pekko Management and Cluster Bootstrap settings derived from {@code tasker.*}. */
+  private static Map<String, Object> managementConfig(TaskerSettings settings, Config config) {
+    Map<String, Object> management = new java.util.HashMap<>();
+    if (settings.management.enabled()) {
+      management.put("pekko.management.http.hostname",
+          config.getString("pekko.remote.artery.canonical.hostname"));
+      management.put("pekko.management.http.port", settings.management.port());
+      management.put("pekko.management.health-checks.readiness-checks.tasker",
+          NodeHealth.Readiness.class.getName());
+    }
+    TaskerSettings.Bootstrap bootstrap = settings.bootstrap;
+    if (bootstrap.enabled()) {
+      String discovery = "pekko.management.cluster.bootstrap.contact-point-discovery.";
+      management.put(discovery + "discovery-method", bootstrap.discoveryMethod());
+      management.put(discovery + "service-name", bootstrap.serviceName());
+      management.put(discovery + "required-contact-point-nr", bootstrap.requiredContactPoints());
+      // pods of the service carry this label (deploy/k8s)
+      management.put("pekko.discovery.kubernetes-api.pod-label-selector", "app=%s");
+    }
+    return management;
   }
 
   /**
@@ -249,8 +287,8 @@ public final class TaskerNode implements Tasker {
     }
     TaskId id =
         spec.idempotencyKey() != null
-            ? TaskId.forIdempotencyKey(spec.queue(), spec.idempotencyKey())
-            : TaskId.random();
+            ? TaskId.forIdempotencyKey(spec.type(), spec.queue(), spec.idempotencyKey())
+            : TaskId.random(spec.type());
     return ask(id, replyTo -> new TaskEntity.Enqueue(spec, replyTo))
         .thenApply(accepted -> new EnqueueResult(accepted.task(), accepted.created()));
   }

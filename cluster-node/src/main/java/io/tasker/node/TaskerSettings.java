@@ -22,6 +22,8 @@ public final class TaskerSettings {
   public final String nodeName;
   public final List<String> roles;
   public final List<String> seedNodes;
+  public final Bootstrap bootstrap;
+  public final Management management;
   public final JournalSettings journal;
   public final HandlerDefaults handlerDefaults;
   public final int workerThreads;
@@ -29,6 +31,8 @@ public final class TaskerSettings {
   public final Duration permitKeepAlive;
   public final Duration lease;
   public final Duration keepAliveWindow;
+  public final int shardsPerType;
+  public final double rebalanceShare;
   public final int indexPoolSize;
   public final TaskWaker.Settings waker;
   public final Duration askTimeout;
@@ -42,6 +46,15 @@ public final class TaskerSettings {
     nodeName = tasker.getString("node-name");
     roles = commaSeparated(tasker.getString("roles"));
     seedNodes = commaSeparated(tasker.getString("seed-nodes"));
+    Config bootstrapConfig = tasker.getConfig("bootstrap");
+    bootstrap = new Bootstrap(
+        bootstrapConfig.getBoolean("enabled"),
+        bootstrapConfig.getString("discovery-method"),
+        bootstrapConfig.getString("service-name"),
+        bootstrapConfig.getInt("required-contact-points"));
+    management = new Management(
+        bootstrap.enabled() || tasker.getBoolean("management.enabled"),
+        tasker.getInt("management.port"));
     journal = JournalSettings.create(tasker.getConfig("journal"), dataDir);
     Config defaults = tasker.getConfig("defaults");
     Config backoff = defaults.getConfig("backoff");
@@ -62,6 +75,8 @@ public final class TaskerSettings {
     permitKeepAlive = tasker.getDuration("permits.keep-alive");
     lease = tasker.getDuration("task.lease");
     keepAliveWindow = tasker.getDuration("task.keep-alive-window");
+    shardsPerType = tasker.getInt("task.shards-per-type");
+    rebalanceShare = tasker.getDouble("task.rebalance-share");
     indexPoolSize = tasker.getInt("index.pool-size");
     Config waker = tasker.getConfig("waker");
     Config retention = tasker.getConfig("retention");
@@ -100,6 +115,17 @@ public final class TaskerSettings {
     }
     schedules = DeclaredSchedules.read(tasker.getConfig("schedules"));
   }
+
+  /**
+   * Cluster Bootstrap: find peers through Pekko Discovery instead of seed nodes.
+   *
+   * @param requiredContactPoints peers found before a new cluster may be formed
+   */
+  public record Bootstrap(
+      boolean enabled, String discoveryMethod, String serviceName, int requiredContactPoints) {}
+
+  /** Pekko Management HTTP (health probes, read-only cluster state; needed by bootstrap). */
+  public record Management(boolean enabled, int port) {}
 
   /** @param config the whole configuration (the {@code tasker} section is read) */
   public static TaskerSettings create(Config config) {

@@ -124,6 +124,6 @@ class InlineTaskerTest {
     assertEquals(first.task().id(), again.task().id());
     assertEquals("type", failure(ValidationException.class,
         tasker.enqueue(EnqueueRequest.of("nope", null))).field());
-    failure(TaskNotFoundException.class, tasker.get(TaskId.random()));
+    failure(TaskNotFoundException.class, tasker.get(TaskId.random("echo")));
   }
 }

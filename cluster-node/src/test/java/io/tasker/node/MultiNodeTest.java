@@ -12,8 +12,6 @@ import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskStatus;
 import io.tasker.protocol.TaskView;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -48,24 +46,24 @@ class MultiNodeTest {
   record Work(String label, long millis) {}
 
   private static final TaskType<Work> WORK = TaskType.of("work", Work.class);
+  private static final TaskType<Work> REPORT = TaskType.of("report", Work.class);
+  private static final TaskType<Work> VIDEO = TaskType.of("video", Work.class);
 
   @AfterEach
   void stopAll() {
     nodes.forEach(TaskerNode::close);
   }
 
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+  private TaskerNode startNode(String name, boolean crashable) {
+    return startNode(name, crashable, "worker,gateway", List.of(WORK));
   }
 
-  private TaskerNode startNode(String name, boolean crashable) {
-    int port = nodes.isEmpty() ? seedPort : freePort();
+  private TaskerNode startNode(
+      String name, boolean crashable, String roles, List<TaskType<Work>> handles) {
+    int port = nodes.isEmpty() ? seedPort : FreePort.next();
     Config config = ConfigFactory.parseString(String.join("\n",
             "tasker.node-name = \"" + name + "\"",
+            "tasker.roles = \"" + roles + "\"",
             "tasker.seed-nodes = \"pekko://tasker@127.0.0.1:" + seedPort + "\"",
             "pekko.remote.artery.canonical.port = " + port,
             "pekko.cluster.jmx.multi-mbeans-in-same-jvm = on",
@@ -79,32 +77,52 @@ class MultiNodeTest {
             "tasker.queues.rated { rate = 20, burst = 1 }",
             crashable ? "pekko.coordinated-shutdown.run-by-actor-system-terminate = off" : ""))
         .withFallback(ConfigFactory.load());
-    TaskerNode node = TestJournals.postgres(Tasker.builder(), journal).config(config)
-        .handler(WORK, (work, ctx) -> {
-          runs.computeIfAbsent(work.label(), l -> new CopyOnWriteArrayList<>()).add(name);
-          maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
-          try {
-            if (work.millis() > 0) {
-              Thread.sleep(work.millis());
-            }
-            return name;
-          } finally {
-            running.decrementAndGet();
-          }
-        })
-        .start();
+    TaskHandler<Work> handler = (work, ctx) -> {
+      runs.computeIfAbsent(work.label(), l -> new CopyOnWriteArrayList<>()).add(name);
+      maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+      try {
+        if (work.millis() > 0) {
+          Thread.sleep(work.millis());
+        }
+        return name;
+      } finally {
+        running.decrementAndGet();
+      }
+    };
+    TaskerBuilder builder = TestJournals.postgres(Tasker.builder(), journal).config(config);
+    handles.forEach(type -> builder.handler(type, handler));
+    TaskerNode node = builder.start();
     nodes.add(node);
     return node;
   }
 
   private List<TaskerNode> startCluster(TestInfo info, int size, boolean lastCrashable) {
     journal = "multi_" + Math.abs(info.getDisplayName().hashCode());
-    seedPort = freePort();
+    seedPort = FreePort.next();
     for (int i = 0; i < size; i++) {
       startNode("node-" + i, lastCrashable && i == size - 1);
     }
     awaitMembersUp(size);
+    awaitTaskRegions(size);
     return List.copyOf(nodes);
+  }
+
+  /**
+   * Waits until the shard coordinator knows {@code count} task regions: a region registers a
+   * moment after its node is up, and shards allocated before that all land on the others (a
+   * rebalance evens them out later, but a test wants an even start).
+   */
+  private void awaitTaskRegions(int count) {
+    var classic = nodes.get(0).system().classicSystem();
+    var region = org.apache.pekko.cluster.sharding.ClusterSharding.get(classic)
+        .shardRegion(io.tasker.node.task.TaskEntity.ENTITY_TYPE_KEY.name());
+    await().atMost(PATIENCE).until(() -> {
+      var current = (org.apache.pekko.cluster.sharding.ShardRegion.CurrentRegions) join(
+          org.apache.pekko.pattern.Patterns.ask(region,
+              org.apache.pekko.cluster.sharding.ShardRegion.getCurrentRegionsInstance(),
+              Duration.ofSeconds(5)));
+      return current.getRegions().size() == count;
+    });
   }
 
   private void awaitMembersUp(int count) {
@@ -127,10 +145,15 @@ class MultiNodeTest {
   }
 
   private List<TaskId> enqueue(Tasker via, String prefix, int count, long millis, String queue) {
+    return enqueue(via, WORK, prefix, count, millis, queue);
+  }
+
+  private List<TaskId> enqueue(
+      Tasker via, TaskType<Work> type, String prefix, int count, long millis, String queue) {
     List<TaskId> ids = new ArrayList<>();
     List<CompletionStage<TaskId>> inFlight = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      inFlight.add(via.enqueue(WORK.with(new Work(prefix + i, millis)).queue(queue)));
+      inFlight.add(via.enqueue(type.with(new Work(prefix + i, millis)).queue(queue)));
       if (inFlight.size() == 100 || i == count - 1) { // a client with 100 requests in flight
         inFlight.forEach(stage -> ids.add(join(stage)));
         inFlight.clear();
@@ -179,6 +202,48 @@ class MultiNodeTest {
     awaitSucceeded(cluster.get(0), "default", 1300);
     Map<String, Integer> perNode = runsPerNode();
     assertTrue(perNode.getOrDefault("node-3", 0) > 0, "the new node ran nothing: " + perNode);
+  }
+
+  @Test
+  void tasksRunOnlyOnNodesWithTheirHandler(TestInfo info) {
+    journal = "multi_" + Math.abs(info.getDisplayName().hashCode());
+    seedPort = FreePort.next();
+    startNode("plain", false, "worker,gateway", List.of(WORK));
+    TaskerNode reporting = startNode("reporting", false, "worker,gateway", List.of(WORK, REPORT));
+    // a gateway knows every type it accepts, but runs nothing
+    TaskerNode gateway = startNode("gateway", false, "gateway", List.of(WORK, REPORT, VIDEO));
+    awaitMembersUp(3);
+    awaitTaskRegions(2);
+
+    enqueue(gateway, REPORT, "report", 200, 0, "reports");
+    enqueue(gateway, WORK, "work", 600, 0, "default");
+    List<TaskId> videos = enqueue(gateway, VIDEO, "video", 50, 0, "videos");
+    awaitSucceeded(reporting, "reports", 200);
+    awaitSucceeded(reporting, "default", 600);
+    runs.forEach((label, where) -> {
+      if (label.startsWith("report")) {
+        assertEquals(List.of("reporting"), where, label + " ran on a node without its handler");
+      }
+    });
+    Map<String, Integer> work = new HashMap<>();
+    runs.forEach((label, where) -> {
+      if (label.startsWith("work")) {
+        where.forEach(n -> work.merge(n, 1, Integer::sum));
+      }
+    });
+    assertEquals(java.util.Set.of("plain", "reporting"), work.keySet(), "work ran on " + work);
+    assertTrue(runs.keySet().stream().noneMatch(label -> label.startsWith("video")),
+        "no node handles video yet");
+    videos.forEach(id -> assertEquals(TaskStatus.SCHEDULED, join(gateway.get(id)).status()));
+
+    startNode("video", false, "worker", List.of(VIDEO));
+    awaitMembersUp(4);
+    awaitSucceeded(reporting, "videos", 50);
+    runs.forEach((label, where) -> {
+      if (label.startsWith("video")) {
+        assertEquals(List.of("video"), where, label + " ran on " + where);
+      }
+    });
   }
 
   @Test

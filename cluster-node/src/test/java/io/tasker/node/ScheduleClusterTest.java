@@ -8,8 +8,6 @@ import com.typesafe.config.ConfigFactory;
 import io.tasker.node.schedule.ScheduleView;
 import io.tasker.protocol.TaskQuery;
 import io.tasker.protocol.TaskSummary;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -46,14 +44,6 @@ class ScheduleClusterTest {
     nodes.forEach(TaskerNode::close);
   }
 
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   private TaskerNode startNode(String name, int seedPort, int port, String journal) {
     Config config = ConfigFactory.parseString(String.join("\n",
             "tasker.node-name = \"" + name + "\"",
@@ -83,10 +73,10 @@ class ScheduleClusterTest {
 
   @Test
   void twoNodesCreateEachFiringOnce() {
-    int seedPort = freePort();
+    int seedPort = FreePort.next();
     String journal = "schedule_cluster";
     TaskerNode a = startNode("node-a", seedPort, seedPort, journal);
-    TaskerNode b = startNode("node-b", seedPort, freePort(), journal);
+    TaskerNode b = startNode("node-b", seedPort, FreePort.next(), journal);
     await().atMost(PATIENCE).until(() -> nodes.stream().allMatch(node -> {
       int up = 0;
       for (var member : Cluster.get(node.system()).state().getMembers()) {

@@ -253,7 +253,7 @@ abstract class TaskerContractTest {
 
   @Test
   void unknownTaskIsNotFound() {
-    TaskId id = TaskId.random();
+    TaskId id = TaskId.random("echo");
     assertEquals(id, failure(TaskNotFoundException.class, tasker.get(id)).taskId());
     failure(TaskNotFoundException.class, tasker.cancel(id));
   }

@@ -41,7 +41,7 @@ class ErrorResponsesTest {
   @Test
   void conflictCarriesTheCurrentStatus() throws Exception {
     HttpResponse response = errors.of(new TaskStateConflictException(
-        TaskId.random(), TaskStatus.SUCCEEDED, "already finished"));
+        TaskId.random("echo"), TaskStatus.SUCCEEDED, "already finished"));
     assertEquals(409, response.status().intValue());
     assertEquals("SUCCEEDED", body(response).get("error").get("status").asText());
   }

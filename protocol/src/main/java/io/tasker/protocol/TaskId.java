@@ -7,12 +7,15 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * The identity of a task: a UUID, random for ordinary tasks and derived from the queue and
- * idempotency key otherwise, so a repeated enqueue reaches the same task.
+ * The identity of a task: its type and a UUID, {@code <type>:<uuid>}. The UUID is random for
+ * ordinary tasks and derived from the queue and idempotency key otherwise, so a repeated enqueue
+ * reaches the same task. The type lets the cluster place a task on a node that has its handler
+ * from the id alone.
  *
  * @param value the canonical string form
  */
 public record TaskId(@JsonValue String value) implements TaskerSerializable {
+  private static final char TYPE_SEPARATOR = ':';
   private static final Pattern FORM = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
 
   /** @throws ValidationException if {@code value} is not a well-formed id */
@@ -32,19 +35,29 @@ public record TaskId(@JsonValue String value) implements TaskerSerializable {
     return new TaskId(value);
   }
 
-  /** @return a new random id */
-  public static TaskId random() {
-    return new TaskId(UUID.randomUUID().toString());
+  /**
+   * @param type the task's type
+   * @return a new random id
+   */
+  public static TaskId random(String type) {
+    return new TaskId(type + TYPE_SEPARATOR + UUID.randomUUID());
   }
 
   /**
+   * @param type the task's type
    * @param queue the task's queue
    * @param idempotencyKey the caller's idempotency key
-   * @return the same id for the same queue and key, every time and on every node
+   * @return the same id for the same type, queue and key, every time and on every node
    */
-  public static TaskId forIdempotencyKey(String queue, String idempotencyKey) {
+  public static TaskId forIdempotencyKey(String type, String queue, String idempotencyKey) {
     byte[] name = (queue + '\u0000' + idempotencyKey).getBytes(StandardCharsets.UTF_8);
-    return new TaskId(UUID.nameUUIDFromBytes(name).toString());
+    return new TaskId(type + TYPE_SEPARATOR + UUID.nameUUIDFromBytes(name));
+  }
+
+  /** @return the task type this id names, or {@code null} for an id without one */
+  public String type() {
+    int separator = value.indexOf(TYPE_SEPARATOR);
+    return separator > 0 ? value.substring(0, separator) : null;
   }
 
   @Override

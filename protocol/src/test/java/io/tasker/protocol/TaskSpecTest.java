@@ -2,6 +2,7 @@ package io.tasker.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.Duration;
@@ -68,9 +69,21 @@ class TaskSpecTest {
   }
 
   @Test
-  void idempotencyKeyGivesTheSameIdPerQueue() {
-    assertEquals(TaskId.forIdempotencyKey("q", "order-1"), TaskId.forIdempotencyKey("q", "order-1"));
-    assertNotEquals(TaskId.forIdempotencyKey("q", "order-1"), TaskId.forIdempotencyKey("r", "order-1"));
+  void idempotencyKeyGivesTheSameIdPerTypeAndQueue() {
+    assertEquals(TaskId.forIdempotencyKey("mail", "q", "order-1"),
+        TaskId.forIdempotencyKey("mail", "q", "order-1"));
+    assertNotEquals(TaskId.forIdempotencyKey("mail", "q", "order-1"),
+        TaskId.forIdempotencyKey("mail", "r", "order-1"));
+    assertNotEquals(TaskId.forIdempotencyKey("mail", "q", "order-1"),
+        TaskId.forIdempotencyKey("sms", "q", "order-1"));
     assertThrows(ValidationException.class, () -> TaskId.of("../etc/passwd"));
+  }
+
+  @Test
+  void idsNameTheirType() {
+    assertEquals("email.send", TaskId.random("email.send").type());
+    assertEquals("email.send", TaskId.forIdempotencyKey("email.send", "q", "k").type());
+    assertEquals("email.send", TaskId.of(TaskId.random("email.send").value()).type());
+    assertNull(TaskId.of("0f8c2a9e-0000-4000-8000-000000000000").type());
   }
 }

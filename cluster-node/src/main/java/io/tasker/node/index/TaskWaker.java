@@ -19,9 +19,12 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
  * Wakes entities whose time has come although no actor of theirs is alive: after a restart, a
@@ -92,6 +95,8 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
 
   private enum Tick implements Command {
     SCAN,
+    /** Forget what was woken, and scan: wakes sent to a removed node's shards were lost. */
+    REWAKE,
     SWEEP,
     STOP
   }
@@ -100,6 +105,9 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
       implements Command {}
 
   private record Swept(Integer removed, Throwable failure) implements Command {}
+
+  /** A node left or was downed: wakes sent to its shards may have been lost. */
+  private record NodeRemoved(ClusterEvent.MemberRemoved event) implements Command {}
 
   // State
 
@@ -115,6 +123,8 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
   private final List<Map<String, Woken>> woken = new ArrayList<>();
   /** Per target, whether its scan is under way. */
   private final boolean[] scanning;
+  private final TimerScheduler<Command> timers;
+  private final Duration shardsMoveAfter;
 
   private TaskWaker(
       ActorContext<Command> context,
@@ -133,6 +143,11 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
     targets.forEach(t -> woken.add(new HashMap<>()));
     this.settings = settings;
     this.clock = clock;
+    this.timers = timers;
+    this.shardsMoveAfter = removalMargin(context.getSystem().settings().config());
+    Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
+        context.messageAdapter(ClusterEvent.MemberRemoved.class, NodeRemoved::new),
+        ClusterEvent.MemberRemoved.class));
     timers.startTimerWithFixedDelay(Tick.SCAN, Duration.ZERO, settings.scanInterval());
     timers.startTimerWithFixedDelay(Tick.SWEEP, settings.sweepInterval(), settings.sweepInterval());
   }
@@ -141,10 +156,12 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessageEquals(Tick.SCAN, this::scan)
+        .onMessageEquals(Tick.REWAKE, this::rewake)
         .onMessageEquals(Tick.SWEEP, this::sweep)
         .onMessageEquals(Tick.STOP, Behaviors::stopped)
         .onMessage(Scanned.class, this::onScanned)
         .onMessage(Swept.class, this::onSwept)
+        .onMessage(NodeRemoved.class, this::onNodeRemoved)
         .build();
   }
 
@@ -190,6 +207,26 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
       scan(scanned.target()); // a backlog: keep going
     }
     return this;
+  }
+
+  private Behavior<Command> onNodeRemoved(NodeRemoved removed) {
+    // its shards start elsewhere on the first message after the removal margin: wake everything
+    // due again then
+    timers.startSingleTimer(Tick.REWAKE, shardsMoveAfter.plus(settings.scanInterval()));
+    return this;
+  }
+
+  private Behavior<Command> rewake() {
+    woken.forEach(Map::clear);
+    return scan();
+  }
+
+  /** How long after a node's removal its shards may start elsewhere (Pekko's removal margin). */
+  private static Duration removalMargin(com.typesafe.config.Config config) {
+    String margin = "pekko.cluster.down-removal-margin";
+    return config.getString(margin).equals("off")
+        ? config.getDuration("pekko.cluster.split-brain-resolver.stable-after")
+        : config.getDuration(margin);
   }
 
   private Behavior<Command> sweep() {

@@ -39,6 +39,11 @@ public final class HandlerRuntime {
     this.watchdog = watchdog;
   }
 
+  /** @return true if this node has a handler for {@code type} */
+  public boolean handles(String type) {
+    return registry.types().contains(type);
+  }
+
   public HandlerRegistry registry() {
     return registry;
   }

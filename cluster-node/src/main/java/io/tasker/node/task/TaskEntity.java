@@ -67,12 +67,19 @@ public final class TaskEntity
   /** Nodes with this cluster role host tasks and run handlers; others only forward to them. */
   public static final String WORKER_ROLE = "worker";
 
-  public static void initSharding(ActorSystem<?> system, TaskRuntime runtime) {
+  /**
+   * @param shardsPerType shards of each task type
+   * @param rebalanceShare share of all shards one rebalance round may move
+   */
+  public static void initSharding(
+      ActorSystem<?> system, TaskRuntime runtime, int shardsPerType, double rebalanceShare) {
     ClusterSharding.get(system)
         .init(
             Entity.of(
                     ENTITY_TYPE_KEY,
                     ctx -> create(TaskId.of(ctx.getEntityId()), ctx.getShard(), runtime))
+                .withMessageExtractor(new TaskPlacement.Extractor(shardsPerType))
+                .withAllocationStrategy(new TaskPlacement.AllocationStrategy(rebalanceShare))
                 // a message, not a plain stop: it waits behind commands already queued or stashed
                 .withStopMessage(Stop.INSTANCE)
                 .withRole(WORKER_ROLE));
@@ -328,8 +335,12 @@ public final class TaskEntity
         return new DeadLettered(
             attempts, now, outcome, "max attempts (" + spec.maxAttempts() + ") reached");
       }
-      return new AttemptFailed(
-          attempts, now, outcome, now.plus(spec.backoff().delayBefore(used, random)));
+      // a lost attempt already waited out its lease, which was its backoff: it runs again at
+      // once and keeps its place in its queue (due since its first run time)
+      Instant retryAt = outcome.outcome() == AttemptOutcome.LOST
+          ? runAt
+          : now.plus(spec.backoff().delayBefore(used, random));
+      return new AttemptFailed(attempts, now, outcome, retryAt);
     }
 
     public Cancelled cancel(Instant now) {
@@ -595,6 +606,11 @@ public final class TaskEntity
         if (state.status() == TaskStatus.SCHEDULED) {
           if (now().isBefore(state.runAt())) {
             settle(state); // timers may fire a little early on a coarse clock: never start early
+          } else if (!runtime.handlers().handles(state.spec().type())) {
+            // placed here while no node with this handler was up; a rebalance moves it there
+            context.getLog().debug("task {} waits for a node that handles {}", id,
+                state.spec().type());
+            timers.startSingleTimer(Timer.WAKE, runtime.permitKeepAlive());
           } else if (permit == Permit.NONE) {
             permit = Permit.WAITING;
             requestPermit(state);

@@ -45,7 +45,7 @@ class JdbcTaskIndexTest {
   void laterEventsWinAndForceOverridesTheGuard(JournalSettings journal) {
     SchemaInitializer.ensureSchema(journal);
     try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3)) {
-      TaskId id = TaskId.random();
+      TaskId id = TaskId.random("echo");
       index.upsert(row(id, TaskStatus.RUNNING, 5), false).toCompletableFuture().join();
       index.upsert(row(id, TaskStatus.SCHEDULED, 4), false).toCompletableFuture().join();
       assertEquals(5, read(index, id).seqNr(), "an older event must not overwrite a newer row");
@@ -64,7 +64,7 @@ class JdbcTaskIndexTest {
       List<TaskId> ids = new ArrayList<>();
       List<CompletableFuture<?>> writes = new ArrayList<>();
       for (int task = 0; task < 50; task++) {
-        TaskId id = TaskId.random();
+        TaskId id = TaskId.random("echo");
         ids.add(id);
         for (long seq = 1; seq <= 3; seq++) {
           TaskStatus status = seq == 3 ? TaskStatus.SUCCEEDED : TaskStatus.SCHEDULED;

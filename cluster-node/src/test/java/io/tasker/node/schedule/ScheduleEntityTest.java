@@ -76,7 +76,7 @@ class ScheduleEntityTest {
     if (enqueueHangs) {
       return new CompletableFuture<>();
     }
-    TaskId id = TaskId.forIdempotencyKey("default", request.idempotencyKey());
+    TaskId id = TaskId.forIdempotencyKey(request.type(), "default", request.idempotencyKey());
     TaskSpec spec = new TaskSpec(request.type(), "default", request.payload(), 0, request.runAt(),
         3, Backoff.fixed(Duration.ofSeconds(1)), Duration.ofMinutes(1),
         request.idempotencyKey(), null, Map.of());

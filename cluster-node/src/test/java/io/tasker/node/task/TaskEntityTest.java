@@ -100,7 +100,7 @@ class TaskEntityTest {
   private TestProbe<QueueManager.Command> queue;
   private TestProbe<ClusterSharding.ShardCommand> shard;
   private EventSourcedBehaviorTestKit<TaskEntity.Command, TaskEntity.Event, TaskEntity.State> task;
-  private final TaskId id = TaskId.random();
+  private final TaskId id = TaskId.random("work");
 
   private static HandlerRegistry.Registration<String> registration(
       String type, io.tasker.node.TaskHandler<String> handler) {
@@ -356,6 +356,7 @@ class TaskEntityTest {
     assertEquals(1, retrying.attempts());
     assertEquals(AttemptOutcome.LOST, retrying.history().get(0).outcome());
     assertNull(retrying.result());
+    assertEquals(NOW, retrying.runAt(), "retried at once, in its old place in the queue");
   }
 
   @Test
