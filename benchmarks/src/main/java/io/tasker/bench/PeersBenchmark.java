@@ -50,6 +50,7 @@ public final class PeersBenchmark {
       new Metric("lateness.p95_ms", "2 lateness p95, ms", false),
       new Metric("lateness.p99_ms", "2 lateness p99, ms", false),
       new Metric("lateness.max_ms", "2 lateness max, ms", false),
+      new Metric("lateness.early", "2 tasks started before their run time", false),
       new Metric("steady.enqueue_per_s", "3 enqueue while running, tasks/s", true),
       new Metric("steady.per_s", "3 completion with 10 % retried, tasks/s", true),
       new Metric("pg.batched_insert_per_s", "4 PostgreSQL batched INSERT, rows/s", true),
