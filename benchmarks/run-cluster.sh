@@ -20,7 +20,7 @@ needs_build() {
 
 if needs_build; then
   echo "run-cluster: building..." >&2
-  (cd "$root" && mvn -q -B -o -DskipTests install) >&2
+  (cd "$root" && mvn -q -B -DskipTests install) >&2
 fi
 
 export TASKER_JAVA_OPTS="${TASKER_JAVA_OPTS:--Xmx512m \

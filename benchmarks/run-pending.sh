@@ -19,7 +19,7 @@ needs_build() {
 
 if needs_build; then
   echo "run-pending: building..." >&2
-  (cd "$root" && mvn -q -B -o -DskipTests install -pl benchmarks -am) >&2
+  (cd "$root" && mvn -q -B -DskipTests install -pl benchmarks -am) >&2
 fi
 
 exec java -Dlogback.configurationFile=logback-bench.xml ${BENCH_JAVA_OPTS:--Xmx1g} \
