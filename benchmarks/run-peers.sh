@@ -11,23 +11,8 @@
 # Tuning, same for all where it applies: BENCH_THREADS (handler threads, 20),
 # BENCH_DBS_POLLING_MS (db-scheduler polling interval, 100), BENCH_JOBRUNR_POLL_MS (5000).
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-jar="$here/target/tasker-benchmarks-0.1.0-SNAPSHOT.jar"
-
-needs_build() {
-  [ ! -f "$jar" ] || [ ! -d "$here/target/lib" ] && return 0
-  [ -n "$(find "$root/pom.xml" "$root/protocol" "$root/cluster-node" "$here" \
-      \( -path '*/target' -o -path '*/results' \) -prune -o \( -type f -newer "$jar" -print \) \
-      2>/dev/null | head -1)" ]
-}
-
-if needs_build; then
-  echo "run-peers: building..." >&2
-  # package, not install: the reactor resolves the modules from their target/ directories
-  rm -rf "$here/target/lib"   # copy-dependencies never removes a jar a version change left
-  (cd "$root" && mvn -q -B -DskipTests package -pl benchmarks -am) >&2
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/build-if-needed.sh"
+build_if_needed run-peers
 
 cd "$root"
 exec java -Xmx256m -Dlogback.configurationFile=logback-bench.xml \
