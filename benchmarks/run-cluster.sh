@@ -8,20 +8,8 @@
 # Node JVM options: TASKER_JAVA_OPTS (default below: 512 MB heap, no log line per task
 # transition, no per-API-key rate limit). Results: benchmarks/results/cluster-<time>.{json,csv}.
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-jar="$here/target/tasker-benchmarks-0.1.0-SNAPSHOT.jar"
-
-needs_build() {
-  [ ! -f "$jar" ] || [ ! -d "$here/target/lib" ] && return 0
-  [ -n "$(find "$root/pom.xml" "$root/protocol" "$root/cluster-node" "$root/http-gateway" "$here" \
-      \( -path '*/target' -prune \) -o \( -type f -newer "$jar" -print \) 2>/dev/null | head -1)" ]
-}
-
-if needs_build; then
-  echo "run-cluster: building..." >&2
-  (cd "$root" && mvn -q -B -o -DskipTests install) >&2
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/build-if-needed.sh"
+build_if_needed run-cluster
 
 export TASKER_JAVA_OPTS="${TASKER_JAVA_OPTS:--Xmx512m \
 -Dlogback.configurationFile=$here/src/main/resources/logback-bench.xml \

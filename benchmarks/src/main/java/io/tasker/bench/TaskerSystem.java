@@ -1,0 +1,118 @@
+package io.tasker.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.tasker.node.EnqueueResult;
+import io.tasker.node.Tasker;
+import io.tasker.node.TaskType;
+import io.tasker.protocol.Backoff;
+import io.tasker.protocol.EnqueueRequest;
+import io.tasker.protocol.QueueCounts;
+import io.tasker.protocol.TaskStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Tasker embedded (one node, a cluster of its own) with its journal and task index on the
+ * benchmark's PostgreSQL database. "Workers stopped" is the bench queue paused; starting the
+ * workers unpauses it. Enqueue goes through {@link Tasker#enqueueAll}, each task durable before
+ * it is acknowledged.
+ */
+final class TaskerSystem implements SystemUnderTest {
+  /** Payload of a benchmark task. */
+  public record Payload(int seq) {}
+
+  static final TaskType<Payload> BENCH = TaskType.of("bench", Payload.class);
+  private static final String QUEUE = "bench";
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private Tasker tasker;
+  private Config config;
+
+  @Override
+  public String name() {
+    return "tasker";
+  }
+
+  @Override
+  public String settings() {
+    return "Tasker embedded node, journal pool-size=" + config.getInt("tasker.journal.pool-size")
+        + " + index pool-size=" + config.getInt("tasker.index.pool-size")
+        + ", worker threads=" + config.getInt("tasker.worker.threads")
+        + ", queue max-concurrency=" + config.getInt("tasker.queue-defaults.max-concurrency")
+        + ", waker scan-interval=" + config.getString("tasker.waker.scan-interval")
+        + ", retries: fixed 1 s backoff, max 3 attempts; enqueueAll per batch";
+  }
+
+  @Override
+  public void open(BenchDb db, Sink sink) throws Exception {
+    int indexPool = Integer.getInteger("bench.tasker.index-pool", 3);
+    int journalPool = Integer.getInteger("bench.tasker.journal-pool", db.poolSize() - indexPool);
+    config = ConfigFactory.parseMap(Map.of(
+            "tasker.journal.pool-size", journalPool,
+            "tasker.index.pool-size", indexPool,
+            "tasker.worker.threads", Integer.getInteger("bench.threads", 20)))
+        .withFallback(ConfigFactory.load());
+    tasker = Tasker.builder()
+        .config(config)
+        .journal(db.jdbcUrl(), db.user(), "")
+        .handler(BENCH, (payload, ctx) -> {
+          sink.run(payload.seq());
+          return null;
+        }, h -> h.queue(QUEUE).maxAttempts(3).backoff(Backoff.fixed(Duration.ofSeconds(1))))
+        .queue(QUEUE, q -> q.pause())
+        .start();
+    if (!tasker.ready().toCompletableFuture().get(120, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("Tasker node did not become ready");
+    }
+  }
+
+  @Override
+  public void enqueue(List<BenchTask> tasks) throws Exception {
+    List<EnqueueRequest> requests = new ArrayList<>(tasks.size());
+    for (BenchTask task : tasks) {
+      EnqueueRequest request = EnqueueRequest.of(BENCH.name(), MAPPER.valueToTree(new Payload(task.seq())));
+      if (!task.immediate()) {
+        request = request.withRunAt(Instant.ofEpochMilli(task.runAtMillis()));
+      }
+      requests.add(request);
+    }
+    List<EnqueueResult> results =
+        tasker.enqueueAll(requests).toCompletableFuture().get(300, TimeUnit.SECONDS);
+    if (results.size() != tasks.size()) {
+      throw new IllegalStateException("enqueueAll answered " + results.size() + " of " + tasks.size());
+    }
+  }
+
+  @Override
+  public void startWorkers() throws Exception {
+    var stats = tasker.queueStats(QUEUE).toCompletableFuture().get(60, TimeUnit.SECONDS);
+    tasker.updateQueue(QUEUE, stats.limits().withPaused(false))
+        .toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public long unfinished() throws Exception {
+    long open = 0;
+    for (QueueCounts queue : tasker.counts().toCompletableFuture().get(60, TimeUnit.SECONDS)) {
+      for (var entry : queue.byStatus().entrySet()) {
+        if (entry.getKey() == TaskStatus.SCHEDULED || entry.getKey() == TaskStatus.RUNNING) {
+          open += entry.getValue();
+        }
+      }
+    }
+    return open;
+  }
+
+  @Override
+  public void close() {
+    if (tasker != null) {
+      tasker.close();
+    }
+  }
+}
