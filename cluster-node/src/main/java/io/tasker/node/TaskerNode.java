@@ -289,13 +289,14 @@ public final class TaskerNode implements Tasker {
         spec.idempotencyKey() != null
             ? TaskId.forIdempotencyKey(spec.type(), spec.queue(), spec.idempotencyKey())
             : TaskId.random(spec.type());
-    return ask(id, replyTo -> new TaskEntity.Enqueue(spec, replyTo))
+    // idempotent: a repeat reaches the same task and stores nothing
+    return askRedelivering(id, replyTo -> new TaskEntity.Enqueue(spec, replyTo))
         .thenApply(accepted -> new EnqueueResult(accepted.task(), accepted.created()));
   }
 
   @Override
   public CompletionStage<TaskView> get(TaskId id) {
-    return view(id, TaskEntity.Get::new);
+    return askRedelivering(id, TaskEntity.Get::new).thenApply(TaskEntity.Accepted::task);
   }
 
   @Override
@@ -427,9 +428,39 @@ public final class TaskerNode implements Tasker {
 
   private CompletionStage<TaskEntity.Accepted> ask(
       TaskId id, Function<ActorRef<TaskEntity.Reply>, TaskEntity.Command> command) {
+    return ask(id, command, askTimeout);
+  }
+
+  /**
+   * Asks an idempotent command, sending it again every third of the ask timeout until answered:
+   * sharding drops messages buffered for a shard while it is handed off to another node (a
+   * rebalance), and a lost command must not cost its caller the whole timeout and an error.
+   */
+  private CompletionStage<TaskEntity.Accepted> askRedelivering(
+      TaskId id, Function<ActorRef<TaskEntity.Reply>, TaskEntity.Command> command) {
+    return askRedelivering(id, command, System.nanoTime() + askTimeout.toNanos());
+  }
+
+  private CompletionStage<TaskEntity.Accepted> askRedelivering(
+      TaskId id, Function<ActorRef<TaskEntity.Reply>, TaskEntity.Command> command, long deadline) {
+    Duration left = Duration.ofNanos(deadline - System.nanoTime());
+    Duration attempt = left.compareTo(askTimeout.dividedBy(3)) < 0 ? left : askTimeout.dividedBy(3);
+    return ask(id, command, attempt).exceptionallyCompose(failure -> {
+      Throwable cause = failure instanceof java.util.concurrent.CompletionException
+          ? failure.getCause() : failure;
+      return cause instanceof java.util.concurrent.TimeoutException
+              && deadline - System.nanoTime() > 0
+          ? askRedelivering(id, command, deadline)
+          : CompletableFuture.failedFuture(cause);
+    });
+  }
+
+  private CompletionStage<TaskEntity.Accepted> ask(
+      TaskId id, Function<ActorRef<TaskEntity.Reply>, TaskEntity.Command> command,
+      Duration timeout) {
     return sharding
         .entityRefFor(TaskEntity.ENTITY_TYPE_KEY, id.value())
-        .<TaskEntity.Reply>ask(command::apply, askTimeout)
+        .<TaskEntity.Reply>ask(command::apply, timeout)
         .thenApply(
             reply -> {
               if (reply instanceof TaskEntity.Rejected rejected) {

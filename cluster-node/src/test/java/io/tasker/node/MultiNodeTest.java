@@ -196,8 +196,13 @@ class MultiNodeTest {
     List<TaskerNode> cluster = startCluster(info, 3, false);
     enqueue(cluster.get(0), "before", 300, 0, "default");
     awaitSucceeded(cluster.get(0), "default", 300);
-    startNode("node-3", false);
+    TaskerNode joined = startNode("node-3", false);
     awaitMembersUp(4);
+    // every shard is allocated already: the new node gets its share by rebalancing
+    String address = Cluster.get(joined.system()).selfMember().address().toString();
+    await().atMost(PATIENCE).until(() -> join(cluster.get(0).cluster()).distribution().stream()
+        .anyMatch(d -> d.entityType().equals("Task") && d.address().equals(address)
+            && d.shards() >= 10));
     enqueue(cluster.get(0), "after", 1000, 0, "default");
     awaitSucceeded(cluster.get(0), "default", 1300);
     Map<String, Integer> perNode = runsPerNode();
