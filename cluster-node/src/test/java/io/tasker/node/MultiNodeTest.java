@@ -103,26 +103,7 @@ class MultiNodeTest {
       startNode("node-" + i, lastCrashable && i == size - 1);
     }
     awaitMembersUp(size);
-    awaitTaskRegions(size);
     return List.copyOf(nodes);
-  }
-
-  /**
-   * Waits until the shard coordinator knows {@code count} task regions: a region registers a
-   * moment after its node is up, and shards allocated before that all land on the others (a
-   * rebalance evens them out later, but a test wants an even start).
-   */
-  private void awaitTaskRegions(int count) {
-    var classic = nodes.get(0).system().classicSystem();
-    var region = org.apache.pekko.cluster.sharding.ClusterSharding.get(classic)
-        .shardRegion(io.tasker.node.task.TaskEntity.ENTITY_TYPE_KEY.name());
-    await().atMost(PATIENCE).until(() -> {
-      var current = (org.apache.pekko.cluster.sharding.ShardRegion.CurrentRegions) join(
-          org.apache.pekko.pattern.Patterns.ask(region,
-              org.apache.pekko.cluster.sharding.ShardRegion.getCurrentRegionsInstance(),
-              Duration.ofSeconds(5)));
-      return current.getRegions().size() == count;
-    });
   }
 
   private void awaitMembersUp(int count) {
@@ -218,7 +199,6 @@ class MultiNodeTest {
     // a gateway knows every type it accepts, but runs nothing
     TaskerNode gateway = startNode("gateway", false, "gateway", List.of(WORK, REPORT, VIDEO));
     awaitMembersUp(3);
-    awaitTaskRegions(2);
 
     enqueue(gateway, REPORT, "report", 200, 0, "reports");
     enqueue(gateway, WORK, "work", 600, 0, "default");

@@ -14,6 +14,8 @@ import java.util.stream.Collectors;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.RootActorPath;
 import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
@@ -184,7 +186,11 @@ public final class TaskPlacement {
   public static final class AllocationStrategy
       extends ShardCoordinator.AbstractShardAllocationStrategy
       implements ShardCoordinator.ActorSystemDependentAllocationStrategy {
+    private static final java.time.Duration REGISTRATION_GRACE = java.time.Duration.ofSeconds(10);
     private final double rebalanceShare;
+    // used by the coordinator actor only
+    private final Map<Address, Long> unregisteredSince = new HashMap<>();
+    private volatile ExtendedActorSystem system;
     private volatile Cluster cluster;
 
     /** @param rebalanceShare the share of all shards that one rebalance round may move */
@@ -194,13 +200,57 @@ public final class TaskPlacement {
 
     @Override
     public void start(ActorSystem system) {
-      cluster = Cluster.get(system);
+      this.system = (ExtendedActorSystem) system;
+      this.cluster = Cluster.get(system);
     }
 
     @Override
     public Future<ActorRef> allocateShard(
         ActorRef requester, String shardId, Map<ActorRef, IndexedSeq<String>> allocations) {
+      Address registering = registeringNode(typeOfShard(shardId), allocations);
+      if (registering != null) {
+        // the region of that node, not registered yet: the coordinator ignores the answer (a
+        // debug line), the requesting region asks again in a moment, and by then it may be
+        return Future.successful(system.provider().resolveActorRef(
+            RootActorPath.apply(registering, "/").$div("system").$div("sharding")
+                .$div(TaskEntity.ENTITY_TYPE_KEY.name())));
+      }
       return Future.successful(Planner.allocate(shardId, regions(allocations), requester));
+    }
+
+    /**
+     * A node whose region has not registered yet would get no shards from a cold start's first
+     * wave of allocations; waiting a moment (at most {@link #REGISTRATION_GRACE}) for it spreads
+     * them evenly at once instead of by rebalancing later.
+     *
+     * @return an up node that should hold shards of {@code type} but has no region registered
+     *     yet, within the grace period; {@code null} if there is none
+     */
+    private Address registeringNode(String type, Map<ActorRef, IndexedSeq<String>> allocations) {
+      java.util.Set<Address> registered = new java.util.HashSet<>();
+      allocations.keySet().forEach(ref -> registered.add(addressOf(ref)));
+      long now = System.nanoTime();
+      Address waitingFor = null;
+      for (Member member : cluster.state().getMembers()) {
+        boolean eligible = member.status() == MemberStatus.up()
+            && member.hasRole(TaskEntity.WORKER_ROLE)
+            && (type == null || member.hasRole(roleFor(type)));
+        if (!eligible || registered.contains(member.address())) {
+          unregisteredSince.remove(member.address());
+          continue;
+        }
+        long since = unregisteredSince.computeIfAbsent(member.address(), address -> now);
+        if (now - since < REGISTRATION_GRACE.toNanos()) {
+          waitingFor = member.address();
+        }
+      }
+      return waitingFor;
+    }
+
+    private Address addressOf(ActorRef region) {
+      return region.path().address().hasGlobalScope()
+          ? region.path().address()
+          : cluster.selfAddress();
     }
 
     @Override
@@ -233,10 +283,7 @@ public final class TaskPlacement {
       cluster.state().getMembers().forEach(member -> members.put(member.address(), member));
       List<Region<ActorRef>> regions = new ArrayList<>();
       allocations.forEach((ref, shards) -> {
-        Address address = ref.path().address().hasGlobalScope()
-            ? ref.path().address()
-            : cluster.selfAddress();
-        Member member = members.get(address);
+        Member member = members.get(addressOf(ref));
         boolean usable = member != null
             && (member.status() == MemberStatus.up() || member.status() == MemberStatus.weaklyUp());
         regions.add(new Region<>(ref, usable,
