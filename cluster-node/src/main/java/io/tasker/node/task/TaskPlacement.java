@@ -124,9 +124,9 @@ public final class TaskPlacement {
 
     /**
      * @param limit most shards to move in this round
-     * @return shards to move: first those on regions that do not handle their type (when some
-     *     usable region does), then, per type, from the fullest handling region to the emptiest
-     *     until they differ by at most one
+     * @return shards to move: first those on usable regions that do not handle their type (when
+     *     some usable region does), then, per type, from the fullest handling region to the
+     *     emptiest until they differ by at most one; never shards of unusable regions
      */
     static <R> Set<String> rebalance(List<Region<R>> regions, int limit) {
       Map<String, List<String>> shardsByType =
@@ -144,8 +144,10 @@ public final class TaskPlacement {
         handling.forEach(region -> held.put(region.ref(), new ArrayList<>(
             region.shards().stream().filter(s -> Objects.equals(typeOfShard(s), type))
                 .toList())));
+        // shards of a region whose node is gone or going are the coordinator's to reallocate
+        // once that region terminates: a hand-off sent there would wait out its timeout
         List<String> homeless = new ArrayList<>();
-        regions.stream().filter(region -> !held.containsKey(region.ref()))
+        regions.stream().filter(region -> region.usable() && !held.containsKey(region.ref()))
             .forEach(region -> region.shards().stream()
                 .filter(s -> Objects.equals(typeOfShard(s), type))
                 .forEach(homeless::add));

@@ -101,6 +101,17 @@ class TaskPlacementTest {
   }
 
   @Test
+  void rebalanceLeavesTheShardsOfAGoneNodeToTheCoordinator() {
+    // a crashed node's region lingers in the allocations until the coordinator drops it; a
+    // hand-off sent to it would wait out the hand-off timeout
+    List<Region<String>> regions = List.of(
+        region("a", Set.of("mail"), shards("mail", 0, 5)),
+        region("b", Set.of("mail"), shards("mail", 5, 10)),
+        new Region<>("crashed", false, Set.of(), shards("mail", 10, 15)));
+    assertEquals(Set.of(), Planner.rebalance(regions, 100));
+  }
+
+  @Test
   void rebalanceMovesAtMostItsLimitPerRound() {
     List<Region<String>> regions = new ArrayList<>(List.of(
         region("a", Set.of("mail"), shards("mail", 0, 100)),
