@@ -1,5 +1,9 @@
 package io.tasker.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -35,6 +39,19 @@ final class GatewayFixture implements AutoCloseable {
   final ActorSystem<Void> system;
   final HttpGateway gateway;
   final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  /** Asserts a JSON error: status, code, a message, and the field named (or {@code null}). */
+  static void assertError(Reply reply, int status, String code, String field) {
+    assertEquals(status, reply.status(), reply.text());
+    JsonNode error = reply.json().get("error");
+    assertEquals(code, error.get("code").asText(), reply.text());
+    assertFalse(error.get("message").asText().isBlank());
+    if (field == null) {
+      assertTrue(error.get("field").isNull(), reply.text());
+    } else {
+      assertEquals(field, error.get("field").asText(), reply.text());
+    }
+  }
 
   /** A response: status, headers, body as text and (if JSON) parsed. */
   record Reply(int status, java.net.http.HttpHeaders headers, String text) {

@@ -1,5 +1,6 @@
 package io.tasker.gateway;
 
+import static io.tasker.gateway.GatewayFixture.assertError;
 import static io.tasker.gateway.GatewayFixture.ADMIN;
 import static io.tasker.gateway.GatewayFixture.READER;
 import static io.tasker.gateway.GatewayFixture.WRITER;
@@ -29,18 +30,6 @@ class GatewayRoutesTest {
   @AfterAll
   void stop() {
     gateway.close();
-  }
-
-  private static void assertError(Reply reply, int status, String code, String field) {
-    assertEquals(status, reply.status(), reply.text());
-    JsonNode error = reply.json().get("error");
-    assertEquals(code, error.get("code").asText(), reply.text());
-    assertFalse(error.get("message").asText().isBlank());
-    if (field == null) {
-      assertTrue(error.get("field").isNull(), reply.text());
-    } else {
-      assertEquals(field, error.get("field").asText(), reply.text());
-    }
   }
 
   private String enqueue(String json) {

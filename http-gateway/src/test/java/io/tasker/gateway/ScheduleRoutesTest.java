@@ -1,5 +1,6 @@
 package io.tasker.gateway;
 
+import static io.tasker.gateway.GatewayFixture.assertError;
 import static io.tasker.gateway.GatewayFixture.READER;
 import static io.tasker.gateway.GatewayFixture.WRITER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,18 +20,6 @@ class ScheduleRoutesTest {
   @AfterEach
   void stop() {
     gateway.close();
-  }
-
-  private static void assertError(Reply reply, int status, String code, String field) {
-    assertEquals(status, reply.status(), reply.text());
-    JsonNode error = reply.json().get("error");
-    assertEquals(code, error.get("code").asText(), reply.text());
-    assertFalse(error.get("message").asText().isBlank());
-    if (field == null) {
-      assertTrue(error.get("field").isNull(), reply.text());
-    } else {
-      assertEquals(field, error.get("field").asText(), reply.text());
-    }
   }
 
   private static final String DAILY = "{\"cron\":\"0 9 * * *\",\"zone\":\"Europe/Berlin\","
