@@ -45,6 +45,11 @@ public final class Main {
         TASKER_SEED_NODES    seed nodes to join, comma-separated, e.g.
                              pekko://tasker@10.0.0.1:25520,pekko://tasker@10.0.0.2:25520
                              (default: none, the node forms a cluster of its own)
+        TASKER_BOOTSTRAP     "on": find the cluster with Pekko Cluster Bootstrap instead
+                             (TASKER_DISCOVERY_METHOD, default kubernetes-api;
+                             TASKER_SERVICE_NAME, default tasker)
+        TASKER_MANAGEMENT    "on": Pekko Management on TASKER_MANAGEMENT_PORT (7626):
+                             /ready, /alive, /cluster/members (on with bootstrap)
       Every setting is listed in cluster-node/src/main/resources/reference.conf.
       """;
 
