@@ -1,5 +1,6 @@
 package io.tasker.node;
 
+import static io.tasker.node.Stages.join;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -72,10 +73,6 @@ abstract class DurabilityContractTest {
 
   private static String name(TestInfo info) {
     return info.getTestClass().orElseThrow().getSimpleName() + "." + info.getDisplayName();
-  }
-
-  private static <T> T join(CompletionStage<T> stage) {
-    return stage.toCompletableFuture().join();
   }
 
   private static TaskView awaitStatus(Tasker tasker, TaskId id, TaskStatus status) {

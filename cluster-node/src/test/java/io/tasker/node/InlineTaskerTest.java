@@ -1,9 +1,9 @@
 package io.tasker.node;
 
+import static io.tasker.node.Stages.join;
+import static io.tasker.node.Stages.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -19,8 +19,6 @@ import io.tasker.protocol.ValidationException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -32,15 +30,6 @@ class InlineTaskerTest {
   @AfterEach
   void close() {
     tasker.close();
-  }
-
-  private static <T> T join(CompletionStage<T> stage) {
-    return stage.toCompletableFuture().join();
-  }
-
-  private static <E extends Throwable> E failure(Class<E> type, CompletionStage<?> stage) {
-    CompletionException thrown = assertThrows(CompletionException.class, () -> join(stage));
-    return assertInstanceOf(type, thrown.getCause());
   }
 
   private static String name(TestInfo info) {

@@ -1,5 +1,6 @@
 package io.tasker.node;
 
+import static io.tasker.node.Stages.join;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -119,10 +120,6 @@ class MultiNodeTest {
       }
       return members == count && up == count;
     }));
-  }
-
-  private static <T> T join(CompletionStage<T> stage) {
-    return stage.toCompletableFuture().join();
   }
 
   private List<TaskId> enqueue(Tasker via, String prefix, int count, long millis, String queue) {

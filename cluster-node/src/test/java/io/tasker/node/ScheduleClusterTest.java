@@ -1,5 +1,6 @@
 package io.tasker.node;
 
+import static io.tasker.node.Stages.join;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -13,7 +14,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.pekko.cluster.MemberStatus;
@@ -65,10 +65,6 @@ class ScheduleClusterTest {
         .start();
     nodes.add(node);
     return node;
-  }
-
-  private static <T> T join(CompletionStage<T> stage) {
-    return stage.toCompletableFuture().join();
   }
 
   @Test

@@ -1,7 +1,8 @@
 package io.tasker.node;
 
+import static io.tasker.node.Stages.join;
+import static io.tasker.node.Stages.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -21,8 +22,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -43,15 +42,6 @@ class ScheduleInlineTest {
   @AfterEach
   void close() {
     tasker.close();
-  }
-
-  private static <T> T join(CompletionStage<T> stage) {
-    return stage.toCompletableFuture().join();
-  }
-
-  private static <E extends Throwable> E failure(Class<E> type, CompletionStage<?> stage) {
-    CompletionException thrown = assertThrows(CompletionException.class, () -> join(stage));
-    return assertInstanceOf(type, thrown.getCause());
   }
 
   private static String name(TestInfo info) {

@@ -1,5 +1,6 @@
 package io.tasker.node;
 
+import static io.tasker.node.Stages.join;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -19,7 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 
@@ -42,10 +42,6 @@ class ScheduleNodeTest {
   private static TaskerNode node(String journal, SettableClock clock) {
     return TestJournals.h2(Probe.register(Tasker.builder()), journal).clock(clock)
         .config(QUICK.withFallback(ConfigFactory.load())).start();
-  }
-
-  private static <T> T join(CompletionStage<T> stage) {
-    return stage.toCompletableFuture().join();
   }
 
   private static String name(TestInfo info) {

@@ -98,7 +98,7 @@ class ScheduleEntityTest {
         this::task,
         index, ScheduleSettings.DEFAULTS);
     schedule = EventSourcedBehaviorTestKit.create(testKit.system(),
-        ScheduleEntity.create("report-" + System.nanoTime(), runtime));
+        ScheduleEntity.create("report-" + java.util.UUID.randomUUID(), runtime));
   }
 
   @AfterAll
