@@ -56,6 +56,16 @@ public record TaskId(@JsonValue String value) implements TaskerSerializable {
 
   /** @return the task type this id names, or {@code null} for an id without one */
   public String type() {
+    return typeOf(value);
+  }
+
+  /**
+   * The type named by an id's string form, without validating it (for routing, where the id
+   * was validated when it was made).
+   *
+   * @return the type, or {@code null} for an id without one
+   */
+  public static String typeOf(String value) {
     int separator = value.indexOf(TYPE_SEPARATOR);
     return separator > 0 ? value.substring(0, separator) : null;
   }
