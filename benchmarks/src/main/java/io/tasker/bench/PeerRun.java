@@ -186,9 +186,10 @@ public final class PeerRun {
       put("lateness.p95_ms", percentile(late, 95));
       put("lateness.p99_ms", percentile(late, 99));
       put("lateness.max_ms", late[n - 1]);
+      put("lateness.min_ms", late[0]);
       put("lateness.early", (double) Arrays.stream(late).filter(l -> l < 0).count());
-      log("  lateness ms: p50 %.1f, p95 %.1f, p99 %.1f, max %.1f; started early: %.0f",
-          percentile(late, 50), percentile(late, 95), percentile(late, 99), late[n - 1],
+      log("  lateness ms: min %.3f, p50 %.1f, p95 %.1f, p99 %.1f, max %.1f; started early: %.0f",
+          late[0], percentile(late, 50), percentile(late, 95), percentile(late, 99), late[n - 1],
           (double) Arrays.stream(late).filter(l -> l < 0).count());
       settle(sut, "lateness");
       checkExactlyOnce(sink, "lateness");

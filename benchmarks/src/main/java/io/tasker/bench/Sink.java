@@ -31,8 +31,6 @@ public final class Sink {
   private final AtomicLong failuresThrown = new AtomicLong();
   private final AtomicLong unknown = new AtomicLong();
   private final CountDownLatch allSucceeded;
-  private final long epochMicrosAtBase = System.currentTimeMillis() * 1000;
-  private final long nanoBase = System.nanoTime();
 
   /**
    * @param tasks tasks in the workload
@@ -56,7 +54,9 @@ public final class Sink {
     }
     int attempt = attempts.incrementAndGet(seq);
     if (attempt == 1) {
-      firstStartMicros.set(seq, epochMicrosAtBase + (now - nanoBase) / 1000);
+      // the wall clock the systems compare run times with, to the microsecond
+      java.time.Instant start = java.time.Instant.now();
+      firstStartMicros.set(seq, start.getEpochSecond() * 1_000_000 + start.getNano() / 1000);
     }
     firstRunNanos.accumulateAndGet(now, Math::min);
     if (attempt == 1 && plannedToFail(seq)) {

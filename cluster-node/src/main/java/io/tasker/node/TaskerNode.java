@@ -266,9 +266,7 @@ public final class TaskerNode implements Tasker {
     if (id == null || !Validation.NAME.matcher(id).matches()) {
       return CompletableFuture.failedFuture(new ScheduleNotFoundException(String.valueOf(id)));
     }
-    return sharding
-        .entityRefFor(ScheduleEntity.ENTITY_TYPE_KEY, id)
-        .<ScheduleEntity.Reply>ask(command::apply, askTimeout)
+    return askEntity(ScheduleEntity.ENTITY_TYPE_KEY, id, command, askTimeout)
         .thenApply(reply -> {
           if (reply instanceof ScheduleEntity.Rejected rejected) {
             throw rejected.toException(id);
@@ -316,16 +314,13 @@ public final class TaskerNode implements Tasker {
 
   @Override
   public CompletionStage<QueueStats> updateQueue(String queue, QueueLimits limits) {
-    return sharding
-        .entityRefFor(QueueManager.ENTITY_TYPE_KEY, queue)
-        .ask(replyTo -> new QueueManager.UpdateLimits(limits, replyTo), askTimeout);
+    return askEntity(QueueManager.ENTITY_TYPE_KEY, queue,
+        replyTo -> new QueueManager.UpdateLimits(limits, replyTo), askTimeout);
   }
 
   @Override
   public CompletionStage<QueueStats> queueStats(String queue) {
-    return sharding
-        .entityRefFor(QueueManager.ENTITY_TYPE_KEY, queue)
-        .ask(QueueManager.GetStats::new, askTimeout);
+    return askEntity(QueueManager.ENTITY_TYPE_KEY, queue, QueueManager.GetStats::new, askTimeout);
   }
 
   @Override
@@ -371,11 +366,11 @@ public final class TaskerNode implements Tasker {
   }
 
   private CompletionStage<List<ClusterView.Distribution>> distribution(EntityTypeKey<?> type) {
-    return AskPattern.<ClusterShardingQuery, ShardRegion.ClusterShardingStats>ask(
+    return onDispatcher(AskPattern.<ClusterShardingQuery, ShardRegion.ClusterShardingStats>ask(
             sharding.shardState(),
             replyTo -> new GetClusterShardingStats(type, askTimeout, replyTo),
             askTimeout.plusSeconds(1),
-            system.scheduler())
+            system.scheduler()))
         .thenApply(stats -> {
           List<ClusterView.Distribution> rows = new java.util.ArrayList<>();
           stats.getRegions().forEach((address, region) -> rows.add(new ClusterView.Distribution(
@@ -458,9 +453,7 @@ public final class TaskerNode implements Tasker {
   private CompletionStage<TaskEntity.Accepted> ask(
       TaskId id, Function<ActorRef<TaskEntity.Reply>, TaskEntity.Command> command,
       Duration timeout) {
-    return sharding
-        .entityRefFor(TaskEntity.ENTITY_TYPE_KEY, id.value())
-        .<TaskEntity.Reply>ask(command::apply, timeout)
+    return askEntity(TaskEntity.ENTITY_TYPE_KEY, id.value(), command, timeout)
         .thenApply(
             reply -> {
               if (reply instanceof TaskEntity.Rejected rejected) {
@@ -477,5 +470,27 @@ public final class TaskerNode implements Tasker {
       thread.setDaemon(true);
       return thread;
     };
+  }
+
+  private <M, R> CompletionStage<R> askEntity(
+      EntityTypeKey<M> type, String entityId, Function<ActorRef<R>, M> command, Duration timeout) {
+    return onDispatcher(sharding.entityRefFor(type, entityId).<R>ask(command::apply, timeout));
+  }
+
+  /**
+   * Pekko's asks answer with a future whose plain continuations ({@code thenApply}, ...) all run
+   * through the JDK's default async executor, which on machines with fewer than three cores
+   * starts a new thread for each. Answers continue on the actor system's dispatcher instead.
+   */
+  private <T> CompletionStage<T> onDispatcher(CompletionStage<T> pekkoAnswer) {
+    CompletableFuture<T> answer = new CompletableFuture<>();
+    pekkoAnswer.whenCompleteAsync((value, failure) -> {
+      if (failure != null) {
+        answer.completeExceptionally(failure);
+      } else {
+        answer.complete(value);
+      }
+    }, system.executionContext());
+    return answer;
   }
 }

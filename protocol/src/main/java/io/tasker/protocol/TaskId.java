@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * The identity of a task: its type and a UUID, {@code <type>:<uuid>}. The UUID is random for
@@ -16,13 +15,29 @@ import java.util.regex.Pattern;
  */
 public record TaskId(@JsonValue String value) implements TaskerSerializable {
   private static final char TYPE_SEPARATOR = ':';
-  private static final Pattern FORM = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
+  private static final int MAX_LENGTH = 128;
 
   /** @throws ValidationException if {@code value} is not a well-formed id */
   public TaskId {
-    if (value == null || !FORM.matcher(value).matches()) {
+    if (!wellFormed(value)) {
       throw new ValidationException("id", "must be 1-128 letters, digits or '_.:-'");
     }
+  }
+
+  // [A-Za-z0-9][A-Za-z0-9_.:-]{0,127}, by hand: every message and index row passes through here
+  private static boolean wellFormed(String value) {
+    if (value == null || value.isEmpty() || value.length() > MAX_LENGTH) {
+      return false;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      boolean alphanumeric =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      if (!alphanumeric && (i == 0 || (c != '_' && c != '.' && c != ':' && c != '-'))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

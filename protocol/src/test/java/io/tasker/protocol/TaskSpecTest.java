@@ -86,4 +86,16 @@ class TaskSpecTest {
     assertEquals("email.send", TaskId.of(TaskId.random("email.send").value()).type());
     assertNull(TaskId.of("0f8c2a9e-0000-4000-8000-000000000000").type());
   }
+
+  @Test
+  void idsAreOneToOneHundredTwentyEightSafeCharacters() {
+    assertEquals("a", TaskId.of("a").value());
+    assertEquals("A-b_c.d:9", TaskId.of("A-b_c.d:9").value());
+    assertEquals(128, TaskId.of("x".repeat(128)).value().length());
+    for (String bad : new String[] {"", "x".repeat(129), "-a", ":a", "_a", "a b", "a/b", "é",
+        "a\n"}) {
+      assertThrows(ValidationException.class, () -> TaskId.of(bad), bad);
+    }
+    assertThrows(ValidationException.class, () -> TaskId.of(null));
+  }
 }

@@ -275,23 +275,38 @@ public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoClos
 
   // Reads
 
-  /** A task the waker should wake, with the wake time its row holds. */
-  public record DueTask(TaskId id, Instant wakeAt) {}
+  /**
+   * @param after the last row of the previous page, or null for the first
+   * @return tasks in buckets [{@code fromBucket}, {@code toBucket}) to wake by {@code until},
+   *     after {@code after} in (wake time, id) order
+   */
+  public CompletionStage<List<WakeTarget.Due>> due(
+      int fromBucket, int toBucket, WakeTarget.Due after, Instant until, int limit) {
+    return dueRows("tasker_task_index", "task_id", fromBucket, toBucket, after, until, limit);
+  }
 
-  /** @return tasks in buckets [{@code fromBucket}, {@code toBucket}) to wake by {@code until} */
-  public CompletionStage<List<DueTask>> due(int fromBucket, int toBucket, Instant until, int limit) {
+  private CompletionStage<List<WakeTarget.Due>> dueRows(String table, String idColumn,
+      int fromBucket, int toBucket, WakeTarget.Due after, Instant until, int limit) {
+    String sql = "SELECT " + idColumn + ", wake_at FROM " + table
+        + " WHERE wake_at <= ? AND bucket >= ? AND bucket < ?"
+        + (after == null ? "" : " AND (wake_at > ? OR (wake_at = ? AND " + idColumn + " > ?))")
+        + " ORDER BY wake_at, " + idColumn + " LIMIT ?";
     return read(connection -> {
-      try (PreparedStatement statement = connection.prepareStatement(
-          "SELECT task_id, wake_at FROM tasker_task_index WHERE wake_at <= ? AND bucket >= ?"
-              + " AND bucket < ? ORDER BY wake_at LIMIT ?")) {
-        setTime(statement, 1, until);
-        statement.setInt(2, fromBucket);
-        statement.setInt(3, toBucket);
-        statement.setInt(4, limit);
-        List<DueTask> due = new ArrayList<>();
+      try (PreparedStatement statement = connection.prepareStatement(sql)) {
+        int p = 1;
+        setTime(statement, p++, until);
+        statement.setInt(p++, fromBucket);
+        statement.setInt(p++, toBucket);
+        if (after != null) {
+          setTime(statement, p++, after.wakeAt());
+          setTime(statement, p++, after.wakeAt());
+          statement.setString(p++, after.id());
+        }
+        statement.setInt(p, limit);
+        List<WakeTarget.Due> due = new ArrayList<>();
         try (ResultSet rs = statement.executeQuery()) {
           while (rs.next()) {
-            due.add(new DueTask(TaskId.of(rs.getString("task_id")), getTime(rs, "wake_at")));
+            due.add(new WakeTarget.Due(rs.getString(1), getTime(rs, "wake_at")));
           }
         }
         return due;
@@ -345,26 +360,11 @@ public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoClos
     });
   }
 
-  /** @return schedules in buckets [{@code fromBucket}, {@code toBucket}) to wake by {@code until} */
+  /** @return schedules to wake, as {@link #due} for tasks */
   public CompletionStage<List<WakeTarget.Due>> dueSchedules(
-      int fromBucket, int toBucket, Instant until, int limit) {
-    return read(connection -> {
-      try (PreparedStatement statement = connection.prepareStatement(
-          "SELECT schedule_id, wake_at FROM tasker_schedule_index WHERE wake_at <= ?"
-              + " AND bucket >= ? AND bucket < ? ORDER BY wake_at LIMIT ?")) {
-        setTime(statement, 1, until);
-        statement.setInt(2, fromBucket);
-        statement.setInt(3, toBucket);
-        statement.setInt(4, limit);
-        List<WakeTarget.Due> due = new ArrayList<>();
-        try (ResultSet rs = statement.executeQuery()) {
-          while (rs.next()) {
-            due.add(new WakeTarget.Due(rs.getString(1), getTime(rs, "wake_at")));
-          }
-        }
-        return due;
-      }
-    });
+      int fromBucket, int toBucket, WakeTarget.Due after, Instant until, int limit) {
+    return dueRows("tasker_schedule_index", "schedule_id", fromBucket, toBucket, after, until,
+        limit);
   }
 
   /** @return the ids of all schedules, sorted */

@@ -5,6 +5,7 @@ import io.tasker.protocol.TaskStatus;
 import io.tasker.protocol.TaskerSerializable;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -34,6 +35,14 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * target for rows whose wake time falls within the look-ahead and sends their entities a wake
  * message; the entity's own timer then acts on the dot. Finished tasks have no wake time and are
  * never woken. The worker also removes finished tasks older than their retention from its slice.
+ *
+ * <p>Scans read pages in (wake time, id) order. Most passes read only the rows that came within
+ * the look-ahead since the previous pass: an entity whose row is already due is alive (it wrote
+ * the row, or an earlier pass woke it). Every {@code rewakeAfter}, and once a node was removed,
+ * a full pass reads every due row and wakes again those woken longer ago, for wakes that were
+ * lost (a shard hand-off drops buffered messages; a dead node's entities are gone). So a large
+ * backlog of due tasks waiting for their queue costs one read per row per full pass, not one per
+ * scan.
  */
 public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
 
@@ -41,8 +50,9 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
    * @param workers slices of the index, each scanned by one worker
    * @param scanInterval pause between scans
    * @param lookahead how far ahead of a wake time the entity is woken
-   * @param batchSize rows per scan (a full batch triggers the next scan at once)
-   * @param rewakeAfter a row still due this long after its wake is woken again
+   * @param batchSize rows per page of a scan
+   * @param rewakeAfter how often a scan reads every due row; a row still due this long after
+   *     its wake is woken again
    * @param retention per finished status, how long tasks are kept
    * @param sweepInterval pause between retention sweeps
    */
@@ -57,9 +67,7 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
 
   /** The target of the task index: tasks are woken with {@link TaskEntity.Wake}. */
   public static WakeTarget tasks(JdbcTaskIndex index, ClusterSharding sharding) {
-    return new WakeTarget("task",
-        (from, to, until, limit) -> index.due(from, to, until, limit).thenApply(rows -> rows
-            .stream().map(row -> new WakeTarget.Due(row.id().value(), row.wakeAt())).toList()),
+    return new WakeTarget("task", index::due,
         (id, wakeAt) -> sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, id)
             .tell(new TaskEntity.Wake(wakeAt)));
   }
@@ -101,7 +109,7 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
     STOP
   }
 
-  private record Scanned(int target, List<WakeTarget.Due> due, Throwable failure)
+  private record Scanned(int target, List<WakeTarget.Due> page, Throwable failure)
       implements Command {}
 
   private record Swept(Integer removed, Throwable failure) implements Command {}
@@ -111,7 +119,20 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
 
   // State
 
-  private record Woken(java.time.Instant wakeAt, long atNanos) {}
+  private record Woken(Instant wakeAt, long atNanos) {}
+
+  /** A pass under way: all due rows, or those that came due since the previous pass. */
+  private record Pass(boolean full, Instant until) {}
+
+  /** Per target: what was woken lately (not to wake a due row at every pass) and the passes. */
+  private static final class Progress {
+    final Map<String, Woken> woken = new HashMap<>();
+    Set<String> seenInFullPass = new HashSet<>();
+    Pass pass;
+    /** The end of the window the last finished pass covered; null before the first. */
+    Instant coveredUntil;
+    long nextFullPassNanos;
+  }
 
   private final int fromBucket;
   private final int toBucket;
@@ -119,10 +140,7 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
   private final List<WakeTarget> targets;
   private final Settings settings;
   private final Clock clock;
-  /** Per target, the rows woken lately (so a due row is not woken at every scan). */
-  private final List<Map<String, Woken>> woken = new ArrayList<>();
-  /** Per target, whether its scan is under way. */
-  private final boolean[] scanning;
+  private final List<Progress> progress = new ArrayList<>();
   private final TimerScheduler<Command> timers;
   private final Duration shardsMoveAfter;
 
@@ -139,8 +157,7 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
     this.toBucket = (worker + 1) * IndexRow.BUCKETS / settings.workers();
     this.index = index;
     this.targets = List.copyOf(targets);
-    this.scanning = new boolean[targets.size()];
-    targets.forEach(t -> woken.add(new HashMap<>()));
+    targets.forEach(t -> progress.add(new Progress()));
     this.settings = settings;
     this.clock = clock;
     this.timers = timers;
@@ -173,38 +190,54 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
   }
 
   private void scan(int target) {
-    if (!scanning[target]) {
-      scanning[target] = true;
-      getContext().pipeToSelf(
-          targets.get(target).scan().due(fromBucket, toBucket,
-              clock.instant().plus(settings.lookahead()), settings.batchSize()),
-          (due, failure) -> new Scanned(target, due, failure));
+    Progress of = progress.get(target);
+    if (of.pass == null) {
+      boolean full = of.coveredUntil == null || System.nanoTime() - of.nextFullPassNanos >= 0;
+      of.pass = new Pass(full, clock.instant().plus(settings.lookahead()));
+      // rows due exactly at the previous window's end are read again; the woken map skips them
+      readPage(target, full ? null : new WakeTarget.Due("", of.coveredUntil));
     }
+  }
+
+  private void readPage(int target, WakeTarget.Due after) {
+    getContext().pipeToSelf(
+        targets.get(target).scan().due(fromBucket, toBucket, after, progress.get(target).pass.until(),
+            settings.batchSize()),
+        (page, failure) -> new Scanned(target, page, failure));
   }
 
   private Behavior<Command> onScanned(Scanned scanned) {
     WakeTarget target = targets.get(scanned.target());
-    scanning[scanned.target()] = false;
+    Progress of = progress.get(scanned.target());
+    Pass pass = of.pass;
     if (scanned.failure() != null) {
       getContext().getLog().warn("{} index scan failed: {}", target.name(),
           scanned.failure().toString());
+      of.pass = null; // the next tick starts the pass again
       return this;
     }
     long now = System.nanoTime();
-    Map<String, Woken> recent = woken.get(scanned.target());
-    Set<String> seen = new HashSet<>();
-    for (WakeTarget.Due due : scanned.due()) {
-      seen.add(due.id());
-      Woken last = recent.get(due.id());
+    for (WakeTarget.Due due : scanned.page()) {
+      if (pass.full()) {
+        of.seenInFullPass.add(due.id());
+      }
+      Woken last = of.woken.get(due.id());
       if (last == null || !last.wakeAt().equals(due.wakeAt())
           || now - last.atNanos() > settings.rewakeAfter().toNanos()) {
         target.wake().wake(due.id(), due.wakeAt());
-        recent.put(due.id(), new Woken(due.wakeAt(), now));
+        of.woken.put(due.id(), new Woken(due.wakeAt(), now));
       }
     }
-    recent.keySet().retainAll(seen);
-    if (scanned.due().size() >= settings.batchSize()) {
-      scan(scanned.target()); // a backlog: keep going
+    if (scanned.page().size() >= settings.batchSize()) {
+      readPage(scanned.target(), scanned.page().get(scanned.page().size() - 1));
+      return this;
+    }
+    of.pass = null;
+    of.coveredUntil = pass.until();
+    if (pass.full()) {
+      of.woken.keySet().retainAll(of.seenInFullPass); // rows no longer due
+      of.seenInFullPass = new HashSet<>();
+      of.nextFullPassNanos = now + settings.rewakeAfter().toNanos();
     }
     return this;
   }
@@ -217,7 +250,10 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
   }
 
   private Behavior<Command> rewake() {
-    woken.forEach(Map::clear);
+    for (Progress of : progress) {
+      of.woken.clear();
+      of.nextFullPassNanos = System.nanoTime(); // the next pass reads everything due
+    }
     return scan();
   }
 

@@ -10,7 +10,8 @@ import java.util.concurrent.CompletionStage;
  * set of waker workers, with one split of the buckets, serves them all.
  *
  * @param name the kind, for logs
- * @param scan rows of buckets {@code [from, to)} due by {@code until}, at most {@code limit}
+ * @param scan rows of buckets {@code [from, to)} due by {@code until} and after a cursor, in
+ *     (wake time, id) order, at most {@code limit}
  * @param wake starts (or reminds) the entity of a due row
  */
 public record WakeTarget(String name, Scan scan, Wake wake) {
@@ -18,10 +19,14 @@ public record WakeTarget(String name, Scan scan, Wake wake) {
   /** A row that is due: the entity's id and the wake time the row holds. */
   public record Due(String id, Instant wakeAt) {}
 
-  /** Reads due rows of a bucket range. */
+  /** Reads due rows of a bucket range, a page at a time. */
   @FunctionalInterface
   public interface Scan {
-    CompletionStage<List<Due>> due(int fromBucket, int toBucket, Instant until, int limit);
+    /**
+     * @param after the last row of the previous page (rows sort by wake time, then id), or
+     *     {@code null} for the first
+     */
+    CompletionStage<List<Due>> due(int fromBucket, int toBucket, Due after, Instant until, int limit);
   }
 
   /** Sends the entity its wake message. */

@@ -2,6 +2,7 @@ package io.tasker.node.index;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tasker.node.journal.JournalSettings;
 import io.tasker.node.journal.SchemaInitializer;
@@ -78,6 +79,49 @@ class JdbcTaskIndexTest {
         assertEquals(TaskStatus.SUCCEEDED, stored.task().status());
         assertNull(stored.wakeAt());
         assertEquals(T.plusSeconds(3).truncatedTo(ChronoUnit.MICROS), stored.task().runAt());
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("journals")
+  void dueRowsComeInPagesOrderedByWakeTimeThenId(JournalSettings journal) {
+    SchemaInitializer.ensureSchema(journal);
+    try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3)) {
+      List<String> expected = new ArrayList<>();
+      List<CompletableFuture<?>> writes = new ArrayList<>();
+      for (int i = 0; i < 23; i++) {
+        TaskId id = TaskId.random("paging");
+        // three distinct wake times, so pages end in the middle of ties
+        IndexRow row = row(id, TaskStatus.SCHEDULED, 1 + i % 3);
+        writes.add(index.upsert(row, false).toCompletableFuture());
+      }
+      writes.forEach(CompletableFuture::join);
+      Instant until = T.plusSeconds(10);
+      for (WakeTarget.Due due : index.due(0, IndexRow.BUCKETS, null, until, 1000)
+          .toCompletableFuture().join()) {
+        if (due.id().startsWith("paging:")) {
+          expected.add(due.id());
+        }
+      }
+      assertEquals(23, expected.size());
+
+      List<String> paged = new ArrayList<>();
+      WakeTarget.Due after = null;
+      while (true) {
+        List<WakeTarget.Due> page =
+            index.due(0, IndexRow.BUCKETS, after, until, 4).toCompletableFuture().join();
+        page.stream().map(WakeTarget.Due::id).filter(id -> id.startsWith("paging:"))
+            .forEach(paged::add);
+        if (page.size() < 4) {
+          break;
+        }
+        after = page.get(page.size() - 1);
+      }
+      assertEquals(expected, paged, "each due row once, in (wake time, id) order");
+      for (int i = 1; i < paged.size(); i++) {
+        Instant previous = read(index, TaskId.of(paged.get(i - 1))).wakeAt();
+        assertTrue(!read(index, TaskId.of(paged.get(i))).wakeAt().isBefore(previous));
       }
     }
   }
