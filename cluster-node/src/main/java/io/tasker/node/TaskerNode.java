@@ -14,6 +14,7 @@ import io.tasker.node.schedule.ScheduleSpec;
 import io.tasker.node.schedule.ScheduleView;
 import io.tasker.node.task.HandlerRegistry;
 import io.tasker.node.task.HandlerRuntime;
+import io.tasker.node.task.NewTasks;
 import io.tasker.node.task.TaskEntity;
 import io.tasker.node.task.TaskPlacement;
 import io.tasker.node.task.TaskRuntime;
@@ -73,6 +74,7 @@ public final class TaskerNode implements Tasker {
   private final ScheduledExecutorService watchdog;
   private final Clock clock;
   private final Duration askTimeout;
+  private final NewTasks newTasks;
 
   private TaskerNode(
       ActorSystem<Void> system,
@@ -81,7 +83,7 @@ public final class TaskerNode implements Tasker {
       ExecutorService workers,
       ScheduledExecutorService watchdog,
       Clock clock,
-      Duration askTimeout) {
+      TaskerSettings settings) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.registry = registry;
@@ -89,7 +91,8 @@ public final class TaskerNode implements Tasker {
     this.workers = workers;
     this.watchdog = watchdog;
     this.clock = clock;
-    this.askTimeout = askTimeout;
+    this.askTimeout = settings.askTimeout;
+    this.newTasks = new NewTasks(system, index, clock, settings.keepAliveWindow);
   }
 
   static TaskerNode start(
@@ -150,7 +153,7 @@ public final class TaskerNode implements Tasker {
         settings.shardsPerType,
         settings.rebalanceShare);
     TaskerNode tasker =
-        new TaskerNode(system, registry, index, workers, watchdog, clock, settings.askTimeout);
+        new TaskerNode(system, registry, index, workers, watchdog, clock, settings);
     ScheduleEntity.initSharding(system, new ScheduleRuntime(
         clock, tasker::enqueue, tasker::get, index, settings.scheduling));
     TaskWaker.init(system, index,
@@ -283,6 +286,10 @@ public final class TaskerNode implements Tasker {
     } catch (RuntimeException invalid) {
       return CompletableFuture.failedFuture(invalid);
     }
+    return enqueue(spec);
+  }
+
+  private CompletionStage<EnqueueResult> enqueue(TaskSpec spec) {
     TaskId id =
         spec.idempotencyKey() != null
             ? TaskId.forIdempotencyKey(spec.type(), spec.queue(), spec.idempotencyKey())
@@ -291,6 +298,45 @@ public final class TaskerNode implements Tasker {
     return askRedelivering(id, replyTo -> new TaskEntity.Enqueue(spec, replyTo))
         .thenApply(accepted -> new EnqueueResult(accepted.task(), accepted.created()));
   }
+
+  /**
+   * Tasks due beyond the keep-alive window and without idempotency keys are stored together,
+   * in one transaction per {@value #BATCH} tasks (see {@link NewTasks}); the others go through
+   * their entities (a repeated key must find the stored task; a task due soon is best held by
+   * the entity its enqueue started).
+   */
+  @Override
+  public CompletionStage<List<EnqueueResult>> enqueueAll(List<EnqueueRequest> requests) {
+    List<TaskSpec> specs = new java.util.ArrayList<>(requests.size());
+    for (int i = 0; i < requests.size(); i++) {
+      try {
+        specs.add(validate(requests.get(i)));
+      } catch (ValidationException invalid) {
+        return CompletableFuture.failedFuture(
+            new ValidationException("tasks[" + i + "]." + invalid.field(), invalid.reason()));
+      }
+    }
+    List<CompletableFuture<List<EnqueueResult>>> parts = new java.util.ArrayList<>();
+    List<TaskSpec> fresh = new java.util.ArrayList<>();
+    for (int i = 0; i <= specs.size(); i++) {
+      TaskSpec spec = i < specs.size() ? specs.get(i) : null;
+      boolean together = spec != null && newTasks.takes(spec);
+      if (!fresh.isEmpty() && (!together || fresh.size() == BATCH)) {
+        parts.add(newTasks.store(List.copyOf(fresh)).toCompletableFuture().thenApply(views ->
+            views.stream().map(view -> new EnqueueResult(view, true)).toList()));
+        fresh.clear();
+      }
+      if (together) {
+        fresh.add(spec);
+      } else if (spec != null) {
+        parts.add(enqueue(spec).toCompletableFuture().thenApply(List::of));
+      }
+    }
+    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done ->
+        parts.stream().flatMap(part -> part.join().stream()).toList());
+  }
+
+  private static final int BATCH = 1000;
 
   @Override
   public CompletionStage<TaskView> get(TaskId id) {

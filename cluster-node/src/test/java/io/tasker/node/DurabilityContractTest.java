@@ -124,6 +124,54 @@ abstract class DurabilityContractTest {
   }
 
   @Test
+  void aBatchOfTasksDueLaterIsStoredTogetherAndRunsOnceAfterAFullStop(TestInfo info) {
+    String test = name(info);
+    String journal = "batch_" + Math.abs(test.hashCode());
+    // beyond the keep-alive window (5 s): stored in one transaction, no entity started
+    Instant later = Instant.now().plusSeconds(7);
+    List<io.tasker.protocol.EnqueueRequest> requests = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      requests.add(Probe.WORK.with(Probe.of(test, "later" + i)).queue("batch")
+          .runAt(later.plusMillis(i * 5L)).toEnqueueRequest(Json.MAPPER));
+      if (i % 100 == 0) { // through their entities: due now, or keyed (twice: stored once)
+        requests.add(Probe.WORK.with(Probe.of(test, "now" + i)).queue("batch")
+            .toEnqueueRequest(Json.MAPPER));
+        requests.add(Probe.WORK.with(Probe.of(test, "keyed" + i)).queue("batch")
+            .runAt(later).idempotencyKey("k" + i).toEnqueueRequest(Json.MAPPER));
+        requests.add(requests.get(requests.size() - 1));
+      }
+    }
+    List<EnqueueResult> results;
+    try (Tasker first = node(journal).start()) {
+      results = join(first.enqueueAll(requests));
+    } // stopped before the later tasks are due
+    assertEquals(requests.size(), results.size());
+    Set<TaskId> distinct = new HashSet<>();
+    for (int i = 0; i < results.size(); i++) {
+      EnqueueResult result = results.get(i);
+      assertEquals(requests.get(i).payload(), result.task().spec().payload(), "order kept");
+      assertEquals(TaskStatus.SCHEDULED, result.task().status());
+      boolean repeat = !distinct.add(result.task().id());
+      assertEquals(!repeat, result.created(), "created once per task: " + result.task().id());
+    }
+    assertEquals(requests.size() - 3, distinct.size());
+    try (Tasker second = node(journal).start()) {
+      await().atMost(PATIENCE)
+          .until(() -> count(second, "batch", TaskStatus.SUCCEEDED) == distinct.size());
+      Map<String, Integer> runs = new HashMap<>();
+      Probe.record(test).started.forEach(label -> runs.merge(label, 1, Integer::sum));
+      assertEquals(distinct.size(), runs.size());
+      runs.forEach((label, ran) -> assertEquals(1, ran, "runs of " + label));
+      for (TaskId id : distinct) {
+        TaskView task = join(second.get(id));
+        assertEquals(TaskStatus.SUCCEEDED, task.status());
+        assertFalse(task.history().get(0).startedAt().isBefore(task.spec().runAt()),
+            "started early: " + id);
+      }
+    }
+  }
+
+  @Test
   void attemptOfACrashedNodeRunsAgainAfterItsLease(TestInfo info) {
     String test = name(info);
     String journal = "crash_" + Math.abs(test.hashCode());

@@ -2,8 +2,10 @@ package io.tasker.node.index;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.tasker.node.journal.JournalRow;
 import io.tasker.node.journal.JournalSettings;
 import io.tasker.node.schedule.ScheduleIndex;
+import io.tasker.node.task.TaskEntity;
 import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskPage;
@@ -123,6 +125,31 @@ public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoClos
     }
     writes.add(write);
     return write.done();
+  }
+
+  /**
+   * Stores new entities in one transaction: their first journal events and their index rows
+   * (off the batched writer, whose rows may follow their events; these must not).
+   */
+  public CompletionStage<Done> insertNew(List<JournalRow> events, List<IndexRow> rows) {
+    return read(connection -> {
+      connection.setAutoCommit(false);
+      try (PreparedStatement upsert = connection.prepareStatement(guardedUpsert)) {
+        JournalRow.insertAll(connection, events);
+        for (IndexRow row : rows) {
+          bindRow(upsert, row);
+          upsert.addBatch();
+        }
+        upsert.executeBatch();
+        connection.commit();
+      } catch (SQLException | RuntimeException e) {
+        connection.rollback();
+        throw e;
+      } finally {
+        connection.setAutoCommit(true);
+      }
+      return Done.getInstance();
+    });
   }
 
   private void writeLoop() {
@@ -527,7 +554,7 @@ public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoClos
               "DELETE FROM tasker_task_index WHERE task_id = ? AND status IN"
                   + " ('SUCCEEDED', 'DEAD', 'CANCELLED')")) {
         for (String id : ids) {
-          String persistenceId = "Task|" + id;
+          String persistenceId = TaskEntity.persistenceId(TaskId.of(id));
           events.setString(1, persistenceId);
           events.addBatch();
           snapshots.setString(1, persistenceId);

@@ -86,6 +86,11 @@ public final class TaskEntity
                 .withRole(WORKER_ROLE));
   }
 
+  /** @return the persistence id of task {@code id}'s events */
+  public static String persistenceId(TaskId id) {
+    return PersistenceId.of(ENTITY_TYPE_KEY.name(), id.value()).id();
+  }
+
   public static Behavior<Command> create(
       TaskId id, ActorRef<ClusterSharding.ShardCommand> shard, TaskRuntime runtime) {
     return Behaviors.setup(
@@ -470,7 +475,7 @@ public final class TaskEntity
       ActorContext<Command> context,
       TimerScheduler<Command> timers) {
     super(
-        PersistenceId.of(ENTITY_TYPE_KEY.name(), id.value()),
+        PersistenceId.ofUniqueId(persistenceId(id)),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
     this.id = id;
     this.shard = shard;
