@@ -149,7 +149,8 @@ public final class TaskerNode implements Tasker {
             settings.permitKeepAlive,
             index,
             settings.lease,
-            settings.keepAliveWindow),
+            settings.keepAliveWindow,
+            settings.startAhead),
         settings.shardsPerType,
         settings.rebalanceShare);
     TaskerNode tasker =

@@ -31,6 +31,7 @@ public final class TaskerSettings {
   public final Duration permitKeepAlive;
   public final Duration lease;
   public final Duration keepAliveWindow;
+  public final Duration startAhead;
   public final int shardsPerType;
   public final double rebalanceShare;
   public final int indexPoolSize;
@@ -75,6 +76,7 @@ public final class TaskerSettings {
     permitKeepAlive = tasker.getDuration("permits.keep-alive");
     lease = tasker.getDuration("task.lease");
     keepAliveWindow = tasker.getDuration("task.keep-alive-window");
+    startAhead = tasker.getDuration("task.start-ahead");
     shardsPerType = tasker.getInt("task.shards-per-type");
     rebalanceShare = tasker.getDouble("task.rebalance-share");
     indexPoolSize = tasker.getInt("index.pool-size");

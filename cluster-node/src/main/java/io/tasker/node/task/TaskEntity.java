@@ -134,6 +134,7 @@ public final class TaskEntity
   private enum Timer implements Command {
     PASSIVATE_IF_IDLE,
     WAKE,
+    BEGIN,
     PERMIT_KEEP_ALIVE,
     HEARTBEAT,
     LEASE_EXPIRED
@@ -460,6 +461,8 @@ public final class TaskEntity
   private final TimerScheduler<Command> timers;
   private final ActorRef<QueueManager.PermitGranted> permitAdapter;
   private HandlerRuntime.Attempt execution;
+  /** The attempt is recorded and its handler waits for the run time. */
+  private boolean prepared;
   private Permit permit = Permit.NONE;
   private String permitQueue;
   // what this task's index row holds, as far as this incarnation knows
@@ -576,7 +579,7 @@ public final class TaskEntity
     }
     if (state.status() != TaskStatus.RUNNING) {
       settle(state);
-    } else if (execution == null && wakeAt != null) {
+    } else if (execution == null && !prepared && wakeAt != null) {
       timers.startSingleTimer(Timer.LEASE_EXPIRED, untilNow(wakeAt));
     }
     return Effect().noReply();
@@ -588,6 +591,11 @@ public final class TaskEntity
         execution.cancel(); // the permit returns when the attempt reports back
       } else {
         releasePermit();
+        if (prepared) { // its handler never started
+          prepared = false;
+          timers.cancel(Timer.BEGIN);
+          stopIfAsked();
+        }
       }
       settle(cancelled);
     });
@@ -614,8 +622,8 @@ public final class TaskEntity
       }
       case WAKE -> {
         if (state.status() == TaskStatus.SCHEDULED) {
-          if (now().isBefore(state.runAt())) {
-            settle(state); // timers may fire a little early on a coarse clock: never start early
+          if (now().isBefore(prepareAt(state))) {
+            settle(state); // timers may fire a little early on a coarse clock
           } else if (!runtime.handlers().handles(state.spec().type())) {
             // placed here while no node with this handler was up; a rebalance moves it there
             context.getLog().debug("task {} waits for a node that handles {}", id,
@@ -637,6 +645,15 @@ public final class TaskEntity
           case NONE -> timers.cancel(Timer.PERMIT_KEEP_ALIVE);
         }
       }
+      case BEGIN -> {
+        if (state.status() == TaskStatus.RUNNING && prepared) {
+          if (now().isBefore(state.runAt())) {
+            timers.startSingleTimer(Timer.BEGIN, untilNow(state.runAt())); // never start early
+          } else {
+            begin(state);
+          }
+        }
+      }
       case HEARTBEAT -> {
         if (state.status() == TaskStatus.RUNNING && execution != null) {
           return persist(state, state.extendLease(now(), runtime.lease()), null, false, s -> {});
@@ -644,7 +661,7 @@ public final class TaskEntity
         timers.cancel(Timer.HEARTBEAT);
       }
       case LEASE_EXPIRED -> {
-        if (state.status() == TaskStatus.RUNNING && execution == null) {
+        if (state.status() == TaskStatus.RUNNING && execution == null && !prepared) {
           if (now().isBefore(state.leaseUntil())) {
             timers.startSingleTimer(Timer.LEASE_EXPIRED, untilNow(state.leaseUntil()));
           } else {
@@ -663,12 +680,14 @@ public final class TaskEntity
       return Effect().noReply(); // a repeated grant of the permit we hold
     }
     if (permit != Permit.WAITING || state.status() != TaskStatus.SCHEDULED
-        || now().isBefore(state.runAt())) {
+        || now().isBefore(prepareAt(state))) {
       queue(state).tell(new QueueManager.ReleasePermit(id.value()));
       return Effect().noReply();
     }
     permit = Permit.HELD;
-    AttemptStarted started = state.start(runtime.node(), now(), runtime.lease());
+    // recorded as starting at its run time if it is ahead: the handler waits for it
+    Instant startAt = now().isBefore(state.runAt()) ? state.runAt() : now();
+    AttemptStarted started = state.start(runtime.node(), startAt, runtime.lease());
     return persist(state, started, null, false, this::startAttempt);
   }
 
@@ -679,7 +698,7 @@ public final class TaskEntity
    * after its lease.)
    */
   private ReplyEffect<Event, State> onStop(State state, Stop stop) {
-    if (execution != null) {
+    if (execution != null || prepared) {
       stopping = true;
       return Effect().noReply();
     }
@@ -733,7 +752,7 @@ public final class TaskEntity
   private void settle(State state) {
     if (state.status() == TaskStatus.SCHEDULED) {
       // timers take at most ~248 days; a far-off task wakes up, sees it is early and re-arms
-      Duration untilDue = untilNow(state.runAt());
+      Duration untilDue = untilNow(prepareAt(state));
       timers.startSingleTimer(Timer.WAKE, untilDue.compareTo(MAX_TIMER) > 0 ? MAX_TIMER : untilDue);
     } else if (state.status().isTerminal()) {
       timers.cancel(Timer.WAKE);
@@ -757,7 +776,18 @@ public final class TaskEntity
             && untilNow(state.runAt()).compareTo(runtime.keepAliveWindow()) > 0);
   }
 
+  /** The attempt is recorded: its handler starts now, or at the run time if that is ahead. */
   private void startAttempt(State state) {
+    prepared = true;
+    if (now().isBefore(state.runAt())) {
+      timers.startSingleTimer(Timer.BEGIN, untilNow(state.runAt()));
+    } else {
+      begin(state);
+    }
+  }
+
+  private void begin(State state) {
+    prepared = false;
     int attempt = state.attempts();
     execution = runtime.handlers().start(id, state.spec(), attempt);
     timers.startTimerWithFixedDelay(Timer.HEARTBEAT, runtime.lease().dividedBy(3));
@@ -765,6 +795,11 @@ public final class TaskEntity
         execution.result(),
         (result, error) ->
             new AttemptFinished(attempt, result != null ? result : AttemptResult.failed(error, true)));
+  }
+
+  /** @return when a scheduled task asks for its permit, a little ahead of its run time */
+  private Instant prepareAt(State state) {
+    return state.runAt().minus(runtime.startAhead());
   }
 
   private void requestPermit(State state) {

@@ -22,6 +22,8 @@ import org.apache.pekko.actor.typed.RecipientRef;
  * @param keepAliveWindow tasks due later than this passivate; the waker brings them back
  * @param permitKeepAlive how often a waiting task repeats its permit request and a running one
  *     renews its permit (well under the queue manager's permit lease)
+ * @param startAhead how long before its run time a task asks for its permit and records its
+ *     attempt, so that its handler starts on the dot
  */
 public record TaskRuntime(
     HandlerRuntime handlers,
@@ -32,4 +34,5 @@ public record TaskRuntime(
     Duration permitKeepAlive,
     IndexWriter index,
     Duration lease,
-    Duration keepAliveWindow) {}
+    Duration keepAliveWindow,
+    Duration startAhead) {}

@@ -44,6 +44,7 @@ import org.junit.jupiter.api.Test;
 class TaskEntityTest {
   private static final Instant NOW = Instant.parse("2026-03-01T09:00:00Z");
   private static final Duration RETRY_DELAY = Duration.ofSeconds(7);
+  private static final Duration START_AHEAD = Duration.ofMillis(200);
   private static final ActorTestKit testKit =
       ActorTestKit.create(
           EventSourcedBehaviorTestKit.config()
@@ -121,7 +122,8 @@ class TaskEntityTest {
         Duration.ofSeconds(30),
         index,
         Duration.ofMillis(300),
-        Duration.ofHours(2));
+        Duration.ofHours(2),
+        START_AHEAD);
     task = EventSourcedBehaviorTestKit.create(
         testKit.system(), TaskEntity.create(id, shard.ref(), runtime));
   }
@@ -199,6 +201,35 @@ class TaskEntityTest {
     assertEquals("node-1", done.history().get(0).node());
     assertEquals(id.value(), queue.expectMessageClass(QueueManager.ReleasePermit.class).holder());
     shard.expectMessageClass(ClusterSharding.Passivate.class);
+  }
+
+  @Test
+  void asksForItsPermitAheadOfItsRunTimeAndStartsItsHandlerOnTheDot() {
+    Instant runAt = NOW.plus(START_AHEAD.dividedBy(2));
+    enqueue(spec("ok", runAt, 3, Duration.ofMinutes(1)));
+    grantPermit(); // asked for while the clock still says NOW
+    TaskEntity.State recorded = awaitStatus(TaskStatus.RUNNING);
+    assertEquals(runAt, recorded.history().get(0).startedAt());
+    // the clock stands still before the run time: the handler (which returns at once) waits
+    await().during(Duration.ofMillis(400)).atMost(Duration.ofSeconds(2))
+        .until(() -> task.getState().status() == TaskStatus.RUNNING);
+    clock.advance(START_AHEAD.dividedBy(2));
+    assertEquals(TextNode.valueOf("hi"), awaitStatus(TaskStatus.SUCCEEDED).result());
+  }
+
+  @Test
+  void cancelBeforeARecordedAttemptBeginsReleasesThePermitAndRunsNothing() {
+    Instant runAt = NOW.plus(START_AHEAD.dividedBy(2));
+    enqueue(spec("ok", runAt, 3, Duration.ofMinutes(1)));
+    grantPermit();
+    awaitStatus(TaskStatus.RUNNING);
+    var result = task.<TaskEntity.Reply>runCommand(TaskEntity.Cancel::new);
+    assertEquals(TaskStatus.CANCELLED, result.state().status());
+    assertEquals(id.value(), queue.expectMessageClass(QueueManager.ReleasePermit.class).holder());
+    clock.advance(START_AHEAD);
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+        .until(() -> task.getState().status() == TaskStatus.CANCELLED
+            && task.getState().result() == null);
   }
 
   @Test
