@@ -361,7 +361,9 @@ class TaskEntityTest {
     var result = task.<TaskEntity.Reply>runCommand(r -> new TaskEntity.Reschedule(NOW, null, r));
     assertEquals(ErrorCode.TASK_STATE_CONFLICT,
         assertInstanceOf(TaskEntity.Rejected.class, result.reply()).code());
-    assertTrue(result.hasNoEvents());
+    // the running handler's heartbeat (every 100 ms here) may persist meanwhile; nothing else
+    assertTrue(result.events().stream().allMatch(e -> e instanceof TaskEntity.LeaseExtended),
+        result.events().toString());
   }
 
   @Test
