@@ -83,7 +83,7 @@ public final class InlineTasker implements Tasker {
               thread.setDaemon(true);
               return thread;
             });
-    this.handlers = new HandlerRuntime(registry, null, watchdog);
+    this.handlers = new HandlerRuntime(registry, null, watchdog, clock);
   }
 
   @Override

@@ -141,7 +141,7 @@ public final class TaskerNode implements Tasker {
     TaskEntity.initSharding(
         system,
         new TaskRuntime(
-            new HandlerRuntime(registry, workers, watchdog),
+            new HandlerRuntime(registry, workers, watchdog, clock),
             queue -> sharding.entityRefFor(QueueManager.ENTITY_TYPE_KEY, queue),
             clock,
             () -> ThreadLocalRandom.current().nextDouble(),

@@ -6,6 +6,9 @@ import io.tasker.node.TaskContext;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskSpec;
 import io.tasker.protocol.ValidationException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -26,17 +29,20 @@ public final class HandlerRuntime {
   private final HandlerRegistry registry;
   private final ExecutorService workers;
   private final ScheduledExecutorService watchdog;
+  private final Clock clock;
 
   /**
    * @param registry the node's handlers
    * @param workers the pool attempts run on (never an actor's thread)
-   * @param watchdog fires timeouts
+   * @param watchdog fires timeouts, and starts attempts recorded ahead of their run time
+   * @param clock the time source of run times
    */
-  public HandlerRuntime(
-      HandlerRegistry registry, ExecutorService workers, ScheduledExecutorService watchdog) {
+  public HandlerRuntime(HandlerRegistry registry, ExecutorService workers,
+      ScheduledExecutorService watchdog, Clock clock) {
     this.registry = registry;
     this.workers = workers;
     this.watchdog = watchdog;
+    this.clock = clock;
   }
 
   /** @return true if this node has a handler for {@code type} */
@@ -48,14 +54,14 @@ public final class HandlerRuntime {
     return registry;
   }
 
-  /** Starts an attempt on the worker pool. */
-  public Attempt start(TaskId id, TaskSpec spec, int attempt) {
+  /**
+   * Starts an attempt on the worker pool at {@code notBefore}, or at once if that has passed.
+   * Attempts are recorded a little ahead of their run time; the watchdog's scheduler, finer
+   * than actor timers, then starts the handler on the dot.
+   */
+  public Attempt start(TaskId id, TaskSpec spec, int attempt, Instant notBefore) {
     Attempt running = new Attempt(id, spec, attempt);
-    try {
-      workers.execute(running::run);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      running.complete(AttemptResult.failed(e, true));
-    }
+    running.launch(notBefore);
     return running;
   }
 
@@ -91,6 +97,21 @@ public final class HandlerRuntime {
       cancelled = true;
       complete(AttemptResult.cancelled());
       interrupt();
+    }
+
+    private void launch(Instant notBefore) {
+      long early = Duration.between(clock.instant(), notBefore).toNanos();
+      try {
+        if (result.isDone()) {
+          return; // cancelled while waiting
+        } else if (early > 0) { // checked again when it fires: never before the run time
+          watchdog.schedule(() -> launch(notBefore), early, TimeUnit.NANOSECONDS);
+        } else {
+          workers.execute(this::run);
+        }
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        complete(AttemptResult.failed(e, true));
+      }
     }
 
     private void run() {

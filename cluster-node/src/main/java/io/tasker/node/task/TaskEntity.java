@@ -134,7 +134,6 @@ public final class TaskEntity
   private enum Timer implements Command {
     PASSIVATE_IF_IDLE,
     WAKE,
-    BEGIN,
     PERMIT_KEEP_ALIVE,
     HEARTBEAT,
     LEASE_EXPIRED
@@ -461,8 +460,6 @@ public final class TaskEntity
   private final TimerScheduler<Command> timers;
   private final ActorRef<QueueManager.PermitGranted> permitAdapter;
   private HandlerRuntime.Attempt execution;
-  /** The attempt is recorded and its handler waits for the run time. */
-  private boolean prepared;
   private Permit permit = Permit.NONE;
   private String permitQueue;
   // what this task's index row holds, as far as this incarnation knows
@@ -579,7 +576,7 @@ public final class TaskEntity
     }
     if (state.status() != TaskStatus.RUNNING) {
       settle(state);
-    } else if (execution == null && !prepared && wakeAt != null) {
+    } else if (execution == null && wakeAt != null) {
       timers.startSingleTimer(Timer.LEASE_EXPIRED, untilNow(wakeAt));
     }
     return Effect().noReply();
@@ -591,11 +588,6 @@ public final class TaskEntity
         execution.cancel(); // the permit returns when the attempt reports back
       } else {
         releasePermit();
-        if (prepared) { // its handler never started
-          prepared = false;
-          timers.cancel(Timer.BEGIN);
-          stopIfAsked();
-        }
       }
       settle(cancelled);
     });
@@ -645,15 +637,6 @@ public final class TaskEntity
           case NONE -> timers.cancel(Timer.PERMIT_KEEP_ALIVE);
         }
       }
-      case BEGIN -> {
-        if (state.status() == TaskStatus.RUNNING && prepared) {
-          if (now().isBefore(state.runAt())) {
-            timers.startSingleTimer(Timer.BEGIN, untilNow(state.runAt())); // never start early
-          } else {
-            begin(state);
-          }
-        }
-      }
       case HEARTBEAT -> {
         if (state.status() == TaskStatus.RUNNING && execution != null) {
           return persist(state, state.extendLease(now(), runtime.lease()), null, false, s -> {});
@@ -661,7 +644,7 @@ public final class TaskEntity
         timers.cancel(Timer.HEARTBEAT);
       }
       case LEASE_EXPIRED -> {
-        if (state.status() == TaskStatus.RUNNING && execution == null && !prepared) {
+        if (state.status() == TaskStatus.RUNNING && execution == null) {
           if (now().isBefore(state.leaseUntil())) {
             timers.startSingleTimer(Timer.LEASE_EXPIRED, untilNow(state.leaseUntil()));
           } else {
@@ -698,7 +681,7 @@ public final class TaskEntity
    * after its lease.)
    */
   private ReplyEffect<Event, State> onStop(State state, Stop stop) {
-    if (execution != null || prepared) {
+    if (execution != null) {
       stopping = true;
       return Effect().noReply();
     }
@@ -778,18 +761,8 @@ public final class TaskEntity
 
   /** The attempt is recorded: its handler starts now, or at the run time if that is ahead. */
   private void startAttempt(State state) {
-    prepared = true;
-    if (now().isBefore(state.runAt())) {
-      timers.startSingleTimer(Timer.BEGIN, untilNow(state.runAt()));
-    } else {
-      begin(state);
-    }
-  }
-
-  private void begin(State state) {
-    prepared = false;
     int attempt = state.attempts();
-    execution = runtime.handlers().start(id, state.spec(), attempt);
+    execution = runtime.handlers().start(id, state.spec(), attempt, state.runAt());
     timers.startTimerWithFixedDelay(Timer.HEARTBEAT, runtime.lease().dividedBy(3));
     context.pipeToSelf(
         execution.result(),

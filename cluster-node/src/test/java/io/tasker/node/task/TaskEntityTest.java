@@ -114,7 +114,7 @@ class TaskEntityTest {
     queue = testKit.createTestProbe();
     shard = testKit.createTestProbe();
     TaskRuntime runtime = new TaskRuntime(
-        new HandlerRuntime(registry, workers, watchdog),
+        new HandlerRuntime(registry, workers, watchdog, clock),
         name -> queue.ref(),
         clock,
         () -> 0.5,
