@@ -4,6 +4,7 @@
 #   benchmarks/run-pending.sh [--tasks 1000000] [--journal postgres|h2] [--due 10000]
 #                             [--due-window 20] [--due-start 5] [--concurrency 2000]
 #                             [--pg-durable off]   (on: PostgreSQL with fsync + synchronous_commit)
+#                             [--batch 1]   (N > 1: far-off tasks through enqueueAll, N per call)
 # JVM options: BENCH_JAVA_OPTS (default -Xmx1g). Logging: logback-bench.xml (no line per task
 # transition); add -Dlogback.configurationFile=logback.xml to BENCH_JAVA_OPTS for the node's own.
 set -euo pipefail

@@ -6,6 +6,7 @@ import io.tasker.node.Tasker;
 import io.tasker.node.TaskerBuilder;
 import io.tasker.node.TaskType;
 import io.tasker.protocol.ClusterView;
+import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.TaskStatus;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -40,7 +41,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <pre>
  * PendingTasksBenchmark [--tasks 1000000] [--journal postgres|h2] [--due 10000]
  *                       [--due-window 20] [--due-start 5] [--concurrency 2000]
- *                       [--pg-durable off]
+ *                       [--pg-durable off] [--batch 1]
  * </pre>
  *
  * <p>{@code tasks - due} "far" tasks are enqueued first, due 1 to 30 days from now (they
@@ -65,6 +66,9 @@ public final class PendingTasksBenchmark {
   private static final long NOT_RUN = Long.MIN_VALUE;
 
   // options
+  private static final com.fasterxml.jackson.databind.ObjectMapper PAYLOADS =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
   private final int tasks;
   private final String journal;
   private final int due;
@@ -72,6 +76,9 @@ public final class PendingTasksBenchmark {
   private final int dueStartSeconds;
   private final int concurrency;
   private final boolean durablePostgres;
+  /** Far-off tasks per {@code enqueueAll}; 1 enqueues them one by one. */
+  private final int batch;
+  private final List<EnqueueRequest> farBatch = new ArrayList<>();
 
   // handler side
   private final AtomicLongArray lateness;
@@ -102,6 +109,7 @@ public final class PendingTasksBenchmark {
     this.dueStartSeconds = Integer.parseInt(options.getOrDefault("due-start", "5"));
     this.concurrency = Integer.parseInt(options.getOrDefault("concurrency", "2000"));
     this.durablePostgres = options.getOrDefault("pg-durable", "off").equals("on");
+    this.batch = Integer.parseInt(options.getOrDefault("batch", "1"));
     if (!journal.equals("postgres") && !journal.equals("h2")) {
       throw new IllegalArgumentException("--journal must be postgres or h2");
     }
@@ -123,7 +131,7 @@ public final class PendingTasksBenchmark {
       if (!args[i].startsWith("--") || i + 1 >= args.length) {
         System.err.println("usage: PendingTasksBenchmark [--tasks N] [--journal postgres|h2]"
             + " [--due N] [--due-window S] [--due-start S] [--concurrency N]"
-            + " [--pg-durable on|off]");
+            + " [--pg-durable on|off] [--batch N]");
         System.exit(2);
       }
       options.put(args[i].substring(2), args[++i]);
@@ -142,6 +150,8 @@ public final class PendingTasksBenchmark {
           return null;
         });
     settings.put("journal", journal);
+    settings.put("enqueue of far-off tasks", batch > 1
+        ? "enqueueAll, " + batch + " per call" : "enqueue, one call per task");
     if (journal.equals("postgres")) {
       EmbeddedPostgres.Builder pg = EmbeddedPostgres.builder();
       if (durablePostgres) {
@@ -238,7 +248,11 @@ public final class PendingTasksBenchmark {
       int count = until - done;
       for (int i = done; i < until; i++) {
         long runAt = base + DAY_MS + (long) (random.nextDouble() * 29 * DAY_MS);
-        submit(tasker, runAt, -1);
+        if (batch > 1) {
+          submitInBatch(tasker, runAt);
+        } else {
+          submit(tasker, runAt, -1);
+        }
         if (i + 1 >= (long) far * nextProgress / 10) {
           long now = System.nanoTime();
           System.out.printf("  %3d%%  %,9d submitted  %,9d acked  %,8.0f tasks/s (submitted, since last line)%n",
@@ -249,6 +263,7 @@ public final class PendingTasksBenchmark {
           nextProgress++;
         }
       }
+      flushBatch(tasker);
       drain();
       long nanos = System.nanoTime() - t0;
       long cpu = os.getProcessCpuTime() - cpu0;
@@ -351,6 +366,30 @@ public final class PendingTasksBenchmark {
         firstErrors.add(e.toString());
       }
     }
+  }
+
+  private void submitInBatch(Tasker tasker, long runAtMillis) throws InterruptedException {
+    farBatch.add(EnqueueRequest.of(NOOP.name(), PAYLOADS.valueToTree(new Payload(runAtMillis, -1)))
+        .withRunAt(Instant.ofEpochMilli(runAtMillis)));
+    if (farBatch.size() >= batch) {
+      flushBatch(tasker);
+    }
+  }
+
+  private void flushBatch(Tasker tasker) throws InterruptedException {
+    if (farBatch.isEmpty()) {
+      return;
+    }
+    int size = farBatch.size();
+    inFlight.acquire(Math.min(size, concurrency));
+    tasker.enqueueAll(List.copyOf(farBatch)).whenComplete((results, error) -> {
+      if (error != null && failed.addAndGet(size) <= size + 5) {
+        firstErrors.add(error.toString());
+      }
+      acked.addAndGet(size);
+      inFlight.release(Math.min(size, concurrency));
+    });
+    farBatch.clear();
   }
 
   /** Waits until no enqueue is in flight. */
