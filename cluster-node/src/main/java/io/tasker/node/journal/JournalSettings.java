@@ -76,6 +76,9 @@ public record JournalSettings(
             "pekko-persistence-jdbc.shared-databases.tasker.db.driver", dialect.driver,
             "pekko-persistence-jdbc.shared-databases.tasker.db.numThreads", poolSize,
             "pekko-persistence-jdbc.shared-databases.tasker.db.maxConnections", poolSize,
-            "pekko-persistence-jdbc.shared-databases.tasker.db.minConnections", 1));
+            "pekko-persistence-jdbc.shared-databases.tasker.db.minConnections", 1,
+            // queries waiting for a connection; past it they fail (Slick's default is 1,000,
+            // near what pekko.persistence.max-concurrent-recoveries alone may ask for)
+            "pekko-persistence-jdbc.shared-databases.tasker.db.queueSize", 10_000));
   }
 }
