@@ -62,6 +62,25 @@ public interface Tasker extends AutoCloseable {
   TaskSpec validate(EnqueueRequest request);
 
   /**
+   * Checks requests as {@link #enqueueAll} would, storing nothing.
+   *
+   * @return the tasks as they would be stored, in the order of the requests
+   * @throws ValidationException naming the first offending request and field ({@code
+   *     tasks[3].payload})
+   */
+  default List<TaskSpec> validateAll(List<EnqueueRequest> requests) {
+    List<TaskSpec> specs = new java.util.ArrayList<>(requests.size());
+    for (int i = 0; i < requests.size(); i++) {
+      try {
+        specs.add(validate(requests.get(i)));
+      } catch (ValidationException invalid) {
+        throw new ValidationException("tasks[" + i + "]." + invalid.field(), invalid.reason());
+      }
+    }
+    return specs;
+  }
+
+  /**
    * Enqueues several tasks. Validation is all-or-nothing: if any request is invalid, none is
    * stored and the error names it ({@code tasks[3].payload}). Acceptance is then per task: if
    * the cluster fails midway, some may be stored; give them idempotency keys to retry safely.
@@ -69,13 +88,10 @@ public interface Tasker extends AutoCloseable {
    * @return the results, in the order of the requests
    */
   default CompletionStage<List<EnqueueResult>> enqueueAll(List<EnqueueRequest> requests) {
-    for (int i = 0; i < requests.size(); i++) {
-      try {
-        validate(requests.get(i));
-      } catch (ValidationException invalid) {
-        return CompletableFuture.failedFuture(
-            new ValidationException("tasks[" + i + "]." + invalid.field(), invalid.reason()));
-      }
+    try {
+      validateAll(requests);
+    } catch (ValidationException invalid) {
+      return CompletableFuture.failedFuture(invalid);
     }
     List<CompletableFuture<EnqueueResult>> results =
         requests.stream().map(r -> enqueue(r).toCompletableFuture()).toList();

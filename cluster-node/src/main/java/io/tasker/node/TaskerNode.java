@@ -75,6 +75,7 @@ public final class TaskerNode implements Tasker {
   private final Clock clock;
   private final Duration askTimeout;
   private final NewTasks newTasks;
+  private static final int NEW_TASKS_PER_TRANSACTION = 1000;
 
   private TaskerNode(
       ActorSystem<Void> system,
@@ -302,42 +303,41 @@ public final class TaskerNode implements Tasker {
 
   /**
    * Tasks due beyond the keep-alive window and without idempotency keys are stored together,
-   * in one transaction per {@value #BATCH} tasks (see {@link NewTasks}); the others go through
-   * their entities (a repeated key must find the stored task; a task due soon is best held by
-   * the entity its enqueue started).
+   * in one transaction per {@value #NEW_TASKS_PER_TRANSACTION} tasks (see {@link NewTasks}); the
+   * others go through their entities (a repeated key must find the stored task; a task due soon
+   * is best held by the entity its enqueue started).
    */
   @Override
   public CompletionStage<List<EnqueueResult>> enqueueAll(List<EnqueueRequest> requests) {
-    List<TaskSpec> specs = new java.util.ArrayList<>(requests.size());
-    for (int i = 0; i < requests.size(); i++) {
-      try {
-        specs.add(validate(requests.get(i)));
-      } catch (ValidationException invalid) {
-        return CompletableFuture.failedFuture(
-            new ValidationException("tasks[" + i + "]." + invalid.field(), invalid.reason()));
-      }
+    List<TaskSpec> specs;
+    try {
+      specs = validateAll(requests);
+    } catch (ValidationException invalid) {
+      return CompletableFuture.failedFuture(invalid);
     }
     List<CompletableFuture<List<EnqueueResult>>> parts = new java.util.ArrayList<>();
-    List<TaskSpec> fresh = new java.util.ArrayList<>();
-    for (int i = 0; i <= specs.size(); i++) {
-      TaskSpec spec = i < specs.size() ? specs.get(i) : null;
-      boolean together = spec != null && newTasks.takes(spec);
-      if (!fresh.isEmpty() && (!together || fresh.size() == BATCH)) {
-        parts.add(newTasks.store(List.copyOf(fresh)).toCompletableFuture().thenApply(views ->
-            views.stream().map(view -> new EnqueueResult(view, true)).toList()));
-        fresh.clear();
-      }
-      if (together) {
-        fresh.add(spec);
-      } else if (spec != null) {
+    List<TaskSpec> together = new java.util.ArrayList<>();
+    for (TaskSpec spec : specs) {
+      if (!newTasks.takes(spec)) {
+        storeTogether(together, parts); // first, to keep the order of the results
         parts.add(enqueue(spec).toCompletableFuture().thenApply(List::of));
+      } else if (together.add(spec) && together.size() == NEW_TASKS_PER_TRANSACTION) {
+        storeTogether(together, parts);
       }
     }
+    storeTogether(together, parts);
     return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done ->
         parts.stream().flatMap(part -> part.join().stream()).toList());
   }
 
-  private static final int BATCH = 1000;
+  private void storeTogether(
+      List<TaskSpec> together, List<CompletableFuture<List<EnqueueResult>>> parts) {
+    if (!together.isEmpty()) {
+      parts.add(newTasks.store(List.copyOf(together)).toCompletableFuture().thenApply(views ->
+          views.stream().map(view -> new EnqueueResult(view, true)).toList()));
+      together.clear();
+    }
+  }
 
   @Override
   public CompletionStage<TaskView> get(TaskId id) {
