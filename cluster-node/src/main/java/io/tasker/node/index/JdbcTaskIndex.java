@@ -1,8 +1,9 @@
 package io.tasker.node.index;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.tasker.node.journal.Batcher;
 import io.tasker.node.journal.JournalRow;
+import io.tasker.node.journal.JournalTable;
 import io.tasker.node.journal.JournalSettings;
 import io.tasker.node.schedule.ScheduleIndex;
 import io.tasker.node.task.TaskEntity;
@@ -28,13 +29,10 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,18 +72,10 @@ public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoClos
   private final String guardedUpsert;
   private final String forcedUpsert;
   private final ExecutorService readers;
-  private final BlockingQueue<Write> writes = new LinkedBlockingQueue<>();
-  private final Thread writer;
-  private volatile boolean open = true;
+  private final Batcher<Write> writes;
 
   private JdbcTaskIndex(JournalSettings journal, int poolSize) {
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(journal.url());
-    config.setUsername(journal.user());
-    config.setPassword(journal.password());
-    config.setMaximumPoolSize(poolSize);
-    config.setPoolName("tasker-index");
-    this.dataSource = new HikariDataSource(config);
+    this.dataSource = journal.dataSource("tasker-index", poolSize);
     this.dialect = journal.dialect();
     this.guardedUpsert = upsertSql(false);
     this.forcedUpsert = upsertSql(true);
@@ -97,9 +87,7 @@ public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoClos
               thread.setDaemon(true);
               return thread;
             });
-    this.writer = new Thread(this::writeLoop, "tasker-index-writer");
-    writer.setDaemon(true);
-    writer.start();
+    this.writes = new Batcher<>("tasker-index-writer", 1, MAX_BATCH, this::writeAll);
   }
 
   /** Opens the index on the journal's database (the table is created with the journal's). */
@@ -120,10 +108,9 @@ public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoClos
   }
 
   private CompletionStage<Done> enqueue(Write write) {
-    if (!open) {
+    if (!writes.offer(write)) {
       return CompletableFuture.failedFuture(new IllegalStateException("task index is closed"));
     }
-    writes.add(write);
     return write.done();
   }
 
@@ -135,7 +122,7 @@ public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoClos
     return read(connection -> {
       connection.setAutoCommit(false);
       try (PreparedStatement upsert = connection.prepareStatement(guardedUpsert)) {
-        JournalRow.insertAll(connection, events);
+        JournalTable.insertAll(connection, events);
         for (IndexRow row : rows) {
           bindRow(upsert, row);
           upsert.addBatch();
@@ -152,27 +139,13 @@ public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoClos
     });
   }
 
-  private void writeLoop() {
-    List<Write> batch = new ArrayList<>();
-    while (open || !writes.isEmpty()) {
-      try {
-        Write first = writes.poll(100, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          continue;
-        }
-        batch.add(first);
-        writes.drainTo(batch, MAX_BATCH - 1);
-        writeBatch(batch);
-        batch.forEach(w -> w.done().complete(Done.getInstance()));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (SQLException | RuntimeException e) {
-        log.warn("task index write of {} rows failed: {}", batch.size(), e.toString());
-        batch.forEach(w -> w.done().completeExceptionally(e));
-      } finally {
-        batch.clear();
-      }
+  private void writeAll(List<Write> batch) {
+    try {
+      writeBatch(batch);
+      batch.forEach(w -> w.done().complete(Done.getInstance()));
+    } catch (SQLException | RuntimeException e) {
+      log.warn("task index write of {} rows failed: {}", batch.size(), e.toString());
+      batch.forEach(w -> w.done().completeExceptionally(e));
     }
   }
 
@@ -607,12 +580,7 @@ public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoClos
 
   @Override
   public void close() {
-    open = false;
-    try {
-      writer.join(5_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    writes.close();
     readers.shutdown();
     dataSource.close();
   }

@@ -1,6 +1,8 @@
 package io.tasker.node.journal;
 
 import com.typesafe.config.Config;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.util.Map;
@@ -48,6 +50,23 @@ public record JournalSettings(
         journal.getBoolean("create-schema"));
   }
 
+  /** Reads the settings {@link #toPekkoConfig} gave the journal plugin. */
+  static JournalSettings fromPluginConfig(Config plugin) {
+    return new JournalSettings(plugin.getString("url"), plugin.getString("user"),
+        plugin.getString("password"), plugin.getInt("pool-size"), false);
+  }
+
+  /** @return a connection pool on this database */
+  public HikariDataSource dataSource(String poolName, int size) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    config.setUsername(user);
+    config.setPassword(password);
+    config.setMaximumPoolSize(size);
+    config.setPoolName(poolName);
+    return new HikariDataSource(config);
+  }
+
   /** @return the URL of the embedded H2 journal under {@code dataDir} */
   public static String h2Url(Path dataDir) {
     return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("journal") + ";DB_CLOSE_DELAY=-1";
@@ -64,9 +83,20 @@ public record JournalSettings(
         "tasker.journal.url must be a jdbc:postgresql: or jdbc:h2: URL, was " + url);
   }
 
-  /** @return the persistence plugin's database settings for this journal */
+  /** @return the persistence plugins' database settings for this journal */
   public Config toPekkoConfig() {
     Dialect dialect = dialect();
+    return ConfigFactory.parseMap(
+        Map.of(
+            "tasker-journal.url", url,
+            "tasker-journal.user", user,
+            "tasker-journal.password", password,
+            "tasker-journal.pool-size", poolSize))
+        .withFallback(snapshotStoreConfig(dialect));
+  }
+
+  /** The snapshot store (only schedules take snapshots) stays pekko-persistence-jdbc's. */
+  private Config snapshotStoreConfig(Dialect dialect) {
     return ConfigFactory.parseMap(
         Map.of(
             "pekko-persistence-jdbc.shared-databases.tasker.profile", dialect.slickProfile,
@@ -74,11 +104,8 @@ public record JournalSettings(
             "pekko-persistence-jdbc.shared-databases.tasker.db.user", user,
             "pekko-persistence-jdbc.shared-databases.tasker.db.password", password,
             "pekko-persistence-jdbc.shared-databases.tasker.db.driver", dialect.driver,
-            "pekko-persistence-jdbc.shared-databases.tasker.db.numThreads", poolSize,
-            "pekko-persistence-jdbc.shared-databases.tasker.db.maxConnections", poolSize,
-            "pekko-persistence-jdbc.shared-databases.tasker.db.minConnections", 1,
-            // queries waiting for a connection; past it they fail (Slick's default is 1,000,
-            // near what pekko.persistence.max-concurrent-recoveries alone may ask for)
-            "pekko-persistence-jdbc.shared-databases.tasker.db.queueSize", 10_000));
+            "pekko-persistence-jdbc.shared-databases.tasker.db.numThreads", 2,
+            "pekko-persistence-jdbc.shared-databases.tasker.db.maxConnections", 2,
+            "pekko-persistence-jdbc.shared-databases.tasker.db.minConnections", 1));
   }
 }

@@ -1,0 +1,284 @@
+package io.tasker.node.journal;
+
+import com.typesafe.config.Config;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.persistence.AtomicWrite;
+import org.apache.pekko.persistence.PersistentRepr;
+import org.apache.pekko.persistence.journal.Tagged;
+import org.apache.pekko.persistence.journal.japi.AsyncWriteJournal;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.Serialization$;
+import org.apache.pekko.serialization.SerializationExtension;
+import scala.concurrent.Future;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.jdk.javaapi.FutureConverters;
+
+/**
+ * The Pekko Persistence journal of Tasker: plain JDBC on the {@code event_journal} table of
+ * pekko-persistence-jdbc (so journals written by either plugin read the same), built for many
+ * small entities that each write a few events.
+ *
+ * <ul>
+ *   <li>Writes of all entities that queue up during one commit go into the next commit: one
+ *       batched INSERT and one transaction for hundreds of entities. A batch that fails (say one
+ *       entity's sequence number was taken by another incarnation) is retried write by write, so
+ *       only the offending entity sees the failure.
+ *   <li>Recoveries are batched the same way, and each costs one query: asked for an entity's
+ *       highest sequence number, the journal reads the entity's events with it (one query for
+ *       the whole batch) and keeps them for the replay that Pekko asks for next.
+ * </ul>
+ */
+public final class JdbcJournal extends AsyncWriteJournal {
+  private static final int MAX_BATCH = 500;
+  private static final long KEEP_READ_EVENTS_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+  private sealed interface Write permits Append, Delete {}
+
+  private record Append(List<JournalRow> rows, CompletableFuture<Void> done) implements Write {}
+
+  private record Delete(String persistenceId, long to, CompletableFuture<Void> done)
+      implements Write {}
+
+  /** The rows of an entity from sequence number {@code from} on, and its highest number. */
+  private record Found(List<JournalRow> rows, long highest) {}
+
+  private record Read(String persistenceId, long from, CompletableFuture<Found> found) {}
+
+  /** Events read with a highest sequence number, waiting for their replay. */
+  private record ReadAhead(long from, List<JournalRow> rows, long readAt) {}
+
+  private final Serialization serialization = SerializationExtension.get(context().system());
+  private final HikariDataSource dataSource;
+  private final Batcher<Write> writes;
+  private final Batcher<Read> reads;
+  private final Map<String, ReadAhead> readAhead = new ConcurrentHashMap<>();
+
+  /** @param config the plugin's configuration (see {@code tasker-journal} in reference.conf) */
+  public JdbcJournal(Config config) {
+    JournalSettings settings = JournalSettings.fromPluginConfig(config);
+    int readers = Math.max(1, settings.poolSize() - 1);
+    dataSource = settings.dataSource("tasker-journal", readers + 1);
+    writes = new Batcher<>("tasker-journal-writer", 1, MAX_BATCH, this::write);
+    reads = new Batcher<>("tasker-journal-reader", readers, MAX_BATCH, this::read);
+  }
+
+  @Override
+  public void postStop() {
+    writes.close();
+    reads.close();
+    dataSource.close();
+  }
+
+  // Writing
+
+  @Override
+  public Future<Iterable<Optional<Exception>>> doAsyncWriteMessages(Iterable<AtomicWrite> messages) {
+    List<Optional<Exception>> results = new ArrayList<>();
+    List<JournalRow> rows = new ArrayList<>();
+    // (serializers of actor references need it, as in remoting)
+    Serialization$.MODULE$.withTransportInformation(serialization.system(), () -> {
+      serialize(messages, results, rows);
+      return null;
+    });
+    if (rows.isEmpty()) {
+      return Future.successful((Iterable<Optional<Exception>>) results);
+    }
+    Append append = new Append(rows, new CompletableFuture<>());
+    Iterable<Optional<Exception>> answer = results;
+    return FutureConverters.asScala(submit(writes, append, append.done()).thenApply(done -> answer));
+  }
+
+  /** Rows for the atomic writes that serialize, a rejection for each that does not. */
+  private void serialize(Iterable<AtomicWrite> messages, List<Optional<Exception>> results,
+      List<JournalRow> rows) {
+    for (AtomicWrite write : messages) {
+      try {
+        List<JournalRow> own = new ArrayList<>(write.size());
+        for (PersistentRepr repr : CollectionConverters.asJava(write.payload())) {
+          own.add(toRow(repr));
+        }
+        rows.addAll(own);
+        results.add(Optional.empty());
+      } catch (Exception serializationFailure) {
+        // rejected: the entity is told, nothing of this atomic write is stored
+        results.add(Optional.of(serializationFailure));
+      }
+    }
+  }
+
+  @Override
+  public Future<Void> doAsyncDeleteMessagesTo(String persistenceId, long toSequenceNr) {
+    Delete delete = new Delete(persistenceId, toSequenceNr, new CompletableFuture<>());
+    return FutureConverters.asScala(submit(writes, delete, delete.done()));
+  }
+
+  private JournalRow toRow(PersistentRepr repr) {
+    Object event = repr.payload() instanceof Tagged tagged ? tagged.payload() : repr.payload();
+    long timestamp = repr.timestamp() > 0 ? repr.timestamp() : System.currentTimeMillis();
+    return JournalRow.of(serialization, repr.persistenceId(), repr.sequenceNr(),
+        repr.writerUuid(), timestamp, event);
+  }
+
+  private void write(List<Write> batch) {
+    try (Connection connection = dataSource.getConnection()) {
+      List<Append> appends = new ArrayList<>();
+      for (Write write : batch) {
+        if (write instanceof Append append) {
+          appends.add(append);
+        } else if (write instanceof Delete delete) {
+          // after the appends queued before it: an entity's events and deletes stay in order
+          appendAll(connection, appends);
+          appends.clear();
+          complete(delete.done(), () -> inTransaction(connection,
+              () -> JournalTable.deleteTo(connection, delete.persistenceId(), delete.to())));
+        }
+      }
+      appendAll(connection, appends);
+    } catch (SQLException | RuntimeException noConnection) {
+      batch.forEach(write -> doneOf(write).completeExceptionally(noConnection));
+    }
+  }
+
+  private void appendAll(Connection connection, List<Append> appends) {
+    if (appends.isEmpty()) {
+      return;
+    }
+    List<JournalRow> rows = new ArrayList<>();
+    appends.forEach(append -> rows.addAll(append.rows()));
+    try {
+      inTransaction(connection, () -> JournalTable.insertAll(connection, rows));
+      appends.forEach(append -> append.done().complete(null));
+    } catch (SQLException | RuntimeException batchFailed) {
+      if (appends.size() == 1) {
+        appends.get(0).done().completeExceptionally(batchFailed);
+        return;
+      }
+      for (Append append : appends) {
+        complete(append.done(), () -> inTransaction(connection,
+            () -> JournalTable.insertAll(connection, append.rows())));
+      }
+    }
+  }
+
+  private static CompletableFuture<Void> doneOf(Write write) {
+    return write instanceof Append append ? append.done() : ((Delete) write).done();
+  }
+
+  // Recovering
+
+  @Override
+  public Future<Long> doAsyncReadHighestSequenceNr(String persistenceId, long fromSequenceNr) {
+    Read read = new Read(persistenceId, fromSequenceNr, new CompletableFuture<>());
+    return FutureConverters.asScala(submit(reads, read, read.found()).thenApply(found -> {
+      // Pekko replays from fromSequenceNr + 1 whenever there is more; keep the events for it
+      if (found.highest() > fromSequenceNr) {
+        readAhead.put(persistenceId, new ReadAhead(fromSequenceNr, found.rows(), System.nanoTime()));
+      }
+      return found.highest();
+    }));
+  }
+
+  @Override
+  public Future<Void> doAsyncReplayMessages(String persistenceId, long fromSequenceNr,
+      long toSequenceNr, long max, Consumer<PersistentRepr> replay) {
+    ReadAhead ahead = readAhead.remove(persistenceId);
+    CompletionStage<List<JournalRow>> rows;
+    if (ahead != null && ahead.from() <= fromSequenceNr) {
+      rows = CompletableFuture.completedFuture(ahead.rows());
+    } else {
+      Read read = new Read(persistenceId, fromSequenceNr, new CompletableFuture<>());
+      rows = submit(reads, read, read.found()).thenApply(Found::rows);
+    }
+    return FutureConverters.asScala(rows.thenAccept(found -> {
+      long replayed = 0;
+      for (JournalRow row : found) {
+        if (replayed >= max || row.sequenceNumber() > toSequenceNr) {
+          break;
+        }
+        if (row.sequenceNumber() >= fromSequenceNr && !row.deleted()) {
+          replay.accept(PersistentRepr.apply(row.event(serialization), row.sequenceNumber(),
+                  persistenceId, "", false, ActorRef.noSender(), row.writer())
+              .withTimestamp(row.writeTimestamp()));
+          replayed++;
+        }
+      }
+    }));
+  }
+
+  private void read(List<Read> batch) {
+    long now = System.nanoTime();
+    readAhead.values().removeIf(ahead -> now - ahead.readAt() > KEEP_READ_EVENTS_NANOS);
+    Map<Long, List<Read>> byFrom = new HashMap<>();
+    batch.forEach(read -> byFrom.computeIfAbsent(read.from(), from -> new ArrayList<>()).add(read));
+    try (Connection connection = dataSource.getConnection()) {
+      for (Map.Entry<Long, List<Read>> group : byFrom.entrySet()) {
+        long from = group.getKey();
+        Map<String, List<JournalRow>> rowsById = new LinkedHashMap<>();
+        group.getValue().forEach(read -> rowsById.put(read.persistenceId(), new ArrayList<>()));
+        for (JournalRow row : JournalTable.readFrom(connection, rowsById.keySet(), from)) {
+          rowsById.get(row.persistenceId()).add(row);
+        }
+        for (Read read : group.getValue()) {
+          List<JournalRow> rows = rowsById.get(read.persistenceId());
+          long highest = rows.isEmpty()
+              ? (from == 0 ? 0 : JournalTable.highest(connection, read.persistenceId()))
+              : rows.get(rows.size() - 1).sequenceNumber();
+          read.found().complete(new Found(rows, highest));
+        }
+      }
+    } catch (SQLException | RuntimeException failure) {
+      batch.forEach(read -> read.found().completeExceptionally(failure));
+    }
+  }
+
+  // Plumbing
+
+  private static <R, T> CompletionStage<T> submit(
+      Batcher<R> batcher, R request, CompletableFuture<T> answer) {
+    if (!batcher.offer(request)) {
+      answer.completeExceptionally(new IllegalStateException("the journal is stopping"));
+    }
+    return answer;
+  }
+
+  @FunctionalInterface
+  private interface SqlWork {
+    void run() throws SQLException;
+  }
+
+  private static void inTransaction(Connection connection, SqlWork work) throws SQLException {
+    connection.setAutoCommit(false);
+    try {
+      work.run();
+      connection.commit();
+    } catch (SQLException | RuntimeException e) {
+      connection.rollback();
+      throw e;
+    } finally {
+      connection.setAutoCommit(true);
+    }
+  }
+
+  private static void complete(CompletableFuture<Void> done, SqlWork work) {
+    try {
+      work.run();
+      done.complete(null);
+    } catch (SQLException | RuntimeException e) {
+      done.completeExceptionally(e);
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package io.tasker.node.journal;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The statements on {@code event_journal}, each for many entities at once. Callers own the
+ * connection and the transaction. The quoted names work on H2 (whose schema quotes them) and
+ * PostgreSQL (whose schema does not, so they are lower case there too).
+ */
+public final class JournalTable {
+  private JournalTable() {}
+
+  private static final String INSERT = "INSERT INTO \"event_journal\" (\"deleted\","
+      + " \"persistence_id\", \"sequence_number\", \"writer\", \"write_timestamp\","
+      + " \"adapter_manifest\", \"event_ser_id\", \"event_ser_manifest\", \"event_payload\")"
+      + " VALUES (false, ?, ?, ?, ?, '', ?, ?, ?)";
+
+  private static final String SELECT_FROM = "SELECT \"persistence_id\", \"sequence_number\","
+      + " \"writer\", \"write_timestamp\", \"event_ser_id\", \"event_ser_manifest\","
+      + " \"event_payload\", \"deleted\" FROM \"event_journal\""
+      + " WHERE \"persistence_id\" = ANY(?) AND \"sequence_number\" >= ?"
+      + " ORDER BY \"persistence_id\", \"sequence_number\"";
+
+  private static final String HIGHEST = "SELECT MAX(\"sequence_number\") FROM \"event_journal\""
+      + " WHERE \"persistence_id\" = ?";
+
+  /** Adds the rows in one batch. */
+  public static void insertAll(Connection connection, List<JournalRow> rows) throws SQLException {
+    try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
+      for (JournalRow row : rows) {
+        insert.setString(1, row.persistenceId());
+        insert.setLong(2, row.sequenceNumber());
+        insert.setString(3, row.writer());
+        insert.setLong(4, row.writeTimestamp());
+        insert.setInt(5, row.serializerId());
+        insert.setString(6, row.manifest());
+        insert.setBytes(7, row.payload());
+        insert.addBatch();
+      }
+      insert.executeBatch();
+    }
+  }
+
+  /**
+   * @return the rows of {@code persistenceIds} from sequence number {@code from} on, deleted
+   *     ones included, ordered by persistence id and sequence number
+   */
+  public static List<JournalRow> readFrom(
+      Connection connection, Collection<String> persistenceIds, long from) throws SQLException {
+    List<JournalRow> rows = new ArrayList<>();
+    try (PreparedStatement select = connection.prepareStatement(SELECT_FROM)) {
+      Array ids = connection.createArrayOf("VARCHAR", persistenceIds.toArray());
+      select.setArray(1, ids);
+      select.setLong(2, from);
+      try (ResultSet rs = select.executeQuery()) {
+        while (rs.next()) {
+          rows.add(new JournalRow(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getLong(4),
+              rs.getInt(5), rs.getString(6), rs.getBytes(7), rs.getBoolean(8)));
+        }
+      } finally {
+        ids.free();
+      }
+    }
+    return rows;
+  }
+
+  /** @return the highest sequence number stored for {@code persistenceId}, or 0 */
+  public static long highest(Connection connection, String persistenceId) throws SQLException {
+    try (PreparedStatement select = connection.prepareStatement(HIGHEST)) {
+      select.setString(1, persistenceId);
+      try (ResultSet rs = select.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    }
+  }
+
+  /**
+   * Deletes the events of {@code persistenceId} up to {@code to}; the highest stored one stays,
+   * marked deleted, so the sequence numbers of an entity never go back.
+   */
+  public static void deleteTo(Connection connection, String persistenceId, long to)
+      throws SQLException {
+    long keep = Math.min(to, highest(connection, persistenceId));
+    try (PreparedStatement mark = connection.prepareStatement("UPDATE \"event_journal\""
+            + " SET \"deleted\" = true WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?");
+        PreparedStatement delete = connection.prepareStatement("DELETE FROM \"event_journal\""
+            + " WHERE \"persistence_id\" = ? AND \"sequence_number\" < ?")) {
+      mark.setString(1, persistenceId);
+      mark.setLong(2, keep);
+      mark.executeUpdate();
+      delete.setString(1, persistenceId);
+      delete.setLong(2, keep);
+      delete.executeUpdate();
+    }
+  }
+}
