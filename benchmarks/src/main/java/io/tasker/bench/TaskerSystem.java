@@ -31,6 +31,13 @@ final class TaskerSystem implements SystemUnderTest {
   private static final String QUEUE = "bench";
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
+  /** {@link MemoryJournal} instead of PostgreSQL: a bound, not durable, never a result. */
+  private static final Config IN_MEMORY_JOURNAL = ConfigFactory.parseMap(Map.of(
+      "pekko.persistence.journal.plugin", "bench-memory-journal",
+      "bench-memory-journal.class", MemoryJournal.class.getName()));
+
+  private final boolean inMemoryJournal =
+      "memory".equals(System.getProperty("bench.tasker.journal"));
   private Tasker tasker;
   private Config config;
 
@@ -46,7 +53,8 @@ final class TaskerSystem implements SystemUnderTest {
         + ", worker threads=" + config.getInt("tasker.worker.threads")
         + ", queue max-concurrency=" + config.getInt("tasker.queue-defaults.max-concurrency")
         + ", waker scan-interval=" + config.getString("tasker.waker.scan-interval")
-        + ", retries: fixed 1 s backoff, max 3 attempts; enqueueAll per batch";
+        + ", retries: fixed 1 s backoff, max 3 attempts; enqueueAll per batch"
+        + (inMemoryJournal ? "; IN-MEMORY JOURNAL (a bound, not durable)" : "");
   }
 
   @Override
@@ -57,6 +65,7 @@ final class TaskerSystem implements SystemUnderTest {
             "tasker.journal.pool-size", journalPool,
             "tasker.index.pool-size", indexPool,
             "tasker.worker.threads", Integer.getInteger("bench.threads", 20)))
+        .withFallback(inMemoryJournal ? IN_MEMORY_JOURNAL : ConfigFactory.empty())
         .withFallback(ConfigFactory.load());
     tasker = Tasker.builder()
         .config(config)
