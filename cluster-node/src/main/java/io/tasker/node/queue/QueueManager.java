@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeSet;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -113,7 +114,13 @@ public final class QueueManager extends AbstractBehavior<QueueManager.Command> {
       Instant dueAt,
       long arrival,
       String key,
-      ActorRef<PermitGranted> replyTo) {}
+      ActorRef<PermitGranted> replyTo) {
+
+    boolean repeats(RequestPermit request) {
+      return priority == request.priority() && dueAt.equals(request.dueAt())
+          && Objects.equals(key, request.concurrencyKey()) && replyTo.equals(request.replyTo());
+    }
+  }
 
   private static final Comparator<Waiter> SERVICE_ORDER =
       Comparator.comparingInt((Waiter w) -> -w.priority())
@@ -166,8 +173,13 @@ public final class QueueManager extends AbstractBehavior<QueueManager.Command> {
       request.replyTo().tell(new PermitGranted(queue, request.holder()));
       return this;
     }
-    Waiter previous = waitingByHolder.remove(request.holder());
+    Waiter previous = waitingByHolder.get(request.holder());
+    if (previous != null && previous.repeats(request)) {
+      // a waiting task's keep-alive (every few seconds for each): nothing changed
+      return this;
+    }
     if (previous != null) {
+      waitingByHolder.remove(request.holder());
       waiting.remove(previous);
     }
     Waiter waiter =

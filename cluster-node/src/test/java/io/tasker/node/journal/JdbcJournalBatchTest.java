@@ -9,17 +9,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
-import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
-import org.apache.pekko.persistence.AtomicWrite;
 import org.apache.pekko.persistence.JournalProtocol;
-import org.apache.pekko.persistence.Persistence;
-import org.apache.pekko.persistence.PersistentEnvelope;
-import org.apache.pekko.persistence.PersistentRepr;
 import org.apache.pekko.testkit.javadsl.TestKit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * What the TCK does not cover: many entities' writes share one transaction, and one entity's
@@ -39,23 +33,18 @@ class JdbcJournalBatchTest {
         : TestJournalsAccess.postgresUrl("journal_batch");
     ActorSystem system = ActorSystem.create("batch", JournalTck.journalConfig(url));
     try {
-      TestKit probe = new TestKit(system);
-      Persistence persistence = Persistence.get(system);
-      ActorRef journal = persistence.journalFor(null, persistence.journalFor$default$2());
+      JournalClient journal = new JournalClient(system);
       String run = Long.toString(System.nanoTime());
-
-      write(journal, probe, 0, "taken-" + run, "first");
-      probe.expectMsgClass(JournalProtocol.WriteMessagesSuccessful$.class);
-      probe.expectMsgClass(JournalProtocol.WriteMessageSuccess.class);
+      journal.write("taken-" + run, 1, "first");
 
       // all at once, so that they queue up behind one another and share transactions
       for (int i = 0; i < WRITERS; i++) {
         String pid = i == CONFLICTING ? "taken-" + run : "p-" + run + "-" + i;
-        write(journal, probe, i, pid, "event-" + i);
+        journal.send(i, pid, 1, "event-" + i);
       }
       List<Object> replies = new ArrayList<>();
       for (int i = 0; i < 2 * WRITERS; i++) {
-        replies.add(probe.receiveOne(Duration.ofSeconds(30)));
+        replies.add(journal.probe().receiveOne(Duration.ofSeconds(30)));
       }
       List<Integer> failed = replies.stream()
           .filter(JournalProtocol.WriteMessageFailure.class::isInstance)
@@ -66,15 +55,14 @@ class JdbcJournalBatchTest {
       assertEquals(WRITERS - 1, succeeded);
 
       // recoveries at once too: each gets its own event, "taken" only its first
-      for (int i : IntStream.of(0, 1, CONFLICTING, WRITERS - 1).toArray()) {
-        String pid = i == CONFLICTING ? "taken-" + run : "p-" + run + "-" + i;
-        journal.tell(new JournalProtocol.ReplayMessages(1, Long.MAX_VALUE, Long.MAX_VALUE, pid,
-            probe.getRef()), ActorRef.noSender());
-      }
+      String[] pids = IntStream.of(0, 1, CONFLICTING, WRITERS - 1)
+          .mapToObj(i -> i == CONFLICTING ? "taken-" + run : "p-" + run + "-" + i)
+          .toArray(String[]::new);
+      journal.requestReplay(pids);
       List<String> replayed = new ArrayList<>();
       int recovered = 0;
-      while (recovered < 4) {
-        Object reply = probe.receiveOne(Duration.ofSeconds(30));
+      while (recovered < pids.length) {
+        Object reply = journal.probe().receiveOne(Duration.ofSeconds(30));
         if (reply instanceof JournalProtocol.ReplayedMessage message) {
           replayed.add(message.persistent().persistenceId().replace(run, "") + "="
               + message.persistent().payload());
@@ -90,13 +78,5 @@ class JdbcJournalBatchTest {
     } finally {
       TestKit.shutdownActorSystem(system);
     }
-  }
-
-  private static void write(ActorRef journal, TestKit probe, int instance, String pid, String event) {
-    PersistentRepr repr =
-        PersistentRepr.apply(event, 1, pid, "", false, ActorRef.noSender(), "writer-" + instance);
-    List<PersistentEnvelope> writes = List.of(AtomicWrite.apply(repr));
-    journal.tell(new JournalProtocol.WriteMessages(
-        CollectionConverters.asScala(writes).toList(), probe.getRef(), instance), ActorRef.noSender());
   }
 }
