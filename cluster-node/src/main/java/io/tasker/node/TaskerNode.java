@@ -148,6 +148,7 @@ public final class TaskerNode implements Tasker {
             () -> ThreadLocalRandom.current().nextDouble(),
             node,
             settings.permitKeepAlive,
+            settings.waitingKeepAlive,
             index,
             settings.lease,
             settings.keepAliveWindow,

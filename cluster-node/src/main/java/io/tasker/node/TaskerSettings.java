@@ -29,6 +29,7 @@ public final class TaskerSettings {
   public final int workerThreads;
   public final Duration permitLease;
   public final Duration permitKeepAlive;
+  public final Duration waitingKeepAlive;
   public final Duration lease;
   public final Duration keepAliveWindow;
   public final Duration startAhead;
@@ -74,6 +75,7 @@ public final class TaskerSettings {
     workerThreads = tasker.getInt("worker.threads");
     permitLease = tasker.getDuration("permits.lease");
     permitKeepAlive = tasker.getDuration("permits.keep-alive");
+    waitingKeepAlive = tasker.getDuration("permits.waiting-keep-alive");
     lease = tasker.getDuration("task.lease");
     keepAliveWindow = tasker.getDuration("task.keep-alive-window");
     startAhead = tasker.getDuration("task.start-ahead");

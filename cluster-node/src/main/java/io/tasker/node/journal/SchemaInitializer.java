@@ -14,6 +14,8 @@ public final class SchemaInitializer {
   private SchemaInitializer() {}
 
   private static final String TASK_INDEX_SCHEMA = "task-index-schema.sql";
+  /** An arbitrary advisory-lock key of Tasker's schema creation ("TASK" in ASCII). */
+  private static final long SCHEMA_LOCK = 0x5441534BL;
 
   public static void ensureSchema(JournalSettings settings) {
     String script = readScript(settings.dialect().schemaResource) + ";\n"
@@ -21,11 +23,18 @@ public final class SchemaInitializer {
     try (Connection connection =
             DriverManager.getConnection(settings.url(), settings.user(), settings.password());
         Statement statement = connection.createStatement()) {
+      connection.setAutoCommit(false);
+      if (settings.dialect() == JournalSettings.Dialect.POSTGRES) {
+        // nodes starting together would race: concurrent CREATE ... IF NOT EXISTS of one table
+        // can fail in PostgreSQL's catalog (pg_type_typname_nsp_index); one at a time instead
+        statement.execute("SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK + ")");
+      }
       for (String sql : script.replaceAll("(?m)^--.*$", "").split(";")) {
         if (!sql.isBlank()) {
           statement.execute(sql);
         }
       }
+      connection.commit();
     } catch (SQLException e) {
       throw new IllegalStateException(
           "cannot create the journal schema at " + settings.url() + ": " + e.getMessage(), e);

@@ -651,7 +651,7 @@ public final class TaskEntity
             permit = Permit.WAITING;
             requestPermit(state);
             timers.startTimerWithFixedDelay(
-                Timer.PERMIT_KEEP_ALIVE, Timer.PERMIT_KEEP_ALIVE, runtime.permitKeepAlive());
+                Timer.PERMIT_KEEP_ALIVE, Timer.PERMIT_KEEP_ALIVE, runtime.waitingKeepAlive());
           }
         }
       }
@@ -694,6 +694,8 @@ public final class TaskEntity
       return Effect().noReply();
     }
     permit = Permit.HELD;
+    timers.startTimerWithFixedDelay(
+        Timer.PERMIT_KEEP_ALIVE, Timer.PERMIT_KEEP_ALIVE, runtime.permitKeepAlive());
     // recorded as starting at its run time if it is ahead: the handler waits for it
     Instant startAt = now().isBefore(state.runAt()) ? state.runAt() : now();
     AttemptStarted started = state.start(runtime.node(), startAt, runtime.lease());

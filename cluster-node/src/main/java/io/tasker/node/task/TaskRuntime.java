@@ -20,8 +20,10 @@ import org.apache.pekko.actor.typed.RecipientRef;
  * @param lease how long a running attempt is presumed alive without a heartbeat (heartbeats come
  *     every third of it while the handler runs)
  * @param keepAliveWindow tasks due later than this passivate; the waker brings them back
- * @param permitKeepAlive how often a waiting task repeats its permit request and a running one
- *     renews its permit (well under the queue manager's permit lease)
+ * @param permitKeepAlive how often a running task renews its permit (well under the queue
+ *     manager's permit lease)
+ * @param waitingKeepAlive how often a waiting task repeats its permit request, for a queue
+ *     manager that lost it (restarted elsewhere) or a request lost on the way
  * @param startAhead how long before its run time a task asks for its permit and records its
  *     attempt, so that its handler starts on the dot
  */
@@ -32,6 +34,7 @@ public record TaskRuntime(
     DoubleSupplier random,
     String node,
     Duration permitKeepAlive,
+    Duration waitingKeepAlive,
     IndexWriter index,
     Duration lease,
     Duration keepAliveWindow,

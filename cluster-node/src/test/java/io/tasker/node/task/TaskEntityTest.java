@@ -120,6 +120,7 @@ class TaskEntityTest {
         () -> 0.5,
         "node-1",
         Duration.ofSeconds(30),
+        Duration.ofSeconds(30),
         index,
         Duration.ofMillis(300),
         Duration.ofHours(2),
