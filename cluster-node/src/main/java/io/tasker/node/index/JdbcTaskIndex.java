@@ -2,6 +2,7 @@ package io.tasker.node.index;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.tasker.node.journal.Batcher;
+import io.tasker.node.journal.Jdbc;
 import io.tasker.node.journal.JournalRow;
 import io.tasker.node.journal.JournalTable;
 import io.tasker.node.journal.JournalSettings;
@@ -120,21 +121,16 @@ public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoClos
    */
   public CompletionStage<Done> insertNew(List<JournalRow> events, List<IndexRow> rows) {
     return read(connection -> {
-      connection.setAutoCommit(false);
-      try (PreparedStatement upsert = connection.prepareStatement(guardedUpsert)) {
+      Jdbc.inTransaction(connection, () -> {
         JournalTable.insertAll(connection, events);
-        for (IndexRow row : rows) {
-          bindRow(upsert, row);
-          upsert.addBatch();
+        try (PreparedStatement upsert = connection.prepareStatement(guardedUpsert)) {
+          for (IndexRow row : rows) {
+            bindRow(upsert, row);
+            upsert.addBatch();
+          }
+          upsert.executeBatch();
         }
-        upsert.executeBatch();
-        connection.commit();
-      } catch (SQLException | RuntimeException e) {
-        connection.rollback();
-        throw e;
-      } finally {
-        connection.setAutoCommit(true);
-      }
+      });
       return Done.getInstance();
     });
   }
@@ -151,43 +147,42 @@ public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoClos
 
   private void writeBatch(List<Write> batch) throws SQLException {
     try (Connection connection = dataSource.getConnection()) {
-      connection.setAutoCommit(false);
-      try (PreparedStatement guarded = connection.prepareStatement(guardedUpsert);
-          PreparedStatement forced = connection.prepareStatement(forcedUpsert);
-          PreparedStatement delete =
-              connection.prepareStatement("DELETE FROM tasker_task_index WHERE task_id = ?")) {
-        int guardedCount = 0;
-        int forcedCount = 0;
-        int deleteCount = 0;
-        for (Write write : latestPerTask(batch)) {
-          if (write instanceof Upsert upsert) {
-            PreparedStatement statement = upsert.force() ? forced : guarded;
-            bindRow(statement, upsert.row());
-            statement.addBatch();
-            if (upsert.force()) {
-              forcedCount++;
-            } else {
-              guardedCount++;
-            }
-          } else if (write instanceof Delete d) {
-            delete.setString(1, d.id().value());
-            delete.addBatch();
-            deleteCount++;
+      Jdbc.inTransaction(connection, () -> writeBatch(connection, latestPerTask(batch)));
+    }
+  }
+
+  private void writeBatch(Connection connection, List<Write> writes) throws SQLException {
+    try (PreparedStatement guarded = connection.prepareStatement(guardedUpsert);
+        PreparedStatement forced = connection.prepareStatement(forcedUpsert);
+        PreparedStatement delete =
+            connection.prepareStatement("DELETE FROM tasker_task_index WHERE task_id = ?")) {
+      int guardedCount = 0;
+      int forcedCount = 0;
+      int deleteCount = 0;
+      for (Write write : writes) {
+        if (write instanceof Upsert upsert) {
+          PreparedStatement statement = upsert.force() ? forced : guarded;
+          bindRow(statement, upsert.row());
+          statement.addBatch();
+          if (upsert.force()) {
+            forcedCount++;
+          } else {
+            guardedCount++;
           }
+        } else if (write instanceof Delete d) {
+          delete.setString(1, d.id().value());
+          delete.addBatch();
+          deleteCount++;
         }
-        if (guardedCount > 0) {
-          guarded.executeBatch();
-        }
-        if (forcedCount > 0) {
-          forced.executeBatch();
-        }
-        if (deleteCount > 0) {
-          delete.executeBatch();
-        }
-        connection.commit();
-      } catch (SQLException e) {
-        connection.rollback();
-        throw e;
+      }
+      if (guardedCount > 0) {
+        guarded.executeBatch();
+      }
+      if (forcedCount > 0) {
+        forced.executeBatch();
+      }
+      if (deleteCount > 0) {
+        delete.executeBatch();
       }
     }
   }
@@ -518,33 +513,28 @@ public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoClos
       if (ids.isEmpty()) {
         return 0;
       }
-      connection.setAutoCommit(false);
-      try (PreparedStatement events = connection.prepareStatement(
-              "DELETE FROM \"event_journal\" WHERE \"persistence_id\" = ?");
-          PreparedStatement snapshots = connection.prepareStatement(
-              "DELETE FROM \"snapshot\" WHERE \"persistence_id\" = ?");
-          PreparedStatement rows = connection.prepareStatement(
-              "DELETE FROM tasker_task_index WHERE task_id = ? AND status IN"
-                  + " ('SUCCEEDED', 'DEAD', 'CANCELLED')")) {
-        for (String id : ids) {
-          String persistenceId = TaskEntity.persistenceId(TaskId.of(id));
-          events.setString(1, persistenceId);
-          events.addBatch();
-          snapshots.setString(1, persistenceId);
-          snapshots.addBatch();
-          rows.setString(1, id);
-          rows.addBatch();
+      Jdbc.inTransaction(connection, () -> {
+        try (PreparedStatement events = connection.prepareStatement(
+                "DELETE FROM \"event_journal\" WHERE \"persistence_id\" = ?");
+            PreparedStatement snapshots = connection.prepareStatement(
+                "DELETE FROM \"snapshot\" WHERE \"persistence_id\" = ?");
+            PreparedStatement rows = connection.prepareStatement(
+                "DELETE FROM tasker_task_index WHERE task_id = ? AND status IN"
+                    + " ('SUCCEEDED', 'DEAD', 'CANCELLED')")) {
+          for (String id : ids) {
+            String persistenceId = TaskEntity.persistenceId(TaskId.of(id));
+            events.setString(1, persistenceId);
+            events.addBatch();
+            snapshots.setString(1, persistenceId);
+            snapshots.addBatch();
+            rows.setString(1, id);
+            rows.addBatch();
+          }
+          events.executeBatch();
+          snapshots.executeBatch();
+          rows.executeBatch();
         }
-        events.executeBatch();
-        snapshots.executeBatch();
-        rows.executeBatch();
-        connection.commit();
-      } catch (SQLException e) {
-        connection.rollback();
-        throw e;
-      } finally {
-        connection.setAutoCommit(true);
-      }
+      });
       return ids.size();
     });
   }

@@ -143,7 +143,7 @@ public final class JdbcJournal extends AsyncWriteJournal {
           // after the appends queued before it: an entity's events and deletes stay in order
           appendAll(connection, appends);
           appends.clear();
-          complete(delete.done(), () -> inTransaction(connection,
+          complete(delete.done(), () -> Jdbc.inTransaction(connection,
               () -> JournalTable.deleteTo(connection, delete.persistenceId(), delete.to())));
         }
       }
@@ -160,7 +160,7 @@ public final class JdbcJournal extends AsyncWriteJournal {
     List<JournalRow> rows = new ArrayList<>();
     appends.forEach(append -> rows.addAll(append.rows()));
     try {
-      inTransaction(connection, () -> JournalTable.insertAll(connection, rows));
+      Jdbc.inTransaction(connection, () -> JournalTable.insertAll(connection, rows));
       appends.forEach(append -> append.done().complete(null));
     } catch (SQLException | RuntimeException batchFailed) {
       if (appends.size() == 1) {
@@ -168,7 +168,7 @@ public final class JdbcJournal extends AsyncWriteJournal {
         return;
       }
       for (Append append : appends) {
-        complete(append.done(), () -> inTransaction(connection,
+        complete(append.done(), () -> Jdbc.inTransaction(connection,
             () -> JournalTable.insertAll(connection, append.rows())));
       }
     }
@@ -255,25 +255,7 @@ public final class JdbcJournal extends AsyncWriteJournal {
     return answer;
   }
 
-  @FunctionalInterface
-  private interface SqlWork {
-    void run() throws SQLException;
-  }
-
-  private static void inTransaction(Connection connection, SqlWork work) throws SQLException {
-    connection.setAutoCommit(false);
-    try {
-      work.run();
-      connection.commit();
-    } catch (SQLException | RuntimeException e) {
-      connection.rollback();
-      throw e;
-    } finally {
-      connection.setAutoCommit(true);
-    }
-  }
-
-  private static void complete(CompletableFuture<Void> done, SqlWork work) {
+  private static void complete(CompletableFuture<Void> done, Jdbc.Work work) {
     try {
       work.run();
       done.complete(null);

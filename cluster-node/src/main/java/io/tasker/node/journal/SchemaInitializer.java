@@ -23,18 +23,18 @@ public final class SchemaInitializer {
     try (Connection connection =
             DriverManager.getConnection(settings.url(), settings.user(), settings.password());
         Statement statement = connection.createStatement()) {
-      connection.setAutoCommit(false);
-      if (settings.dialect() == JournalSettings.Dialect.POSTGRES) {
-        // nodes starting together would race: concurrent CREATE ... IF NOT EXISTS of one table
-        // can fail in PostgreSQL's catalog (pg_type_typname_nsp_index); one at a time instead
-        statement.execute("SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK + ")");
-      }
-      for (String sql : script.replaceAll("(?m)^--.*$", "").split(";")) {
-        if (!sql.isBlank()) {
-          statement.execute(sql);
+      Jdbc.inTransaction(connection, () -> {
+        if (settings.dialect() == JournalSettings.Dialect.POSTGRES) {
+          // nodes starting together would race: concurrent CREATE ... IF NOT EXISTS of one table
+          // can fail in PostgreSQL's catalog (pg_type_typname_nsp_index); one at a time instead
+          statement.execute("SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK + ")");
         }
-      }
-      connection.commit();
+        for (String sql : script.replaceAll("(?m)^--.*$", "").split(";")) {
+          if (!sql.isBlank()) {
+            statement.execute(sql);
+          }
+        }
+      });
     } catch (SQLException e) {
       throw new IllegalStateException(
           "cannot create the journal schema at " + settings.url() + ": " + e.getMessage(), e);
