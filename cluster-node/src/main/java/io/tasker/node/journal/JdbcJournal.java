@@ -46,7 +46,9 @@ public final class JdbcJournal extends AsyncWriteJournal {
   private static final int MAX_BATCH = 500;
   private static final long KEEP_READ_EVENTS_NANOS = TimeUnit.SECONDS.toNanos(60);
 
-  private sealed interface Write permits Append, Delete {}
+  private sealed interface Write permits Append, Delete {
+    CompletableFuture<Void> done();
+  }
 
   private record Append(List<JournalRow> rows, CompletableFuture<Void> done) implements Write {}
 
@@ -149,7 +151,7 @@ public final class JdbcJournal extends AsyncWriteJournal {
       }
       appendAll(connection, appends);
     } catch (SQLException | RuntimeException noConnection) {
-      batch.forEach(write -> doneOf(write).completeExceptionally(noConnection));
+      batch.forEach(write -> write.done().completeExceptionally(noConnection));
     }
   }
 
@@ -172,10 +174,6 @@ public final class JdbcJournal extends AsyncWriteJournal {
             () -> JournalTable.insertAll(connection, append.rows())));
       }
     }
-  }
-
-  private static CompletableFuture<Void> doneOf(Write write) {
-    return write instanceof Append append ? append.done() : ((Delete) write).done();
   }
 
   // Recovering
