@@ -56,8 +56,10 @@ final class NodeProcess implements AutoCloseable {
     builder.environment().put("TASKER_PORT", Integer.toString(clusterPort));
     builder.environment().put("TASKER_HTTP_PORT", Integer.toString(httpPort));
     builder.environment().put("TASKER_HTTP_HOST", "127.0.0.1");
-    builder.environment().put("TASKER_DATA_DIR",
-        Files.createTempDirectory("tasker-" + name + "-").toString());
+    if (!env.containsKey("TASKER_DATA_DIR")) {
+      builder.environment().put("TASKER_DATA_DIR",
+          Files.createTempDirectory("tasker-" + name + "-").toString());
+    }
     return new NodeProcess(name, clusterPort, httpPort, log, builder.start());
   }
 

@@ -11,8 +11,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,8 +45,8 @@ class ProcessKillTest {
   private static final Duration PATIENCE = Duration.ofMinutes(3);
   private static final Path LOGS = Path.of("target", "process-kill");
 
-  private static final HttpClient HTTP = HttpClient.newBuilder()
-      .connectTimeout(Duration.ofSeconds(2)).build();
+  private static final NodeApi API = new NodeApi(KEY);
+  private static final HttpClient HTTP = API.client();
   private static final List<NodeProcess> NODES = new CopyOnWriteArrayList<>();
   private static EmbeddedPostgres postgres;
 
@@ -246,29 +244,19 @@ class ProcessKillTest {
   }
 
   private static JsonNode getTask(NodeProcess via, String id) throws Exception {
-    return get(via, "/v1/tasks/" + URLEncoder.encode(id, UTF_8));
+    return API.getTask(via, id);
   }
 
   private static JsonNode get(NodeProcess node, String path) throws Exception {
-    HttpResponse<String> response = HTTP.send(request(node, path).GET().build(),
-        HttpResponse.BodyHandlers.ofString(UTF_8));
-    if (response.statusCode() != 200) {
-      throw new IllegalStateException("GET " + path + " on " + node.name + ": "
-          + response.statusCode() + " " + response.body());
-    }
-    return JsonContract.MAPPER.readTree(response.body());
+    return API.get(node, path);
   }
 
   private static HttpRequest.Builder request(NodeProcess node, String path) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort + path))
-        .timeout(Duration.ofSeconds(30))
-        .header("Authorization", "Bearer " + KEY);
+    return API.request(node, path);
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+    return NodeApi.freePort();
   }
 
   private static void printLogTails() {

@@ -1,13 +1,11 @@
 package io.tasker.node.index;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.tasker.node.journal.Batcher;
 import io.tasker.node.journal.Jdbc;
 import io.tasker.node.journal.JournalRow;
 import io.tasker.node.journal.JournalTable;
 import io.tasker.node.journal.JournalSettings;
 import io.tasker.node.schedule.ScheduleIndex;
-import io.tasker.node.task.TaskEntity;
 import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskPage;
@@ -20,14 +18,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -35,60 +31,31 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.pekko.Done;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The task index in the journal's database (table {@code tasker_task_index}). Writes from all
- * entities of the node go through one writer thread that groups whatever is waiting into one
- * batch and one transaction, so the index costs a fraction of a round trip per event. Reads
- * (waker scans, listings, counts, retention) run on a small reader pool.
+ * The task index in the journal's database (table {@code tasker_task_index}): its rows are
+ * written by the journal with their events ({@link TaskIndexTable}); this class reads them
+ * (waker scans, listings, counts) on a small pool and removes them (retention, orphans).
  *
- * <p>It also keeps the schedules' rows (table {@code tasker_schedule_index}): few and rarely
- * written, so they are written directly on the reader pool, off the tasks' batched path.
+ * <p>It also reads the schedules' rows (table {@code tasker_schedule_index}), written with their
+ * events by {@link ScheduleIndexTable}.
  */
-public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(JdbcTaskIndex.class);
-  private static final int MAX_BATCH = 500;
-  private static final String COLUMNS =
-      "task_id, bucket, type, queue, status, priority, run_at, wake_at, lease_until, attempts,"
-          + " max_attempts, concurrency_key, created_at, updated_at, seq_nr";
-  private static final String[] TYPES = {
-    "VARCHAR(128)", "SMALLINT", "VARCHAR(64)", "VARCHAR(64)", "VARCHAR(16)", "INTEGER",
-    "TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH TIME ZONE", "INTEGER",
-    "INTEGER", "VARCHAR(256)", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH TIME ZONE", "BIGINT"
-  };
-
-  private sealed interface Write permits Upsert, Delete {
-    CompletableFuture<Done> done();
-  }
-
-  private record Upsert(IndexRow row, boolean force, CompletableFuture<Done> done)
-      implements Write {}
-
-  private record Delete(TaskId id, CompletableFuture<Done> done) implements Write {}
-
+public final class JdbcTaskIndex implements OrphanRows, ScheduleIndex, AutoCloseable {
   private final HikariDataSource dataSource;
   private final JournalSettings.Dialect dialect;
-  private final String guardedUpsert;
-  private final String forcedUpsert;
   private final ExecutorService readers;
-  private final Batcher<Write> writes;
 
   private JdbcTaskIndex(JournalSettings journal, int poolSize) {
     this.dataSource = journal.dataSource("tasker-index", poolSize);
     this.dialect = journal.dialect();
-    this.guardedUpsert = upsertSql(false);
-    this.forcedUpsert = upsertSql(true);
     this.readers =
         Executors.newFixedThreadPool(
-            Math.max(1, poolSize - 1),
+            Math.max(1, poolSize),
             runnable -> {
               Thread thread = new Thread(runnable, "tasker-index-reader");
               thread.setDaemon(true);
               return thread;
             });
-    this.writes = new Batcher<>("tasker-index-writer", 1, MAX_BATCH, this::writeAll);
   }
 
   /** Opens the index on the journal's database (the table is created with the journal's). */
@@ -99,20 +66,35 @@ public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoClos
   // Writes
 
   @Override
-  public CompletionStage<Done> upsert(IndexRow row, boolean force) {
-    return enqueue(new Upsert(row, force, new CompletableFuture<>()));
-  }
-
-  @Override
-  public CompletionStage<Done> delete(TaskId id) {
-    return enqueue(new Delete(id, new CompletableFuture<>()));
-  }
-
-  private CompletionStage<Done> enqueue(Write write) {
-    if (!writes.offer(write)) {
-      return CompletableFuture.failedFuture(new IllegalStateException("task index is closed"));
-    }
-    return write.done();
+  public CompletionStage<Done> removeIfNoEvents(TaskId id) {
+    return read(connection -> {
+      Jdbc.inTransaction(connection, () -> {
+        // the row lock orders this against a journal transaction writing the task's first
+        // event with its row: whichever waits sees the other's commit
+        try (PreparedStatement lock = connection.prepareStatement(
+                "SELECT task_id FROM tasker_task_index WHERE task_id = ? FOR UPDATE");
+            PreparedStatement events = connection.prepareStatement(
+                "SELECT 1 FROM \"event_journal\" WHERE \"persistence_id\" = ?");
+            PreparedStatement delete = connection.prepareStatement(
+                "DELETE FROM tasker_task_index WHERE task_id = ?")) {
+          lock.setString(1, id.value());
+          try (ResultSet rs = lock.executeQuery()) {
+            if (!rs.next()) {
+              return;
+            }
+          }
+          events.setString(1, IndexRow.persistenceId(id));
+          try (ResultSet rs = events.executeQuery()) {
+            if (rs.next()) {
+              return;
+            }
+          }
+          delete.setString(1, id.value());
+          delete.executeUpdate();
+        }
+      });
+      return Done.getInstance();
+    });
   }
 
   /**
@@ -122,150 +104,11 @@ public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoClos
   public CompletionStage<Done> insertNew(List<JournalRow> events, List<IndexRow> rows) {
     return read(connection -> {
       Jdbc.inTransaction(connection, () -> {
+        TaskIndexTable.upsertAll(connection, dialect, rows);
         JournalTable.insertAll(connection, events);
-        try (PreparedStatement upsert = connection.prepareStatement(guardedUpsert)) {
-          for (IndexRow row : rows) {
-            bindRow(upsert, row);
-            upsert.addBatch();
-          }
-          upsert.executeBatch();
-        }
       });
       return Done.getInstance();
     });
-  }
-
-  private void writeAll(List<Write> batch) {
-    try {
-      writeBatch(batch);
-      batch.forEach(w -> w.done().complete(Done.getInstance()));
-    } catch (SQLException | RuntimeException e) {
-      log.warn("task index write of {} rows failed: {}", batch.size(), e.toString());
-      batch.forEach(w -> w.done().completeExceptionally(e));
-    }
-  }
-
-  private void writeBatch(List<Write> batch) throws SQLException {
-    try (Connection connection = dataSource.getConnection()) {
-      Jdbc.inTransaction(connection, () -> writeBatch(connection, latestPerTask(batch)));
-    }
-  }
-
-  private void writeBatch(Connection connection, List<Write> writes) throws SQLException {
-    try (PreparedStatement guarded = connection.prepareStatement(guardedUpsert);
-        PreparedStatement forced = connection.prepareStatement(forcedUpsert);
-        PreparedStatement delete =
-            connection.prepareStatement("DELETE FROM tasker_task_index WHERE task_id = ?")) {
-      int guardedCount = 0;
-      int forcedCount = 0;
-      int deleteCount = 0;
-      for (Write write : writes) {
-        if (write instanceof Upsert upsert) {
-          PreparedStatement statement = upsert.force() ? forced : guarded;
-          bindRow(statement, upsert.row());
-          statement.addBatch();
-          if (upsert.force()) {
-            forcedCount++;
-          } else {
-            guardedCount++;
-          }
-        } else if (write instanceof Delete d) {
-          delete.setString(1, d.id().value());
-          delete.addBatch();
-          deleteCount++;
-        }
-      }
-      if (guardedCount > 0) {
-        guarded.executeBatch();
-      }
-      if (forcedCount > 0) {
-        forced.executeBatch();
-      }
-      if (deleteCount > 0) {
-        delete.executeBatch();
-      }
-    }
-  }
-
-  /**
-   * One write per task and statement: a batch may hold several rows of one task (its write
-   * ahead and the writes after), and PostgreSQL refuses a multi-row upsert that touches a row
-   * twice. The row of the latest event wins; a forced write stays forced.
-   */
-  private static List<Write> latestPerTask(List<Write> batch) {
-    Map<TaskId, Upsert> upserts = new java.util.LinkedHashMap<>();
-    List<Write> deletes = new ArrayList<>();
-    for (Write write : batch) {
-      if (write instanceof Upsert upsert) {
-        upserts.merge(upsert.row().task().id(), upsert, (earlier, later) -> {
-          Upsert newest = later.row().seqNr() >= earlier.row().seqNr() ? later : earlier;
-          return new Upsert(newest.row(), earlier.force() || later.force(), newest.done());
-        });
-      } else {
-        deletes.add(write);
-      }
-    }
-    List<Write> writes = new ArrayList<>(upserts.values());
-    writes.addAll(deletes);
-    return writes;
-  }
-
-  private String upsertSql(boolean force) {
-    String[] columns = COLUMNS.split(",\\s*");
-    StringBuilder updates = new StringBuilder();
-    for (int i = 1; i < columns.length; i++) {
-      updates.append(i > 1 ? ", " : "").append(columns[i]).append(" = ");
-      updates.append(dialect == JournalSettings.Dialect.POSTGRES ? "EXCLUDED." : "s.");
-      updates.append(columns[i]);
-    }
-    if (dialect == JournalSettings.Dialect.POSTGRES) {
-      return "INSERT INTO tasker_task_index (" + COLUMNS + ") VALUES ("
-          + "?, ".repeat(columns.length - 1) + "?) ON CONFLICT (task_id) DO UPDATE SET " + updates
-          + (force ? "" : " WHERE tasker_task_index.seq_nr <= EXCLUDED.seq_nr");
-    }
-    StringBuilder values = new StringBuilder();
-    StringBuilder inserted = new StringBuilder();
-    for (int i = 0; i < columns.length; i++) {
-      values.append(i > 0 ? ", " : "").append("CAST(? AS ").append(TYPES[i]).append(')');
-      inserted.append(i > 0 ? ", " : "").append("s.").append(columns[i]);
-    }
-    return "MERGE INTO tasker_task_index t USING (VALUES (" + values + ")) AS s(" + COLUMNS
-        + ") ON t.task_id = s.task_id WHEN MATCHED" + (force ? "" : " AND t.seq_nr <= s.seq_nr")
-        + " THEN UPDATE SET " + updates + " WHEN NOT MATCHED THEN INSERT (" + COLUMNS
-        + ") VALUES (" + inserted + ")";
-  }
-
-  private static void bindRow(PreparedStatement statement, IndexRow row) throws SQLException {
-    TaskSummary task = row.task();
-    statement.setString(1, task.id().value());
-    statement.setShort(2, (short) row.bucket());
-    statement.setString(3, task.type());
-    statement.setString(4, task.queue());
-    statement.setString(5, task.status().name());
-    statement.setInt(6, task.priority());
-    setTime(statement, 7, task.runAt());
-    setTime(statement, 8, row.wakeAt());
-    setTime(statement, 9, row.leaseUntil());
-    statement.setInt(10, task.attempts());
-    statement.setInt(11, task.maxAttempts());
-    statement.setString(12, task.concurrencyKey());
-    setTime(statement, 13, task.createdAt());
-    setTime(statement, 14, task.updatedAt());
-    statement.setLong(15, row.seqNr());
-  }
-
-  private static void setTime(PreparedStatement statement, int index, Instant time)
-      throws SQLException {
-    if (time == null) {
-      statement.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
-    } else {
-      statement.setObject(index, OffsetDateTime.ofInstant(time, ZoneOffset.UTC));
-    }
-  }
-
-  private static Instant getTime(ResultSet rs, String column) throws SQLException {
-    OffsetDateTime time = rs.getObject(column, OffsetDateTime.class);
-    return time == null ? null : time.toInstant();
   }
 
   // Reads
@@ -289,19 +132,19 @@ public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoClos
     return read(connection -> {
       try (PreparedStatement statement = connection.prepareStatement(sql)) {
         int p = 1;
-        setTime(statement, p++, until);
+        TaskIndexTable.setTime(statement, p++, until);
         statement.setInt(p++, fromBucket);
         statement.setInt(p++, toBucket);
         if (after != null) {
-          setTime(statement, p++, after.wakeAt());
-          setTime(statement, p++, after.wakeAt());
+          TaskIndexTable.setTime(statement, p++, after.wakeAt());
+          TaskIndexTable.setTime(statement, p++, after.wakeAt());
           statement.setString(p++, after.id());
         }
         statement.setInt(p, limit);
         List<WakeTarget.Due> due = new ArrayList<>();
         try (ResultSet rs = statement.executeQuery()) {
           while (rs.next()) {
-            due.add(new WakeTarget.Due(rs.getString(1), getTime(rs, "wake_at")));
+            due.add(new WakeTarget.Due(rs.getString(1), TaskIndexTable.getTime(rs, "wake_at")));
           }
         }
         return due;
@@ -312,46 +155,10 @@ public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoClos
   // Schedules
 
   @Override
-  public CompletionStage<Done> upsertSchedule(String id, Instant wakeAt, long seqNr) {
+  public CompletionStage<Done> removeStaleRow(String id, long seqNr) {
     return read(connection -> {
-      try (PreparedStatement update = connection.prepareStatement(
-          "UPDATE tasker_schedule_index SET wake_at = ?, seq_nr = ? WHERE schedule_id = ?"
-              + " AND seq_nr <= ?")) {
-        setTime(update, 1, wakeAt);
-        update.setLong(2, seqNr);
-        update.setString(3, id);
-        update.setLong(4, seqNr);
-        if (update.executeUpdate() > 0) {
-          return Done.getInstance();
-        }
-      }
-      try (PreparedStatement insert = connection.prepareStatement(
-          "INSERT INTO tasker_schedule_index (schedule_id, bucket, wake_at, seq_nr)"
-              + " VALUES (?, ?, ?, ?)")) {
-        insert.setString(1, id);
-        insert.setShort(2, (short) WakeTarget.bucketOf(id));
-        setTime(insert, 3, wakeAt);
-        insert.setLong(4, seqNr);
-        insert.executeUpdate();
-      } catch (SQLException e) {
-        if (!"23505".equals(e.getSQLState())) {
-          throw e;
-        }
-        // the row exists with a later event's sequence number: it is newer than this write
-      }
+      ScheduleIndexTable.removeUpTo(connection, id, seqNr);
       return Done.getInstance();
-    });
-  }
-
-  @Override
-  public CompletionStage<Done> deleteSchedule(String id) {
-    return read(connection -> {
-      try (PreparedStatement delete = connection.prepareStatement(
-          "DELETE FROM tasker_schedule_index WHERE schedule_id = ?")) {
-        delete.setString(1, id);
-        delete.executeUpdate();
-        return Done.getInstance();
-      }
     });
   }
 
@@ -418,7 +225,7 @@ public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoClos
         List<TaskSummary> tasks = new ArrayList<>();
         try (ResultSet rs = statement.executeQuery()) {
           while (rs.next()) {
-            tasks.add(summary(rs));
+            tasks.add(TaskIndexTable.summary(rs));
           }
         }
         if (tasks.size() <= query.limit()) {
@@ -472,86 +279,77 @@ public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoClos
           if (!rs.next()) {
             return null;
           }
-          return new IndexRow(summary(rs), rs.getInt("bucket"), getTime(rs, "wake_at"),
-              getTime(rs, "lease_until"), rs.getLong("seq_nr"));
+          return new IndexRow(TaskIndexTable.summary(rs), rs.getInt("bucket"), TaskIndexTable.getTime(rs, "wake_at"),
+              TaskIndexTable.getTime(rs, "lease_until"), rs.getLong("seq_nr"));
         }
       }
     });
   }
 
   /**
-   * Deletes finished tasks older than their retention: journal events, snapshots and rows.
+   * Deletes finished tasks older than their retention: journal events, snapshots and rows, in
+   * one transaction. The rows are locked as they are selected, so a task re-queued meanwhile
+   * (its event commits with its row) is either seen as no longer finished, or its write waits
+   * for this one and then fails as written after its task was removed (see {@link
+   * TaskIndexTable}).
    *
    * @param finishedBefore per terminal status, the update time before which a task is removed
    * @return the number of tasks removed
    */
   public CompletionStage<Integer> purgeFinished(
       int fromBucket, int toBucket, Map<TaskStatus, Instant> finishedBefore, int limit) {
+    StringBuilder sql = new StringBuilder(
+        "SELECT task_id FROM tasker_task_index WHERE bucket >= ? AND bucket < ? AND (");
+    List<Object> params = new ArrayList<>(List.of(fromBucket, toBucket));
+    int n = 0;
+    for (Map.Entry<TaskStatus, Instant> entry : finishedBefore.entrySet()) {
+      sql.append(n++ > 0 ? " OR " : "").append("(status = ? AND updated_at < ?)");
+      params.add(entry.getKey().name());
+      params.add(OffsetDateTime.ofInstant(entry.getValue(), ZoneOffset.UTC));
+    }
+    sql.append(") ORDER BY task_id LIMIT ? FOR UPDATE");
+    params.add(limit);
     return read(connection -> {
-      StringBuilder sql = new StringBuilder(
-          "SELECT task_id FROM tasker_task_index WHERE bucket >= ? AND bucket < ? AND (");
-      List<Object> params = new ArrayList<>(List.of(fromBucket, toBucket));
-      int n = 0;
-      for (Map.Entry<TaskStatus, Instant> entry : finishedBefore.entrySet()) {
-        sql.append(n++ > 0 ? " OR " : "").append("(status = ? AND updated_at < ?)");
-        params.add(entry.getKey().name());
-        params.add(OffsetDateTime.ofInstant(entry.getValue(), ZoneOffset.UTC));
-      }
-      sql.append(") LIMIT ?");
-      params.add(limit);
       List<String> ids = new ArrayList<>();
-      try (PreparedStatement select = connection.prepareStatement(sql.toString())) {
-        for (int i = 0; i < params.size(); i++) {
-          select.setObject(i + 1, params.get(i));
-        }
-        try (ResultSet rs = select.executeQuery()) {
-          while (rs.next()) {
-            ids.add(rs.getString(1));
-          }
-        }
-      }
-      if (ids.isEmpty()) {
-        return 0;
-      }
       Jdbc.inTransaction(connection, () -> {
-        try (PreparedStatement events = connection.prepareStatement(
-                "DELETE FROM \"event_journal\" WHERE \"persistence_id\" = ?");
-            PreparedStatement snapshots = connection.prepareStatement(
-                "DELETE FROM \"snapshot\" WHERE \"persistence_id\" = ?");
-            PreparedStatement rows = connection.prepareStatement(
-                "DELETE FROM tasker_task_index WHERE task_id = ? AND status IN"
-                    + " ('SUCCEEDED', 'DEAD', 'CANCELLED')")) {
-          for (String id : ids) {
-            String persistenceId = TaskEntity.persistenceId(TaskId.of(id));
-            events.setString(1, persistenceId);
-            events.addBatch();
-            snapshots.setString(1, persistenceId);
-            snapshots.addBatch();
-            rows.setString(1, id);
-            rows.addBatch();
+        try (PreparedStatement select = connection.prepareStatement(sql.toString())) {
+          for (int i = 0; i < params.size(); i++) {
+            select.setObject(i + 1, params.get(i));
           }
-          events.executeBatch();
-          snapshots.executeBatch();
-          rows.executeBatch();
+          try (ResultSet rs = select.executeQuery()) {
+            while (rs.next()) {
+              ids.add(rs.getString(1));
+            }
+          }
+        }
+        if (!ids.isEmpty()) {
+          deleteTasks(connection, ids);
         }
       });
       return ids.size();
     });
   }
 
-  private static TaskSummary summary(ResultSet rs) throws SQLException {
-    return new TaskSummary(
-        TaskId.of(rs.getString("task_id")),
-        rs.getString("type"),
-        rs.getString("queue"),
-        TaskStatus.valueOf(rs.getString("status")),
-        rs.getInt("priority"),
-        getTime(rs, "run_at"),
-        rs.getInt("attempts"),
-        rs.getInt("max_attempts"),
-        rs.getString("concurrency_key"),
-        getTime(rs, "created_at"),
-        getTime(rs, "updated_at"));
+  private static void deleteTasks(Connection connection, List<String> ids) throws SQLException {
+    try (PreparedStatement rows = connection.prepareStatement(
+            "DELETE FROM tasker_task_index WHERE task_id = ?");
+        PreparedStatement events = connection.prepareStatement(
+            "DELETE FROM \"event_journal\" WHERE \"persistence_id\" = ?");
+        PreparedStatement snapshots = connection.prepareStatement(
+            "DELETE FROM \"snapshot\" WHERE \"persistence_id\" = ?")) {
+      for (String id : ids) {
+        String persistenceId = IndexRow.persistenceId(TaskId.of(id));
+        rows.setString(1, id);
+        rows.addBatch();
+        events.setString(1, persistenceId);
+        events.addBatch();
+        snapshots.setString(1, persistenceId);
+        snapshots.addBatch();
+      }
+      rows.executeBatch();
+      events.executeBatch();
+      snapshots.executeBatch();
+    }
   }
 
   private interface Query<T> {
@@ -570,7 +368,6 @@ public final class JdbcTaskIndex implements IndexWriter, ScheduleIndex, AutoClos
 
   @Override
   public void close() {
-    writes.close();
     readers.shutdown();
     dataSource.close();
   }

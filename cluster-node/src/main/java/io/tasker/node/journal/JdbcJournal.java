@@ -37,6 +37,8 @@ import scala.jdk.javaapi.FutureConverters;
  *       batched INSERT and one transaction for hundreds of entities. A batch that fails (say one
  *       entity's sequence number was taken by another incarnation) is retried write by write, so
  *       only the offending entity sees the failure.
+ *   <li>An event may come with a row of a table beside the journal ({@link EventWithRow}, e.g.
+ *       a task's row in the task index): the row is written in the event's transaction.
  *   <li>Recoveries are batched the same way, and each costs one query: asked for an entity's
  *       highest sequence number, the journal reads the entity's events with it (one query for
  *       the whole batch) and keeps them for the replay that Pekko asks for next.
@@ -50,7 +52,9 @@ public final class JdbcJournal extends AsyncWriteJournal {
     CompletableFuture<Void> done();
   }
 
-  private record Append(List<JournalRow> rows, CompletableFuture<Void> done) implements Write {}
+  /** An entity's events and the table rows that commit with them. */
+  private record Append(List<JournalRow> rows, List<TableRow> tableRows,
+      CompletableFuture<Void> done) implements Write {}
 
   private record Delete(String persistenceId, long to, CompletableFuture<Void> done)
       implements Write {}
@@ -65,6 +69,7 @@ public final class JdbcJournal extends AsyncWriteJournal {
 
   private final Serialization serialization = SerializationExtension.get(context().system());
   private final HikariDataSource dataSource;
+  private final JournalSettings.Dialect dialect;
   private final Batcher<Write> writes;
   private final Batcher<Read> reads;
   private final Map<String, ReadAhead> readAhead = new ConcurrentHashMap<>();
@@ -74,6 +79,7 @@ public final class JdbcJournal extends AsyncWriteJournal {
     JournalSettings settings = JournalSettings.fromPluginConfig(config);
     int readers = Math.max(1, settings.poolSize() - 1);
     dataSource = settings.dataSource("tasker-journal", readers + 1);
+    dialect = settings.dialect();
     writes = new Batcher<>("tasker-journal-writer", 1, MAX_BATCH, this::write);
     reads = new Batcher<>("tasker-journal-reader", readers, MAX_BATCH, this::read);
   }
@@ -90,30 +96,40 @@ public final class JdbcJournal extends AsyncWriteJournal {
   @Override
   public Future<Iterable<Optional<Exception>>> doAsyncWriteMessages(Iterable<AtomicWrite> messages) {
     List<Optional<Exception>> results = new ArrayList<>();
-    List<JournalRow> rows = new ArrayList<>();
+    List<Append> appends = new ArrayList<>();
     // (serializers of actor references need it, as in remoting)
     Serialization$.MODULE$.withTransportInformation(serialization.system(), () -> {
-      serialize(messages, results, rows);
+      serialize(messages, results, appends);
       return null;
     });
-    if (rows.isEmpty()) {
+    if (appends.isEmpty()) {
       return Future.successful((Iterable<Optional<Exception>>) results);
     }
-    Append append = new Append(rows, new CompletableFuture<>());
+    CompletableFuture<?>[] done = new CompletableFuture<?>[appends.size()];
+    for (int i = 0; i < done.length; i++) {
+      done[i] = submit(writes, appends.get(i), appends.get(i).done()).toCompletableFuture();
+    }
+    // as Pekko expects: a database failure fails the call, a serialization failure rejects one write
     Iterable<Optional<Exception>> answer = results;
-    return FutureConverters.asScala(submit(writes, append, append.done()).thenApply(done -> answer));
+    return FutureConverters.asScala(CompletableFuture.allOf(done).thenApply(ok -> answer));
   }
 
-  /** Rows for the atomic writes that serialize, a rejection for each that does not. */
+  /** An append for each atomic write that serializes, a rejection for each that does not. */
   private void serialize(Iterable<AtomicWrite> messages, List<Optional<Exception>> results,
-      List<JournalRow> rows) {
+      List<Append> appends) {
     for (AtomicWrite write : messages) {
       try {
-        List<JournalRow> own = new ArrayList<>(write.size());
+        List<JournalRow> rows = new ArrayList<>(write.size());
+        Map<TableRow.Writer, TableRow> tableRows = new LinkedHashMap<>();
         for (PersistentRepr repr : CollectionConverters.asJava(write.payload())) {
-          own.add(toRow(repr));
+          Object payload = repr.payload() instanceof Tagged tagged ? tagged.payload() : repr.payload();
+          if (payload instanceof EventWithRow withRow) {
+            tableRows.put(withRow.row().writer(), withRow.row()); // the latest row per kind
+            payload = withRow.event();
+          }
+          rows.add(toRow(repr, payload));
         }
-        rows.addAll(own);
+        appends.add(new Append(rows, List.copyOf(tableRows.values()), new CompletableFuture<>()));
         results.add(Optional.empty());
       } catch (Exception serializationFailure) {
         // rejected: the entity is told, nothing of this atomic write is stored
@@ -128,8 +144,7 @@ public final class JdbcJournal extends AsyncWriteJournal {
     return FutureConverters.asScala(submit(writes, delete, delete.done()));
   }
 
-  private JournalRow toRow(PersistentRepr repr) {
-    Object event = repr.payload() instanceof Tagged tagged ? tagged.payload() : repr.payload();
+  private JournalRow toRow(PersistentRepr repr, Object event) {
     long timestamp = repr.timestamp() > 0 ? repr.timestamp() : System.currentTimeMillis();
     return JournalRow.of(serialization, repr.persistenceId(), repr.sequenceNr(),
         repr.writerUuid(), timestamp, event);
@@ -159,10 +174,8 @@ public final class JdbcJournal extends AsyncWriteJournal {
     if (appends.isEmpty()) {
       return;
     }
-    List<JournalRow> rows = new ArrayList<>();
-    appends.forEach(append -> rows.addAll(append.rows()));
     try {
-      Jdbc.inTransaction(connection, () -> JournalTable.insertAll(connection, rows));
+      Jdbc.inTransaction(connection, () -> insert(connection, appends));
       appends.forEach(append -> append.done().complete(null));
     } catch (SQLException | RuntimeException batchFailed) {
       if (appends.size() == 1) {
@@ -171,9 +184,25 @@ public final class JdbcJournal extends AsyncWriteJournal {
       }
       for (Append append : appends) {
         complete(append.done(), () -> Jdbc.inTransaction(connection,
-            () -> JournalTable.insertAll(connection, append.rows())));
+            () -> insert(connection, List.of(append))));
       }
     }
+  }
+
+  /** Table rows first, then events: the order retention locks them in (fewer deadlocks). */
+  private void insert(Connection connection, List<Append> appends) throws SQLException {
+    List<JournalRow> rows = new ArrayList<>();
+    Map<TableRow.Writer, List<TableRow>> tableRows = new LinkedHashMap<>();
+    for (Append append : appends) {
+      rows.addAll(append.rows());
+      for (TableRow row : append.tableRows()) {
+        tableRows.computeIfAbsent(row.writer(), writer -> new ArrayList<>()).add(row);
+      }
+    }
+    for (Map.Entry<TableRow.Writer, List<TableRow>> kind : tableRows.entrySet()) {
+      kind.getKey().writeAll(connection, dialect, kind.getValue());
+    }
+    JournalTable.insertAll(connection, rows);
   }
 
   // Recovering

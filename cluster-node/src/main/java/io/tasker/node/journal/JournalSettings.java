@@ -43,7 +43,7 @@ public record JournalSettings(
       url = h2Url(dataDir);
     }
     return new JournalSettings(
-        url,
+        durable(url),
         journal.getString("user"),
         journal.getString("password"),
         journal.getInt("pool-size"),
@@ -67,9 +67,22 @@ public record JournalSettings(
     return new HikariDataSource(config);
   }
 
+  /**
+   * H2 acknowledges a commit before it is in the file unless {@code WRITE_DELAY} is 0 (measured:
+   * {@code kill -9} after a burst lost the last 1,000–2,700 of ~30,000 single-row commits with
+   * the default, none with 0). An H2 URL gets it unless it sets its own.
+   */
+  static String durable(String url) {
+    boolean h2 = url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:h2:mem:");
+    return h2 && !url.toUpperCase(java.util.Locale.ROOT).contains(";WRITE_DELAY=")
+        ? url + ";WRITE_DELAY=0"
+        : url;
+  }
+
   /** @return the URL of the embedded H2 journal under {@code dataDir} */
   public static String h2Url(Path dataDir) {
-    return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("journal") + ";DB_CLOSE_DELAY=-1";
+    return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("journal")
+        + ";DB_CLOSE_DELAY=-1;WRITE_DELAY=0";
   }
 
   public Dialect dialect() {

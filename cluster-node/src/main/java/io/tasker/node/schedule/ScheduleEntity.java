@@ -1,8 +1,12 @@
 package io.tasker.node.schedule;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.tasker.node.EnqueueResult;
 import io.tasker.node.index.JdbcTaskIndex;
+import io.tasker.node.index.ScheduleRow;
 import io.tasker.node.index.WakeTarget;
+import io.tasker.node.journal.EventWithRow;
 import io.tasker.node.task.TaskEntity;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.ErrorCode;
@@ -38,6 +42,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -105,10 +110,6 @@ public final class ScheduleEntity
   private enum Tick implements Command {
     INSTANCE
   }
-
-  /** A command's event whose index row has been written ahead of it. */
-  private record RowWritten(List<Event> events, ActorRef<Reply> replyTo, Throwable failure)
-      implements Command {}
 
   private record EnqueueDone(Firing firing, TaskId task, Throwable failure) implements Command {}
 
@@ -185,6 +186,33 @@ public final class ScheduleEntity
 
   /** A fire time held back until the previous firing's task finishes (overlap {@code QUEUE}). */
   public record Queued(Instant fireAt, Instant next, Instant at) implements Event {}
+
+  /**
+   * A command's last event with the schedule's row as of it, which the journal writes in the
+   * event's transaction. Replays from the journal return the bare event.
+   */
+  public record Indexed(
+      // the journal stores the bare event; only journals that serialize the whole value (the
+      // in-memory one of tests) need its type
+      @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
+      @JsonSubTypes({
+        @JsonSubTypes.Type(Upserted.class),
+        @JsonSubTypes.Type(Paused.class),
+        @JsonSubTypes.Type(Resumed.class),
+        @JsonSubTypes.Type(Deleted.class),
+        @JsonSubTypes.Type(Fired.class),
+        @JsonSubTypes.Type(TaskCreated.class),
+        @JsonSubTypes.Type(FiringFailed.class),
+        @JsonSubTypes.Type(Skipped.class),
+        @JsonSubTypes.Type(Queued.class)
+      })
+      Event event,
+      ScheduleRow row)
+      implements Event, EventWithRow {
+    public Instant at() {
+      return event.at();
+    }
+  }
 
   // State
 
@@ -362,7 +390,9 @@ public final class ScheduleEntity
     }
 
     public State apply(Event event) {
-      if (event instanceof Upserted e) {
+      if (event instanceof Indexed indexed) {
+        return apply(indexed.event());
+      } else if (event instanceof Upserted e) {
         return new State(id, e.spec(), exists() ? createdAt : e.at(), e.at(), e.next(),
             lastFireAt, lastTask, unenqueued, queued, fired, skipped);
       } else if (event instanceof Paused e) {
@@ -451,7 +481,6 @@ public final class ScheduleEntity
   private final TimerScheduler<Command> timers;
   private final Set<Firing> enqueuing = new HashSet<>();
   private boolean checking;
-  private boolean writingAhead;
 
   private ScheduleEntity(
       String id,
@@ -485,12 +514,7 @@ public final class ScheduleEntity
   @Override
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), state -> {
-          if (state.exists()) {
-            writeRow(state);
-          }
-          context.getSelf().tell(Tick.INSTANCE);
-        })
+        .onSignal(RecoveryCompleted.instance(), state -> context.getSelf().tell(Tick.INSTANCE))
         .build();
   }
 
@@ -501,12 +525,6 @@ public final class ScheduleEntity
   }
 
   private ReplyEffect<Event, State> onCommand(State state, Command command) {
-    if (command instanceof RowWritten written) {
-      return onRowWritten(written);
-    }
-    if (writingAhead) {
-      return Effect().stash();
-    }
     Instant now = runtime.clock().instant();
     if (command instanceof Upsert upsert) {
       try {
@@ -516,7 +534,7 @@ public final class ScheduleEntity
         }
         Optional<Event> event = state.upsert(spec, now);
         return event.isPresent()
-            ? writeAheadThenPersist(state, List.of(event.get()), upsert.replyTo())
+            ? persistAndReply(state, List.of(event.get()), upsert.replyTo())
             : Effect().reply(upsert.replyTo(), current(state));
       } catch (ValidationException invalid) {
         return Effect().reply(upsert.replyTo(), Rejected.of(invalid));
@@ -530,11 +548,8 @@ public final class ScheduleEntity
         return Effect().reply(delete.replyTo(), notFound());
       }
       ScheduleView last = state.toView(UPCOMING);
-      return Effect().persist(new Deleted(now))
-          .thenRun(after -> {
-            timers.cancelAll();
-            runtime.index().deleteSchedule(id);
-          })
+      return persist(state, List.of(new Deleted(now)))
+          .thenRun(after -> timers.cancelAll())
           .thenReply(delete.replyTo(), after -> new Current(last));
     }
     if (command instanceof Pause pause) {
@@ -549,7 +564,8 @@ public final class ScheduleEntity
     if (command instanceof Wake || command instanceof Tick) {
       if (!state.exists()) {
         if (command instanceof Wake) {
-          runtime.index().deleteSchedule(id); // a row left by a delete or a failed create
+          // a row an earlier version left behind
+          runtime.index().removeStaleRow(id, lastSequenceNumber(context));
         }
         return Effect().noReply();
       }
@@ -573,40 +589,29 @@ public final class ScheduleEntity
     }
     Optional<List<Event>> events = decision.apply(state);
     return events.isPresent()
-        ? writeAheadThenPersist(state, events.get(), replyTo)
+        ? persistAndReply(state, events.get(), replyTo)
         : Effect().reply(replyTo, current(state));
   }
 
-  /**
-   * A command's events may move the wake time earlier (a new schedule, a resume, a firing now),
-   * so the row is written first with the earlier of the two times: a crash between the writes
-   * leaves, at worst, a schedule woken early. Rows of later wake times are written after.
-   */
-  private ReplyEffect<Event, State> writeAheadThenPersist(
+  private ReplyEffect<Event, State> persistAndReply(
       State state, List<Event> events, ActorRef<Reply> replyTo) {
+    return persist(state, events).thenRun(this::afterPersist).thenReply(replyTo, this::current);
+  }
+
+  /** Persists {@code events}, the last one with the schedule's row as of it (one transaction). */
+  private EffectBuilder<Event, State> persist(State state, List<Event> events) {
     State after = state;
     for (Event event : events) {
       after = after.apply(event);
     }
-    Instant wake = earlier(state.wakeAt(), after.wakeAt());
-    writingAhead = true;
-    context.pipeToSelf(
-        runtime.index().upsertSchedule(id, wake, lastSequenceNumber(context) + events.size()),
-        (done, failure) -> new RowWritten(events, replyTo, failure));
-    return Effect().noReply();
-  }
-
-  private ReplyEffect<Event, State> onRowWritten(RowWritten written) {
-    writingAhead = false;
-    if (written.failure() != null) {
-      context.getLog().warn("schedule {}: index write failed: {}", id, written.failure().toString());
-      Reply unavailable = new Rejected(
-          ErrorCode.UNAVAILABLE, null, "the schedule index could not be written; retry");
-      return unstashAll(Effect().none().thenRun(s -> written.replyTo().tell(unavailable)));
-    }
-    return unstashAll(Effect().persist(written.events())
-        .thenRun(this::afterPersist)
-        .thenRun(after -> written.replyTo().tell(current(after))));
+    long seqNr = lastSequenceNumber(context) + events.size();
+    ScheduleRow row = after.exists()
+        ? ScheduleRow.of(id, after.wakeAt(), seqNr)
+        : ScheduleRow.removed(id, seqNr);
+    List<Event> withRow = new ArrayList<>(events);
+    int last = withRow.size() - 1;
+    withRow.set(last, new Indexed(withRow.get(last), row));
+    return Effect().persist(withRow);
   }
 
   private ReplyEffect<Event, State> evaluate(State state) {
@@ -648,11 +653,10 @@ public final class ScheduleEntity
       return Effect().noReply();
     }
     events.forEach(e -> context.getLog().info("schedule {}: {}", id, e));
-    return Effect().persist(events).thenRun(this::afterPersist).thenNoReply();
+    return persist(state, events).thenRun(this::afterPersist).thenNoReply();
   }
 
   private void afterPersist(State after) {
-    writeRow(after);
     startEnqueues(after);
     armTimer(after, runtime.clock().instant());
   }
@@ -680,7 +684,7 @@ public final class ScheduleEntity
       if (unwrap(done.failure()) instanceof ValidationException invalid) {
         context.getLog().error("schedule {}: the task of the firing at {} was refused: {}", id,
             done.firing().fireAt(), invalid.getMessage());
-        return Effect().persist(new FiringFailed(done.firing(), invalid.getMessage(), now))
+        return persist(state, List.of(new FiringFailed(done.firing(), invalid.getMessage(), now)))
             .thenRun(this::afterPersist).thenNoReply();
       }
       context.getLog().warn("schedule {}: enqueue of the firing at {} failed, retrying: {}", id,
@@ -688,7 +692,7 @@ public final class ScheduleEntity
       timers.startSingleTimer(Tick.INSTANCE, runtime.settings().pollInterval());
       return Effect().noReply();
     }
-    return Effect().persist(new TaskCreated(done.firing(), done.task(), now))
+    return persist(state, List.of(new TaskCreated(done.firing(), done.task(), now)))
         .thenRun(this::afterPersist).thenNoReply();
   }
 
@@ -708,38 +712,12 @@ public final class ScheduleEntity
     timers.startSingleTimer(Tick.INSTANCE, delay.compareTo(MAX_TIMER) > 0 ? MAX_TIMER : delay);
   }
 
-  private void writeRow(State state) {
-    long seqNr = lastSequenceNumber(context);
-    runtime.index().upsertSchedule(id, state.wakeAt(), seqNr).whenComplete((done, failure) -> {
-      if (failure != null) {
-        context.getSystem().log().warn("schedule {}: index write failed: {}", id, failure.toString());
-      }
-    });
-  }
-
-  /**
-   * Pekko's Java DSL types {@code thenUnstashAll()} as a plain {@code Effect}; every effect it
-   * builds is also a reply effect, so the reply is sent as a side effect before it.
-   */
-  private static ReplyEffect<Event, State> unstashAll(
-      org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, State> effect) {
-    return ((org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, State>)
-        effect.thenUnstashAll()).thenNoReply();
-  }
-
   private Reply current(State state) {
     return new Current(state.toView(UPCOMING));
   }
 
   private Reply notFound() {
     return Rejected.of(new ScheduleNotFoundException(id));
-  }
-
-  private static Instant earlier(Instant a, Instant b) {
-    if (a == null) {
-      return b;
-    }
-    return b == null || a.isBefore(b) ? a : b;
   }
 
   private static Throwable unwrap(Throwable failure) {

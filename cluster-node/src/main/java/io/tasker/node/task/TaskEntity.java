@@ -1,7 +1,10 @@
 package io.tasker.node.task;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tasker.node.index.IndexRow;
+import io.tasker.node.journal.EventWithRow;
 import io.tasker.node.queue.QueueManager;
 import io.tasker.protocol.AttemptOutcome;
 import io.tasker.protocol.AttemptRecord;
@@ -22,7 +25,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -87,7 +89,7 @@ public final class TaskEntity
 
   /** @return the persistence id of task {@code id}'s events */
   public static String persistenceId(TaskId id) {
-    return PersistenceId.of(ENTITY_TYPE_KEY.name(), id.value()).id();
+    return IndexRow.persistenceId(id);
   }
 
   public static Behavior<Command> create(
@@ -137,14 +139,6 @@ public final class TaskEntity
     HEARTBEAT,
     LEASE_EXPIRED
   }
-
-  /** An event waiting for its index row to be written ahead of it. */
-  private record PendingEvent(
-      Event event, ActorRef<Reply> replyTo, boolean created, Procedure<State> then, IndexRow row) {}
-
-  private record IndexWritten(PendingEvent pending, Throwable failure) implements Command {}
-
-  private record RetryIndexWrite(PendingEvent pending) implements Command {}
 
   private record PermitArrived(QueueManager.PermitGranted grant) implements Command {}
 
@@ -243,6 +237,37 @@ public final class TaskEntity
   public record Requeued(Instant runAt, Instant at) implements Event {
     public String describe() {
       return "re-run requested, SCHEDULED for " + runAt;
+    }
+  }
+
+  /**
+   * What the entity persists: an event with the task's index row as of it, which the journal
+   * writes in the event's transaction. Replays from the journal return the bare event.
+   */
+  public record Indexed(
+      // the journal stores the bare event; only journals that serialize the whole value (the
+      // in-memory one of tests) need its type
+      @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
+      @JsonSubTypes({
+        @JsonSubTypes.Type(Enqueued.class),
+        @JsonSubTypes.Type(AttemptStarted.class),
+        @JsonSubTypes.Type(LeaseExtended.class),
+        @JsonSubTypes.Type(AttemptSucceeded.class),
+        @JsonSubTypes.Type(AttemptFailed.class),
+        @JsonSubTypes.Type(DeadLettered.class),
+        @JsonSubTypes.Type(Cancelled.class),
+        @JsonSubTypes.Type(Rescheduled.class),
+        @JsonSubTypes.Type(Requeued.class)
+      })
+      Event event,
+      IndexRow row)
+      implements Event, EventWithRow {
+    public Instant at() {
+      return event.at();
+    }
+
+    public String describe() {
+      return event.describe();
     }
   }
 
@@ -384,7 +409,9 @@ public final class TaskEntity
 
     public State apply(Event event) {
       Instant at = event.at();
-      if (event instanceof Enqueued e) {
+      if (event instanceof Indexed indexed) {
+        return apply(indexed.event());
+      } else if (event instanceof Enqueued e) {
         return new State(id, e.spec(), TaskStatus.SCHEDULED, e.spec().runAt(), e.spec().priority(),
             0, 0, null, null, List.of(), at, at);
       } else if (event instanceof AttemptStarted e) {
@@ -449,8 +476,6 @@ public final class TaskEntity
 
   private static final Duration MAX_TIMER = Duration.ofDays(1);
 
-  private static final org.slf4j.Logger indexLog =
-      org.slf4j.LoggerFactory.getLogger(TaskEntity.class.getName() + ".index");
   /**
    * Every event is logged here. Not {@code context.getLog()}: each call of it fills the actor's
    * logging MDC, a measurable share of a task's CPU at thousands of events a second.
@@ -466,10 +491,6 @@ public final class TaskEntity
   private HandlerRuntime.Attempt execution;
   private Permit permit = Permit.NONE;
   private String permitQueue;
-  // what this task's index row holds, as far as this incarnation knows
-  private boolean indexedWakeKnown;
-  private Instant indexedWake;
-  private boolean awaitingIndex;
   private boolean stopping;
 
   private TaskEntity(
@@ -504,8 +525,7 @@ public final class TaskEntity
   }
 
   /**
-   * Commands by the entity's situation: waiting for a write-ahead of its index row, not (yet)
-   * stored, or stored. Written out rather than built with {@code newCommandHandlerWithReplyBuilder}:
+   * Commands by the entity's situation: not (yet) stored, or stored. Written out rather than built with {@code newCommandHandlerWithReplyBuilder}:
    * the builder's dispatch (a list of cases walked per command) showed in profiles.
    */
   @Override
@@ -514,15 +534,6 @@ public final class TaskEntity
   }
 
   private ReplyEffect<Event, State> onCommand(State state, Command command) {
-    if (awaitingIndex) {
-      if (command instanceof IndexWritten written) {
-        return onIndexWritten(state, written);
-      } else if (command instanceof RetryIndexWrite retry) {
-        writeAhead(retry.pending());
-        return Effect().noReply();
-      }
-      return Effect().stash();
-    }
     if (!state.exists()) {
       if (command instanceof Enqueue enqueue) {
         return onEnqueue(state, enqueue);
@@ -554,8 +565,7 @@ public final class TaskEntity
     } else if (command == Stop.INSTANCE) {
       return onStop(state, Stop.INSTANCE);
     }
-    // a late IndexWritten or RetryIndexWrite (handled above while awaited) has nothing to do
-    return Effect().noReply();
+    throw new IllegalArgumentException("unknown command " + command);
   }
 
   @Override
@@ -584,22 +594,14 @@ public final class TaskEntity
   }
 
   private ReplyEffect<Event, State> onWakeOfUnknownTask(State state, Wake wake) {
-    // a row written ahead of an enqueue that never reached the journal: nothing to run
-    runtime.index().delete(id);
+    // a row an earlier version wrote ahead of an enqueue that never landed: nothing to run
+    runtime.index().removeIfNoEvents(id);
     passivate();
     return Effect().noReply();
   }
 
   private ReplyEffect<Event, State> onWake(State state, Wake wake) {
     Instant wakeAt = state.wakeAt();
-    IndexRow row = state.toIndexRow(lastSequenceNumber(context));
-    if (!Objects.equals(row.wakeAt(), wake.indexedWakeAt())) {
-      // the row is stale (a write lost in a crash, or written ahead of an event that never
-      // landed): the journal is the truth, so overwrite it whatever its sequence number
-      indexedWakeKnown = true;
-      indexedWake = row.wakeAt();
-      runtime.index().upsert(row, true).whenComplete(this::logIndexFailure);
-    }
     if (state.status() != TaskStatus.RUNNING) {
       settle(state);
     } else if (execution == null && wakeAt != null) {
@@ -830,58 +832,14 @@ public final class TaskEntity
   }
 
   /**
-   * Persists {@code event}, keeping the index rule: a row whose wake time moves earlier is
-   * written before the event (commands wait meanwhile), otherwise after it.
+   * Persists {@code event} with the task's index row as of it (one transaction).
    *
    * @param replyTo answered with the new state once persisted, or null for internal events
    */
   private ReplyEffect<Event, State> persist(
       State state, Event event, ActorRef<Reply> replyTo, boolean created, Procedure<State> then) {
     IndexRow row = state.apply(event).toIndexRow(lastSequenceNumber(context) + 1);
-    Instant wake = row.wakeAt();
-    boolean earlier = wake != null
-        && (!indexedWakeKnown || indexedWake == null || wake.isBefore(indexedWake));
-    if (earlier) {
-      awaitingIndex = true;
-      writeAhead(new PendingEvent(event, replyTo, created, then, row));
-      return Effect().noReply();
-    }
-    return persistNow(event, replyTo, created, then, row, false);
-  }
-
-  private void writeAhead(PendingEvent pending) {
-    context.pipeToSelf(runtime.index().upsert(pending.row(), false),
-        (done, failure) -> new IndexWritten(pending, failure));
-  }
-
-  private ReplyEffect<Event, State> onIndexWritten(State state, IndexWritten written) {
-    PendingEvent pending = written.pending();
-    if (written.failure() == null) {
-      awaitingIndex = false;
-      return persistNow(pending.event(), pending.replyTo(), pending.created(), pending.then(),
-          pending.row(), true);
-    }
-    context.getLog().warn("task {}: index write failed: {}", id, written.failure().toString());
-    if (pending.replyTo() != null) {
-      awaitingIndex = false;
-      Rejected unavailable = Rejected.of(new TaskerUnavailableException(
-          "the task index is unavailable; nothing was changed, try again"), state.status());
-      return unstashAll(Effect().none().thenRun(s -> pending.replyTo().tell(unavailable)));
-    }
-    // an outcome of our own (attempt result, lost lease) must not be dropped: try again
-    timers.startSingleTimer(new RetryIndexWrite(pending), Duration.ofSeconds(1));
-    return Effect().noReply();
-  }
-
-  private ReplyEffect<Event, State> persistNow(
-      Event event, ActorRef<Reply> replyTo, boolean created, Procedure<State> then,
-      IndexRow row, boolean writtenAhead) {
-    indexedWakeKnown = true;
-    indexedWake = row.wakeAt();
-    EffectBuilder<Event, State> effect = Effect().persist(event).thenRun(next -> {
-      if (!writtenAhead) {
-        runtime.index().upsert(row, false).whenComplete(this::logIndexFailure);
-      }
+    EffectBuilder<Event, State> effect = Effect().persist(new Indexed(event, row)).thenRun(next -> {
       if (eventLog.isInfoEnabled()) {
         eventLog.info("task {} [{}] {}", id, next.spec().type(), event.describe());
       }
@@ -890,23 +848,7 @@ public final class TaskEntity
     if (replyTo != null) {
       effect = effect.thenRun(next -> replyTo.tell(new Accepted(next.toView(), created)));
     }
-    return writtenAhead ? unstashAll(effect) : effect.thenNoReply();
-  }
-
-  /**
-   * Unstashes the commands that waited for a write-ahead. The javadsl types {@code
-   * thenUnstashAll()} as a plain {@code Effect}, though every effect Pekko builds is also a reply
-   * effect, so replies are sent as side effects before it.
-   */
-  private static ReplyEffect<Event, State> unstashAll(EffectBuilder<Event, State> effect) {
-    return ((EffectBuilder<Event, State>) effect.thenUnstashAll()).thenNoReply();
-  }
-
-  private void logIndexFailure(Object done, Throwable failure) {
-    if (failure != null) {
-      // safe to lose: a row behind its journal only ever wakes its task early (see IndexRow)
-      indexLog.warn("task {}: index row not updated: {}", id, failure.toString());
-    }
+    return effect.thenNoReply();
   }
 
   private ReplyEffect<Event, State> replyWith(ActorRef<Reply> replyTo, State state, boolean created) {

@@ -1,6 +1,6 @@
 package io.tasker.node.task;
 
-import io.tasker.node.index.IndexWriter;
+import io.tasker.node.index.OrphanRows;
 import io.tasker.node.queue.QueueManager;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,7 +16,7 @@ import org.apache.pekko.actor.typed.RecipientRef;
  * @param clock the time source for run times, backoff and history
  * @param random uniform numbers in [0, 1) for backoff jitter
  * @param node this node's name, recorded in attempts
- * @param index where the entity keeps its row of the task index
+ * @param index removes rows left without a task by an earlier version
  * @param lease how long a running attempt is presumed alive without a heartbeat (heartbeats come
  *     every third of it while the handler runs)
  * @param keepAliveWindow tasks due later than this passivate; the waker brings them back
@@ -35,7 +35,7 @@ public record TaskRuntime(
     String node,
     Duration permitKeepAlive,
     Duration waitingKeepAlive,
-    IndexWriter index,
+    OrphanRows index,
     Duration lease,
     Duration keepAliveWindow,
     Duration startAhead) {}

@@ -1,25 +1,43 @@
 package io.tasker.node.index;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.zaxxer.hikari.HikariDataSource;
+import io.tasker.node.journal.Jdbc;
+import io.tasker.node.journal.JournalRow;
 import io.tasker.node.journal.JournalSettings;
+import io.tasker.node.journal.JournalTable;
 import io.tasker.node.journal.SchemaInitializer;
+import io.tasker.node.journal.TableRow;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskStatus;
 import io.tasker.protocol.TaskSummary;
 import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The index's write rules on both databases. */
+/**
+ * The index's write rules on both databases: rows written in their events' transactions (as the
+ * journal writes them), orphan removal and retention against concurrent event writes.
+ */
 class JdbcTaskIndexTest {
   private static final Instant T = Instant.parse("2026-04-01T10:00:00Z");
 
@@ -37,42 +55,94 @@ class JdbcTaskIndexTest {
         T.plusSeconds(seqNr)), IndexRow.bucketOf(id), status.isTerminal() ? null : runAt, null, seqNr);
   }
 
+  private static JournalRow event(TaskId id, long seqNr) {
+    return new JournalRow(IndexRow.persistenceId(id), seqNr, "test", 0, 1, "",
+        new byte[] {(byte) seqNr}, false);
+  }
+
+  /** Writes events with their rows in one transaction, as the journal does. */
+  private static void commit(Connection connection, JournalSettings journal, IndexRow... rows)
+      throws SQLException {
+    Jdbc.inTransaction(connection, () -> write(connection, journal, rows));
+  }
+
+  private static void write(Connection connection, JournalSettings journal, IndexRow... rows)
+      throws SQLException {
+    TaskIndexTable.WRITER.writeAll(connection, journal.dialect(), List.<TableRow>of(rows));
+    List<JournalRow> events = new ArrayList<>();
+    for (IndexRow row : rows) {
+      events.add(event(row.task().id(), row.seqNr()));
+    }
+    JournalTable.insertAll(connection, events);
+  }
+
   private static IndexRow read(JdbcTaskIndex index, TaskId id) {
     return index.row(id).toCompletableFuture().join();
   }
 
+  private static int events(Connection connection, TaskId id) throws SQLException {
+    try (PreparedStatement count = connection.prepareStatement(
+        "SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ?")) {
+      count.setString(1, IndexRow.persistenceId(id));
+      try (ResultSet rs = count.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    }
+  }
+
+  /** Waits until some session of the database waits for a lock another one holds. */
+  private static void awaitBlockedSession(Connection observer, JournalSettings journal) {
+    String sql = journal.dialect() == JournalSettings.Dialect.POSTGRES
+        ? "SELECT COUNT(*) FROM pg_locks WHERE NOT granted"
+        : "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL";
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      try (PreparedStatement blocked = observer.prepareStatement(sql);
+          ResultSet rs = blocked.executeQuery()) {
+        rs.next();
+        return rs.getInt(1) > 0;
+      }
+    });
+  }
+
   @ParameterizedTest
   @MethodSource("journals")
-  void laterEventsWinAndForceOverridesTheGuard(JournalSettings journal) {
+  void laterEventsWinAndAnOlderRowNeverOverwritesANewer(JournalSettings journal)
+      throws SQLException {
     SchemaInitializer.ensureSchema(journal);
-    try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3)) {
+    try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);
+        HikariDataSource pool = journal.dataSource("test", 2);
+        Connection connection = pool.getConnection()) {
       TaskId id = TaskId.random("echo");
-      index.upsert(row(id, TaskStatus.RUNNING, 5), false).toCompletableFuture().join();
-      index.upsert(row(id, TaskStatus.SCHEDULED, 4), false).toCompletableFuture().join();
-      assertEquals(5, read(index, id).seqNr(), "an older event must not overwrite a newer row");
-      index.upsert(row(id, TaskStatus.SCHEDULED, 4), true).toCompletableFuture().join();
-      assertEquals(4, read(index, id).seqNr(), "a forced write corrects a row ahead of its journal");
-      index.delete(id).toCompletableFuture().join();
-      assertNull(read(index, id));
+      commit(connection, journal, row(id, TaskStatus.SCHEDULED, 1));
+      commit(connection, journal, row(id, TaskStatus.RUNNING, 2));
+      assertEquals(TaskStatus.RUNNING, read(index, id).task().status());
+      Jdbc.inTransaction(connection, () -> TaskIndexTable.WRITER.writeAll(
+          connection, journal.dialect(), List.of(row(id, TaskStatus.SCHEDULED, 1))));
+      assertEquals(2, read(index, id).seqNr(), "an older event must not overwrite a newer row");
     }
   }
 
   @ParameterizedTest
   @MethodSource("journals")
-  void manyWritesOfOneTaskInOneBatchKeepTheLatest(JournalSettings journal) {
+  void manyTasksInOneTransactionKeepTheirLatestRow(JournalSettings journal) throws SQLException {
     SchemaInitializer.ensureSchema(journal);
-    try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3)) {
+    try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);
+        HikariDataSource pool = journal.dataSource("test", 2);
+        Connection connection = pool.getConnection()) {
       List<TaskId> ids = new ArrayList<>();
-      List<CompletableFuture<?>> writes = new ArrayList<>();
+      List<IndexRow> first = new ArrayList<>();
+      List<IndexRow> rest = new ArrayList<>();
       for (int task = 0; task < 50; task++) {
         TaskId id = TaskId.random("echo");
         ids.add(id);
-        for (long seq = 1; seq <= 3; seq++) {
-          TaskStatus status = seq == 3 ? TaskStatus.SUCCEEDED : TaskStatus.SCHEDULED;
-          writes.add(index.upsert(row(id, status, seq), false).toCompletableFuture());
-        }
+        first.add(row(id, TaskStatus.SCHEDULED, 1));
+        rest.add(row(id, TaskStatus.SCHEDULED, 2));
+        rest.add(row(id, TaskStatus.SUCCEEDED, 3));
       }
-      writes.forEach(CompletableFuture::join);
+      commit(connection, journal, first.toArray(IndexRow[]::new));
+      Jdbc.inTransaction(connection, () -> TaskIndexTable.WRITER.writeAll(
+          connection, journal.dialect(), List.copyOf(rest)));
       for (TaskId id : ids) {
         IndexRow stored = read(index, id);
         assertEquals(3, stored.seqNr());
@@ -85,18 +155,115 @@ class JdbcTaskIndexTest {
 
   @ParameterizedTest
   @MethodSource("journals")
-  void dueRowsComeInPagesOrderedByWakeTimeThenId(JournalSettings journal) {
+  void aRowLostEarlierIsRestoredWhileItsJournalHoldsThePreviousEvent(JournalSettings journal)
+      throws SQLException {
     SchemaInitializer.ensureSchema(journal);
-    try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3)) {
+    try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);
+        HikariDataSource pool = journal.dataSource("test", 2);
+        Connection connection = pool.getConnection()) {
+      TaskId id = TaskId.random("echo");
+      Jdbc.inTransaction(connection,
+          () -> JournalTable.insertAll(connection, List.of(event(id, 1))));
+      commit(connection, journal, row(id, TaskStatus.RUNNING, 2));
+      assertEquals(2, read(index, id).seqNr());
+    }
+  }
+
+  /**
+   * The delete/upsert interleaving: an entity woken without events removes its row while a
+   * redelivered enqueue commits the task's first event with its row. Whichever order the two
+   * take, the row of the stored task stays.
+   */
+  @ParameterizedTest
+  @MethodSource("journals")
+  void orphanRemovalNeverRemovesTheRowOfAnEventCommittingMeanwhile(JournalSettings journal)
+      throws SQLException {
+    SchemaInitializer.ensureSchema(journal);
+    try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);
+        HikariDataSource pool = journal.dataSource("test", 3);
+        Connection enqueue = pool.getConnection();
+        Connection observer = pool.getConnection()) {
+      TaskId id = TaskId.random("echo");
+      // a row written ahead of an enqueue that never landed (as earlier versions did)
+      Jdbc.inTransaction(enqueue, () -> TaskIndexTable.upsertAll(
+          enqueue, journal.dialect(), List.of(row(id, TaskStatus.SCHEDULED, 1))));
+
+      enqueue.setAutoCommit(false);
+      write(enqueue, journal, row(id, TaskStatus.SCHEDULED, 1));
+      CompletableFuture<?> removal = index.removeIfNoEvents(id).toCompletableFuture();
+      awaitBlockedSession(observer, journal);
+      assertFalse(removal.isDone(), "the removal waits for the enqueue's transaction");
+      enqueue.commit();
+      enqueue.setAutoCommit(true);
+      removal.join();
+      assertNotNull(read(index, id), "the stored task keeps its row");
+      assertEquals(1, events(observer, id));
+
+      TaskId orphan = TaskId.random("echo");
+      Jdbc.inTransaction(enqueue, () -> TaskIndexTable.upsertAll(
+          enqueue, journal.dialect(), List.of(row(orphan, TaskStatus.SCHEDULED, 1))));
+      index.removeIfNoEvents(orphan).toCompletableFuture().join();
+      assertNull(read(index, orphan), "a row without events goes");
+    }
+  }
+
+  /**
+   * The requeue/retention interleaving: retention removes a finished task while its entity
+   * persists a re-run. Either the re-run commits first and the task is no longer finished, so
+   * retention keeps it; or retention commits first and the re-run fails instead of storing an
+   * event without its predecessors.
+   */
+  @ParameterizedTest
+  @MethodSource("journals")
+  void retentionAndARequeueNeverLeaveHalfATask(JournalSettings journal) throws SQLException {
+    SchemaInitializer.ensureSchema(journal);
+    Map<TaskStatus, Instant> old = Map.of(TaskStatus.DEAD, T.plusSeconds(3600));
+    try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);
+        HikariDataSource pool = journal.dataSource("test", 3);
+        Connection requeue = pool.getConnection();
+        Connection observer = pool.getConnection()) {
+      TaskId kept = TaskId.random("retained");
+      commit(requeue, journal, row(kept, TaskStatus.SCHEDULED, 1));
+      commit(requeue, journal, row(kept, TaskStatus.DEAD, 2));
+      requeue.setAutoCommit(false);
+      write(requeue, journal, row(kept, TaskStatus.SCHEDULED, 3));
+      CompletableFuture<Integer> purge = index.purgeFinished(IndexRow.bucketOf(kept),
+          IndexRow.bucketOf(kept) + 1, old, 100).toCompletableFuture();
+      awaitBlockedSession(observer, journal);
+      requeue.commit();
+      requeue.setAutoCommit(true);
+      assertEquals(0, purge.join(), "re-queued meanwhile: no longer finished");
+      assertEquals(TaskStatus.SCHEDULED, read(index, kept).task().status());
+      assertEquals(3, events(observer, kept));
+
+      TaskId purged = TaskId.random("retained");
+      commit(requeue, journal, row(purged, TaskStatus.SCHEDULED, 1));
+      commit(requeue, journal, row(purged, TaskStatus.DEAD, 2));
+      int bucket = IndexRow.bucketOf(purged);
+      assertTrue(index.purgeFinished(bucket, bucket + 1, old, 100).toCompletableFuture().join() >= 1);
+      assertThrows(TaskIndexTable.TaskRemovedException.class,
+          () -> commit(requeue, journal, row(purged, TaskStatus.SCHEDULED, 3)));
+      assertNull(read(index, purged));
+      assertEquals(0, events(observer, purged), "nothing of the late re-run is stored");
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("journals")
+  void dueRowsComeInPagesOrderedByWakeTimeThenId(JournalSettings journal) throws SQLException {
+    SchemaInitializer.ensureSchema(journal);
+    try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);
+        HikariDataSource pool = journal.dataSource("test", 2);
+        Connection connection = pool.getConnection()) {
       List<String> expected = new ArrayList<>();
-      List<CompletableFuture<?>> writes = new ArrayList<>();
+      List<IndexRow> rows = new ArrayList<>();
       for (int i = 0; i < 23; i++) {
         TaskId id = TaskId.random("paging");
         // three distinct wake times, so pages end in the middle of ties
-        IndexRow row = row(id, TaskStatus.SCHEDULED, 1 + i % 3);
-        writes.add(index.upsert(row, false).toCompletableFuture());
+        IndexRow row = row(id, TaskStatus.SCHEDULED, 1);
+        rows.add(new IndexRow(row.task(), row.bucket(), T.plusSeconds(1 + i % 3), null, 1));
       }
-      writes.forEach(CompletableFuture::join);
+      commit(connection, journal, rows.toArray(IndexRow[]::new));
       Instant until = T.plusSeconds(10);
       for (WakeTarget.Due due : index.due(0, IndexRow.BUCKETS, null, until, 1000)
           .toCompletableFuture().join()) {

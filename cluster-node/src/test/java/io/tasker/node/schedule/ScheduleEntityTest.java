@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import com.typesafe.config.ConfigFactory;
 import io.tasker.node.EnqueueResult;
 import io.tasker.node.SettableClock;
+import io.tasker.node.index.ScheduleRow;
 import io.tasker.protocol.Backoff;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.ErrorCode;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The schedule entity on its own (in-memory journal, serialization checked): replies, events,
- * index rows written ahead, and a firing recovered without its task enqueued again.
+ * the rows persisted with them, and a firing recovered without its task enqueued again.
  */
 class ScheduleEntityTest {
   private static final Instant NOW = Instant.parse("2026-03-01T09:00:00Z");
@@ -42,22 +43,24 @@ class ScheduleEntityTest {
           .withFallback(ConfigFactory.parseString("pekko.actor.provider = local"))
           .withFallback(ConfigFactory.load()));
 
-  /** The schedule rows it is asked to write. */
+  /** The stale rows it asks to remove. */
   static final class RecordingIndex implements ScheduleIndex {
-    final List<Instant> wakes = new CopyOnWriteArrayList<>();
-    final List<String> deleted = new CopyOnWriteArrayList<>();
+    final List<String> removed = new CopyOnWriteArrayList<>();
 
     @Override
-    public CompletionStage<Done> upsertSchedule(String id, Instant wakeAt, long seqNr) {
-      wakes.add(wakeAt == null ? Instant.MAX : wakeAt);
+    public CompletionStage<Done> removeStaleRow(String id, long seqNr) {
+      removed.add(id + "@" + seqNr);
       return CompletableFuture.completedFuture(Done.getInstance());
     }
+  }
 
-    @Override
-    public CompletionStage<Done> deleteSchedule(String id) {
-      deleted.add(id);
-      return CompletableFuture.completedFuture(Done.getInstance());
-    }
+  /** @return the event without the row it was persisted with */
+  private static ScheduleEntity.Event bare(ScheduleEntity.Event event) {
+    return assertInstanceOf(ScheduleEntity.Indexed.class, event).event();
+  }
+
+  private static ScheduleRow rowOf(ScheduleEntity.Event event) {
+    return assertInstanceOf(ScheduleEntity.Indexed.class, event).row();
   }
 
   private final SettableClock clock = new SettableClock(NOW);
@@ -116,14 +119,14 @@ class ScheduleEntityTest {
   }
 
   @Test
-  void upsertWritesItsRowAheadThenPersistsAndReplies() {
+  void upsertPersistsItsEventWithItsRowAndReplies() {
     var result = schedule.<ScheduleEntity.Reply>runCommand(
         replyTo -> new ScheduleEntity.Upsert(hourly(id()), replyTo));
     ScheduleEntity.Current current = assertInstanceOf(ScheduleEntity.Current.class, result.reply());
     assertEquals(NOW.plusSeconds(3600), current.schedule().nextFireAt());
     assertEquals(5, current.schedule().upcoming().size());
-    assertInstanceOf(ScheduleEntity.Upserted.class, result.event());
-    assertEquals(NOW.plusSeconds(3600), index.wakes.get(0)); // before the event
+    assertInstanceOf(ScheduleEntity.Upserted.class, bare(result.event()));
+    assertEquals(ScheduleRow.of(id(), NOW.plusSeconds(3600), 1), rowOf(result.event()));
     var again = schedule.<ScheduleEntity.Reply>runCommand(
         replyTo -> new ScheduleEntity.Upsert(hourly(id()), replyTo));
     assertTrue(again.hasNoEvents());
@@ -150,7 +153,7 @@ class ScheduleEntityTest {
     schedule.<ScheduleEntity.Reply>runCommand(replyTo -> new ScheduleEntity.Upsert(hourly(id()), replyTo));
     clock.advance(Duration.ofHours(1));
     var woken = schedule.runCommand(new ScheduleEntity.Wake(NOW.plusSeconds(3600)));
-    ScheduleEntity.Fired fired = assertInstanceOf(ScheduleEntity.Fired.class, woken.event());
+    ScheduleEntity.Fired fired = assertInstanceOf(ScheduleEntity.Fired.class, bare(woken.event()));
     assertEquals(NOW.plusSeconds(3600), fired.fireAt());
     await().atMost(Duration.ofSeconds(10)).until(() -> schedule.getState().lastTask() != null);
     assertEquals(1, enqueued.size());
@@ -206,8 +209,18 @@ class ScheduleEntityTest {
   void deleteRemovesTheRow() {
     schedule.<ScheduleEntity.Reply>runCommand(replyTo -> new ScheduleEntity.Upsert(hourly(id()), replyTo));
     var deleted = schedule.<ScheduleEntity.Reply>runCommand(ScheduleEntity.Delete::new);
-    assertInstanceOf(ScheduleEntity.Deleted.class, deleted.event());
-    assertEquals(List.of(id()), index.deleted);
+    assertInstanceOf(ScheduleEntity.Deleted.class, bare(deleted.event()));
+    assertEquals(ScheduleRow.removed(id(), 2), rowOf(deleted.event()));
     assertTrue(!schedule.getState().exists());
+  }
+
+  @Test
+  void aWakeOfAScheduleThatIsGoneRemovesOnlyItsStaleRow() {
+    schedule.<ScheduleEntity.Reply>runCommand(replyTo -> new ScheduleEntity.Upsert(hourly(id()), replyTo));
+    schedule.<ScheduleEntity.Reply>runCommand(ScheduleEntity.Delete::new);
+    var woken = schedule.runCommand(new ScheduleEntity.Wake(NOW));
+    assertTrue(woken.hasNoEvents());
+    // up to the last event it knows: a row of a later event (a re-creation) stays
+    await().atMost(Duration.ofSeconds(10)).until(() -> index.removed.equals(List.of(id() + "@2")));
   }
 }

@@ -12,7 +12,7 @@ import com.typesafe.config.ConfigFactory;
 import io.tasker.node.NonRetryableException;
 import io.tasker.node.SettableClock;
 import io.tasker.node.index.IndexRow;
-import io.tasker.node.index.IndexWriter;
+import io.tasker.node.index.OrphanRows;
 import io.tasker.node.queue.QueueManager;
 import io.tasker.protocol.AttemptOutcome;
 import io.tasker.protocol.Backoff;
@@ -70,29 +70,14 @@ class TaskEntityTest {
               })),
           new ObjectMapper());
 
-  /** An index that records what it is asked to write, and can be made to fail. */
-  static final class RecordingIndex implements IndexWriter {
-    final List<IndexRow> rows = new java.util.concurrent.CopyOnWriteArrayList<>();
-    final List<TaskId> deleted = new java.util.concurrent.CopyOnWriteArrayList<>();
-    volatile boolean failing;
+  /** Records the orphan rows an entity asks to remove. */
+  static final class RecordingIndex implements OrphanRows {
+    final List<TaskId> removed = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
-    public CompletionStage<Done> upsert(IndexRow row, boolean force) {
-      if (failing) {
-        return CompletableFuture.failedFuture(new IllegalStateException("database down"));
-      }
-      rows.add(row);
+    public CompletionStage<Done> removeIfNoEvents(TaskId id) {
+      removed.add(id);
       return CompletableFuture.completedFuture(Done.getInstance());
-    }
-
-    @Override
-    public CompletionStage<Done> delete(TaskId id) {
-      deleted.add(id);
-      return CompletableFuture.completedFuture(Done.getInstance());
-    }
-
-    IndexRow last() {
-      return rows.get(rows.size() - 1);
     }
   }
 
@@ -162,13 +147,30 @@ class TaskEntityTest {
     return task.getState();
   }
 
+  /** @return the event without the index row it was persisted with */
+  private static TaskEntity.Event bare(TaskEntity.Event event) {
+    return assertInstanceOf(TaskEntity.Indexed.class, event).event();
+  }
+
+  /** @return the index rows persisted with the task's events so far, in order */
+  private List<IndexRow> rows() {
+    return task.persistenceTestKit().persistedInStorage(TaskEntity.persistenceId(id)).stream()
+        .map(event -> ((TaskEntity.Indexed) event).row())
+        .toList();
+  }
+
+  private IndexRow lastRow() {
+    List<IndexRow> rows = rows();
+    return rows.get(rows.size() - 1);
+  }
+
   @Test
   void enqueuePersistsTheTaskAndRepliesBeforeAnyWork() {
     var result = enqueue(spec("ok", NOW.plusSeconds(3600), 3, Duration.ofMinutes(1)));
     TaskEntity.Accepted accepted = assertInstanceOf(TaskEntity.Accepted.class, result.reply());
     assertTrue(accepted.created());
     assertEquals(TaskStatus.SCHEDULED, accepted.task().status());
-    assertInstanceOf(TaskEntity.Enqueued.class, result.event());
+    assertInstanceOf(TaskEntity.Enqueued.class, bare(result.event()));
     queue.expectNoMessage(Duration.ofMillis(200)); // not due: no permit asked for
   }
 
@@ -299,7 +301,7 @@ class TaskEntityTest {
     awaitStatus(TaskStatus.DEAD);
     queue.expectMessageClass(QueueManager.ReleasePermit.class);
     var rerun = task.<TaskEntity.Reply>runCommand(TaskEntity.Requeue::new);
-    assertInstanceOf(TaskEntity.Requeued.class, rerun.event());
+    assertInstanceOf(TaskEntity.Requeued.class, bare(rerun.event()));
     assertEquals(TaskStatus.SCHEDULED, rerun.state().status());
     grantPermit(); // due now: it asks for a permit again
     TaskEntity.State deadAgain = awaitStatus(TaskStatus.DEAD);
@@ -311,7 +313,7 @@ class TaskEntityTest {
   void cancelOfScheduledTaskIsImmediate() {
     enqueue(spec("ok", NOW.plusSeconds(60), 3, Duration.ofMinutes(1)));
     var result = task.<TaskEntity.Reply>runCommand(TaskEntity.Cancel::new);
-    assertInstanceOf(TaskEntity.Cancelled.class, result.event());
+    assertInstanceOf(TaskEntity.Cancelled.class, bare(result.event()));
     assertEquals(TaskStatus.CANCELLED, result.state().status());
     shard.expectMessageClass(ClusterSharding.Passivate.class);
   }
@@ -346,7 +348,7 @@ class TaskEntityTest {
     enqueue(spec("ok", NOW.plusSeconds(60), 3, Duration.ofMinutes(1)));
     Instant later = NOW.plusSeconds(600);
     var result = task.<TaskEntity.Reply>runCommand(r -> new TaskEntity.Reschedule(later, 7, r));
-    assertEquals(new TaskEntity.Rescheduled(later, 7, NOW), result.event());
+    assertEquals(new TaskEntity.Rescheduled(later, 7, NOW), bare(result.event()));
     assertEquals(later, result.state().runAt());
     assertEquals(7, result.state().priority());
   }
@@ -363,7 +365,7 @@ class TaskEntityTest {
     assertEquals(ErrorCode.TASK_STATE_CONFLICT,
         assertInstanceOf(TaskEntity.Rejected.class, result.reply()).code());
     // the running handler's heartbeat (every 100 ms here) may persist meanwhile; nothing else
-    assertTrue(result.events().stream().allMatch(e -> e instanceof TaskEntity.LeaseExtended),
+    assertTrue(result.events().stream().allMatch(e -> bare(e) instanceof TaskEntity.LeaseExtended),
         result.events().toString());
   }
 
@@ -394,26 +396,14 @@ class TaskEntityTest {
   }
 
   @Test
-  void enqueueWritesTheIndexRowBeforeTheEvent() {
+  void enqueuePersistsTheEventWithItsIndexRow() {
     Instant runAt = NOW.plusSeconds(600);
     var result = enqueue(spec("ok", runAt, 3, Duration.ofMinutes(1)));
-    assertInstanceOf(TaskEntity.Enqueued.class, result.event());
-    IndexRow row = index.rows.get(0);
+    IndexRow row = assertInstanceOf(TaskEntity.Indexed.class, result.event()).row();
+    assertInstanceOf(TaskEntity.Enqueued.class, bare(result.event()));
     assertEquals(TaskStatus.SCHEDULED, row.task().status());
     assertEquals(runAt, row.wakeAt());
     assertEquals(1, row.seqNr());
-  }
-
-  @Test
-  void rejectsEnqueueWhenTheIndexCannotBeWrittenAndStoresNothing() {
-    index.failing = true;
-    var result = enqueue(spec("ok", NOW.plusSeconds(600), 3, Duration.ofMinutes(1)));
-    TaskEntity.Rejected rejected = assertInstanceOf(TaskEntity.Rejected.class, result.reply());
-    assertEquals(ErrorCode.UNAVAILABLE, rejected.code());
-    assertTrue(result.hasNoEvents());
-    index.failing = false;
-    var retried = enqueue(spec("ok", NOW.plusSeconds(600), 3, Duration.ofMinutes(1)));
-    assertTrue(assertInstanceOf(TaskEntity.Accepted.class, retried.reply()).created());
   }
 
   @Test
@@ -421,38 +411,38 @@ class TaskEntityTest {
     enqueue(spec("ok", 3));
     grantPermit();
     awaitStatus(TaskStatus.SUCCEEDED);
-    await().until(() -> index.last().task().status() == TaskStatus.SUCCEEDED);
-    IndexRow last = index.last();
+    List<IndexRow> rows = rows();
+    IndexRow last = rows.get(rows.size() - 1);
+    assertEquals(TaskStatus.SUCCEEDED, last.task().status());
     assertNull(last.wakeAt(), "finished tasks are never woken");
     assertEquals(3, last.seqNr());
-    assertTrue(index.rows.stream().anyMatch(r -> r.task().status() == TaskStatus.RUNNING
+    assertTrue(rows.stream().anyMatch(r -> r.task().status() == TaskStatus.RUNNING
         && r.wakeAt().equals(NOW.plus(Duration.ofMillis(300)))), "running rows wake at lease end");
   }
 
   @Test
-  void rescheduleToAnEarlierTimeWritesTheIndexFirst() {
+  void rescheduleMovesTheRowsWakeTimeWithItsEvent() {
     enqueue(spec("ok", NOW.plusSeconds(3000), 3, Duration.ofMinutes(1)));
-    int before = index.rows.size();
     var result = task.<TaskEntity.Reply>runCommand(
         r -> new TaskEntity.Reschedule(NOW.plusSeconds(1000), null, r));
-    assertInstanceOf(TaskEntity.Rescheduled.class, result.event());
-    assertEquals(NOW.plusSeconds(1000), index.rows.get(before).wakeAt());
+    IndexRow row = assertInstanceOf(TaskEntity.Indexed.class, result.event()).row();
+    assertEquals(NOW.plusSeconds(1000), row.wakeAt());
+    assertEquals(2, row.seqNr());
   }
 
   @Test
   void wakeOfAnUnknownTaskRemovesItsOrphanRow() {
     task.runCommand(new TaskEntity.Wake(NOW));
-    await().until(() -> index.deleted.contains(id));
+    await().until(() -> index.removed.contains(id));
     shard.expectMessageClass(ClusterSharding.Passivate.class);
   }
 
   @Test
-  void wakeCorrectsAStaleRow() {
+  void wakeOfAStoredTaskPersistsNothing() {
     enqueue(spec("ok", NOW.plusSeconds(600), 3, Duration.ofMinutes(1)));
-    int before = index.rows.size();
-    task.runCommand(new TaskEntity.Wake(NOW.minusSeconds(5)));
-    await().until(() -> index.rows.size() > before);
-    assertEquals(NOW.plusSeconds(600), index.last().wakeAt());
+    var woken = task.runCommand(new TaskEntity.Wake(NOW.minusSeconds(5)));
+    assertTrue(woken.hasNoEvents());
+    assertTrue(index.removed.isEmpty());
   }
 
   @Test
@@ -462,8 +452,8 @@ class TaskEntityTest {
     awaitStatus(TaskStatus.RUNNING);
     TaskEntity.State running = task.getState();
     await().until(() -> task.getState().history().size() == 1
-        && index.last().task().status() == TaskStatus.RUNNING
-        && index.rows.stream().filter(r -> r.task().status() == TaskStatus.RUNNING).count() >= 2);
+        && lastRow().task().status() == TaskStatus.RUNNING
+        && rows().stream().filter(r -> r.task().status() == TaskStatus.RUNNING).count() >= 2);
     assertEquals(TaskStatus.RUNNING, task.getState().status());
     assertEquals(running.attempts(), task.getState().attempts());
     task.runCommand(TaskEntity.Cancel::new);

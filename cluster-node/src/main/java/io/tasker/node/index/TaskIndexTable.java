@@ -1,0 +1,209 @@
+package io.tasker.node.index;
+
+import io.tasker.node.journal.JournalSettings;
+import io.tasker.node.journal.TableRow;
+import io.tasker.protocol.TaskId;
+import io.tasker.protocol.TaskStatus;
+import io.tasker.protocol.TaskSummary;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The statements that write {@code tasker_task_index}. Callers own the connection and the
+ * transaction: the journal writes a task's row in the transaction of the event it reflects.
+ *
+ * <p>A row is written only together with its task's events (or removed with all of them by
+ * retention), so it can be missing only if the task is gone. The first event inserts the row;
+ * each later one updates it, and finding no row there means retention removed the task between
+ * the entity's recovery and this write: the write fails rather than leave an event without its
+ * predecessors (a row lost by an earlier version of Tasker is re-created when the journal still
+ * holds the previous event).
+ */
+public final class TaskIndexTable implements TableRow.Writer {
+  /** The one writer of task rows. */
+  public static final TaskIndexTable WRITER = new TaskIndexTable();
+
+  static final String COLUMNS =
+      "task_id, bucket, type, queue, status, priority, run_at, wake_at, lease_until, attempts,"
+          + " max_attempts, concurrency_key, created_at, updated_at, seq_nr";
+  private static final String[] TYPES = {
+    "VARCHAR(128)", "SMALLINT", "VARCHAR(64)", "VARCHAR(64)", "VARCHAR(16)", "INTEGER",
+    "TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH TIME ZONE", "INTEGER",
+    "INTEGER", "VARCHAR(256)", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH TIME ZONE", "BIGINT"
+  };
+  private static final String UPDATE = "UPDATE tasker_task_index SET "
+      + String.join(" = ?, ", COLUMNS.substring("task_id, ".length()).split(",\\s*"))
+      + " = ? WHERE task_id = ? AND seq_nr <= ?";
+  private static final String PREVIOUS_EVENT = "SELECT 1 FROM \"event_journal\""
+      + " WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?";
+
+  private TaskIndexTable() {}
+
+  /** Thrown when a task's row is gone: its task was removed by retention. */
+  public static final class TaskRemovedException extends SQLException {
+    TaskRemovedException(TaskId id) {
+      super("task " + id + " was removed by retention");
+    }
+  }
+
+  @Override
+  public void writeAll(Connection connection, JournalSettings.Dialect dialect,
+      List<TableRow> rows) throws SQLException {
+    List<IndexRow> first = new ArrayList<>();
+    List<IndexRow> later = new ArrayList<>();
+    for (IndexRow row : latestPerTask(rows)) {
+      (row.seqNr() == 1 ? first : later).add(row);
+    }
+    if (!first.isEmpty()) {
+      upsertAll(connection, dialect, first);
+    }
+    if (later.isEmpty()) {
+      return;
+    }
+    int[] updated;
+    try (PreparedStatement update = connection.prepareStatement(UPDATE)) {
+      for (IndexRow row : later) {
+        bind(update, row, 1, false);
+        update.setString(15, row.task().id().value());
+        update.setLong(16, row.seqNr());
+        update.addBatch();
+      }
+      updated = update.executeBatch();
+    }
+    for (int i = 0; i < updated.length; i++) {
+      if (updated[i] == 0) {
+        restore(connection, dialect, later.get(i));
+      }
+    }
+  }
+
+  private static void restore(Connection connection, JournalSettings.Dialect dialect, IndexRow row)
+      throws SQLException {
+    TaskId id = row.task().id();
+    try (PreparedStatement previous = connection.prepareStatement(PREVIOUS_EVENT)) {
+      previous.setString(1, IndexRow.persistenceId(id));
+      previous.setLong(2, row.seqNr() - 1);
+      try (ResultSet rs = previous.executeQuery()) {
+        if (!rs.next()) {
+          throw new TaskRemovedException(id);
+        }
+      }
+    }
+    upsertAll(connection, dialect, List.of(row)); // or a newer row is there: it stays
+  }
+
+  /**
+   * Inserts or updates rows, each unless the stored one comes from a later event. One per task
+   * (PostgreSQL refuses a multi-row upsert that touches a row twice), ordered by id so that
+   * concurrent writers lock rows in the same order.
+   */
+  static void upsertAll(Connection connection, JournalSettings.Dialect dialect,
+      List<IndexRow> rows) throws SQLException {
+    try (PreparedStatement upsert = connection.prepareStatement(upsertSql(dialect))) {
+      for (IndexRow row : rows) {
+        bind(upsert, row, 1, true);
+        upsert.addBatch();
+      }
+      upsert.executeBatch();
+    }
+  }
+
+  private static List<IndexRow> latestPerTask(List<? extends TableRow> rows) {
+    Map<TaskId, IndexRow> latest = new LinkedHashMap<>();
+    for (TableRow tableRow : rows) {
+      IndexRow row = (IndexRow) tableRow;
+      latest.merge(row.task().id(), row,
+          (earlier, newer) -> newer.seqNr() >= earlier.seqNr() ? newer : earlier);
+    }
+    List<IndexRow> sorted = new ArrayList<>(latest.values());
+    sorted.sort(Comparator.comparing(row -> row.task().id().value()));
+    return sorted;
+  }
+
+  private static String upsertSql(JournalSettings.Dialect dialect) {
+    String[] columns = COLUMNS.split(",\\s*");
+    StringBuilder updates = new StringBuilder();
+    for (int i = 1; i < columns.length; i++) {
+      updates.append(i > 1 ? ", " : "").append(columns[i]).append(" = ");
+      updates.append(dialect == JournalSettings.Dialect.POSTGRES ? "EXCLUDED." : "s.");
+      updates.append(columns[i]);
+    }
+    if (dialect == JournalSettings.Dialect.POSTGRES) {
+      return "INSERT INTO tasker_task_index (" + COLUMNS + ") VALUES ("
+          + "?, ".repeat(columns.length - 1) + "?) ON CONFLICT (task_id) DO UPDATE SET " + updates
+          + " WHERE tasker_task_index.seq_nr <= EXCLUDED.seq_nr";
+    }
+    StringBuilder values = new StringBuilder();
+    StringBuilder inserted = new StringBuilder();
+    for (int i = 0; i < columns.length; i++) {
+      values.append(i > 0 ? ", " : "").append("CAST(? AS ").append(TYPES[i]).append(')');
+      inserted.append(i > 0 ? ", " : "").append("s.").append(columns[i]);
+    }
+    return "MERGE INTO tasker_task_index t USING (VALUES (" + values + ")) AS s(" + COLUMNS
+        + ") ON t.task_id = s.task_id WHEN MATCHED AND t.seq_nr <= s.seq_nr THEN UPDATE SET "
+        + updates + " WHEN NOT MATCHED THEN INSERT (" + COLUMNS + ") VALUES (" + inserted + ")";
+  }
+
+  /** Binds the row's columns from {@code first} on, with or without the leading task id. */
+  private static void bind(PreparedStatement statement, IndexRow row, int first, boolean withId)
+      throws SQLException {
+    TaskSummary task = row.task();
+    int p = first;
+    if (withId) {
+      statement.setString(p++, task.id().value());
+    }
+    statement.setShort(p++, (short) row.bucket());
+    statement.setString(p++, task.type());
+    statement.setString(p++, task.queue());
+    statement.setString(p++, task.status().name());
+    statement.setInt(p++, task.priority());
+    setTime(statement, p++, task.runAt());
+    setTime(statement, p++, row.wakeAt());
+    setTime(statement, p++, row.leaseUntil());
+    statement.setInt(p++, task.attempts());
+    statement.setInt(p++, task.maxAttempts());
+    statement.setString(p++, task.concurrencyKey());
+    setTime(statement, p++, task.createdAt());
+    setTime(statement, p++, task.updatedAt());
+    statement.setLong(p, row.seqNr());
+  }
+
+  static void setTime(PreparedStatement statement, int index, Instant time) throws SQLException {
+    if (time == null) {
+      statement.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
+    } else {
+      statement.setObject(index, OffsetDateTime.ofInstant(time, ZoneOffset.UTC));
+    }
+  }
+
+  static Instant getTime(ResultSet rs, String column) throws SQLException {
+    OffsetDateTime time = rs.getObject(column, OffsetDateTime.class);
+    return time == null ? null : time.toInstant();
+  }
+
+  static TaskSummary summary(ResultSet rs) throws SQLException {
+    return new TaskSummary(
+        TaskId.of(rs.getString("task_id")),
+        rs.getString("type"),
+        rs.getString("queue"),
+        TaskStatus.valueOf(rs.getString("status")),
+        rs.getInt("priority"),
+        getTime(rs, "run_at"),
+        rs.getInt("attempts"),
+        rs.getInt("max_attempts"),
+        rs.getString("concurrency_key"),
+        getTime(rs, "created_at"),
+        getTime(rs, "updated_at"));
+  }
+}
