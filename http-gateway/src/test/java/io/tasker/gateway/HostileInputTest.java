@@ -1298,6 +1298,27 @@ class HostileInputTest {
         false);
   }
 
+  /**
+   * The two 5xx a bad request can get, from Pekko HTTP before any route (README says so): an
+   * unknown method is 501, an HTTP version other than 1.0 and 1.1 is 505; both with the JSON error.
+   */
+  @Test
+  void unknownMethodsAndHttpVersionsAnswer501And505() {
+    Map<String, Integer> requestLines = new LinkedHashMap<>();
+    requestLines.put("FOO /v1/tasks HTTP/1.1", 501);
+    requestLines.put("PROPFIND /v1/tasks HTTP/1.1", 501);
+    requestLines.put("GET /v1/tasks HTTP/2.0", 505);
+    requestLines.put("GET /v1/tasks HTTP/1.2", 505);
+    requestLines.forEach((line, status) -> {
+      Answer answer = raw(line, List.of(("Authorization: Bearer " + READER).getBytes(ISO_8859_1)),
+          null);
+      if (answer == null || answer.status != status || !errorShapeProblems(answer).isEmpty()) {
+        violations.add(line + "\n    expected " + status + " with a JSON error, got "
+            + describe(answer));
+      }
+    });
+  }
+
   @Test
   void randomBytesFromAFixedSeed() {
     Random random = new Random(20260601L);
