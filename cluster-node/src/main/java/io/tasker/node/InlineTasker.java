@@ -24,6 +24,7 @@ import io.tasker.protocol.TaskSpec;
 import io.tasker.protocol.TaskStatus;
 import io.tasker.protocol.TaskSummary;
 import io.tasker.protocol.TaskView;
+import io.tasker.protocol.Validation;
 import io.tasker.protocol.ValidationException;
 import java.time.Clock;
 import java.time.Duration;
@@ -145,6 +146,11 @@ public final class InlineTasker implements Tasker {
   @Override
   public synchronized CompletionStage<TaskView> reschedule(
       TaskId id, Instant runAt, Integer priority) {
+    try {
+      Validation.time(clock.instant(), runAt, "runAt");
+    } catch (ValidationException invalid) {
+      return CompletableFuture.failedFuture(invalid);
+    }
     return change(id, task -> task.reschedule(runAt, priority, clock.instant()));
   }
 
@@ -299,7 +305,7 @@ public final class InlineTasker implements Tasker {
   @Override
   public synchronized CompletionStage<ScheduleView> upsertSchedule(ScheduleSpec spec) {
     return attempt(() -> {
-      spec.validate(this::validate);
+      spec.validate(clock.instant(), this::validate);
       ScheduleEntity.State schedule =
           schedules.getOrDefault(spec.id(), ScheduleEntity.State.empty(spec.id()));
       Optional<ScheduleEntity.Event> event = schedule.upsert(spec, clock.instant());

@@ -197,7 +197,7 @@ public final class TaskerNode implements Tasker {
   private void declare(List<DeclaredSchedules.Declared> declared) {
     for (DeclaredSchedules.Declared d : declared) {
       try {
-        d.spec().validate(this::validate);
+        d.spec().validate(clock.instant(), this::validate);
       } catch (ValidationException invalid) {
         close();
         throw new IllegalArgumentException("tasker.schedules." + d.spec().id() + "."
@@ -222,7 +222,7 @@ public final class TaskerNode implements Tasker {
   @Override
   public CompletionStage<ScheduleView> upsertSchedule(ScheduleSpec spec) {
     try {
-      spec.validate(this::validate);
+      spec.validate(clock.instant(), this::validate);
     } catch (RuntimeException invalid) {
       return CompletableFuture.failedFuture(invalid);
     }
@@ -352,6 +352,11 @@ public final class TaskerNode implements Tasker {
 
   @Override
   public CompletionStage<TaskView> reschedule(TaskId id, Instant runAt, Integer priority) {
+    try {
+      Validation.time(clock.instant(), runAt, "runAt");
+    } catch (ValidationException invalid) {
+      return CompletableFuture.failedFuture(invalid);
+    }
     return view(id, replyTo -> new TaskEntity.Reschedule(runAt, priority, replyTo));
   }
 

@@ -115,4 +115,31 @@ class InlineTaskerTest {
         tasker.enqueue(EnqueueRequest.of("nope", null))).field());
     failure(TaskNotFoundException.class, tasker.get(TaskId.random("echo")));
   }
+
+  @Test
+  void refusesAMissingPayloadUnstorableStringsAndTimesOutOfRange(TestInfo info) {
+    assertEquals("payload", failure(ValidationException.class,
+        tasker.enqueue(Probe.WORK.with(null))).field());
+    assertEquals("payload", failure(ValidationException.class,
+        tasker.enqueue(EnqueueRequest.of(Probe.WORK.name(), null))).field());
+    assertEquals("concurrencyKey", failure(ValidationException.class,
+        tasker.enqueue(Probe.WORK.with(Probe.of(name(info), "a"))
+            .concurrencyKey("a\u0000"))).field());
+    assertEquals("metadata.k", failure(ValidationException.class,
+        tasker.enqueue(Probe.WORK.with(Probe.of(name(info), "a"))
+            .metadata("k", "\ud800"))).field());
+    assertEquals("runAt", failure(ValidationException.class,
+        tasker.enqueue(Probe.WORK.with(Probe.of(name(info), "a")).runAt(Instant.MIN))).field());
+    TaskId later = join(tasker.enqueue(Probe.WORK.with(Probe.of(name(info), "later"))
+        .delay(Duration.ofHours(1))));
+    assertEquals("runAt", failure(ValidationException.class,
+        tasker.reschedule(later, Instant.parse("0000-01-01T00:00:00Z"))).field());
+    assertEquals("runAt", failure(ValidationException.class,
+        tasker.reschedule(later, clock.instant().plus(Duration.ofDays(3651)))).field());
+    assertEquals(clock.instant().plus(Duration.ofHours(1)), join(tasker.get(later)).runAt());
+    assertEquals("startAt", failure(ValidationException.class, tasker.schedule("far")
+        .every(Duration.ofHours(1)).task(Probe.WORK.name(), TextNode.valueOf("x"))
+        .startAt(Instant.parse("+999999999-12-31T23:59:59Z")).upsert()).field());
+    assertEquals(0, join(tasker.schedules()).size());
+  }
 }

@@ -325,10 +325,19 @@ final class JsonContract {
     if (node == null || node.isNull()) {
       return null;
     }
-    if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+    if (!node.isNumber() || node.canConvertToInt() && !node.isIntegralNumber()) {
       throw new ValidationException(prefix + name, "must be a whole number");
     }
-    return node.intValue();
+    return node.canConvertToInt() ? node.intValue() : beyond(node.doubleValue() < 0,
+        Integer.MIN_VALUE, Integer.MAX_VALUE);
+  }
+
+  /**
+   * A value too large for its Java type stands in as the type's extreme of its sign: the field's
+   * own range check then refuses it and states the range, the one place that knows it.
+   */
+  private static <T> T beyond(boolean negative, T min, T max) {
+    return negative ? min : max;
   }
 
   private static Double number(ObjectNode object, String name, String prefix) {
@@ -336,10 +345,11 @@ final class JsonContract {
     if (node == null || node.isNull()) {
       return null;
     }
-    if (!node.isNumber() || !Double.isFinite(node.doubleValue())) {
+    if (!node.isNumber()) {
       throw new ValidationException(prefix + name, "must be a number");
     }
-    return node.doubleValue();
+    double value = node.doubleValue(); // 1e400 reads as infinity
+    return Double.isFinite(value) ? value : beyond(value < 0, -Double.MAX_VALUE, Double.MAX_VALUE);
   }
 
   private static Instant instant(ObjectNode object, String name, String prefix) {
@@ -363,6 +373,12 @@ final class JsonContract {
     try {
       return Duration.parse(text);
     } catch (DateTimeParseException e) {
+      if (e.getCause() instanceof ArithmeticException
+          || e.getCause() instanceof NumberFormatException) {
+        // well-formed but beyond a Duration; an odd count of '-' makes it negative
+        return beyond(text.chars().filter(c -> c == '-').count() % 2 == 1,
+            Duration.ofSeconds(Long.MIN_VALUE), Duration.ofSeconds(Long.MAX_VALUE, 999_999_999));
+      }
       throw new ValidationException(prefix + name, "must be an ISO-8601 duration, e.g. PT30S");
     }
   }

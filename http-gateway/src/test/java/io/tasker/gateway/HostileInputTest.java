@@ -95,7 +95,7 @@ class HostileInputTest {
     gateway = new GatewayFixture("tasker.http.rate-limit.per-key = 0");
     client = gateway.client;
     scheduledId = seed("{\"type\":\"echo\",\"payload\":{\"seed\":1},\"queue\":\"hostile\","
-        + "\"runAt\":\"2099-01-01T00:00:00Z\",\"priority\":5,\"maxAttempts\":4,"
+        + "\"runAt\":\"2035-01-01T00:00:00Z\",\"priority\":5,\"maxAttempts\":4,"
         + "\"backoff\":{\"kind\":\"linear\",\"initialDelay\":\"PT2S\",\"factor\":1.5,"
         + "\"maxDelay\":\"PT1M\",\"jitter\":0.1},\"timeout\":\"PT30S\","
         + "\"concurrencyKey\":\"tenant-1\",\"metadata\":{\"a\":\"b\"}}", "SCHEDULED");
@@ -331,12 +331,12 @@ class HostileInputTest {
       expect("PATCH priority = " + number, patch(scheduledId, "{\"priority\":" + number + "}"),
           400, "VALIDATION_FAILED", "priority");
     }
-    // A huge or infinite payload number is still a JSON value the echo handler takes: valid, as
-    // long as the stored task stays readable.
+    // A huge payload number is still a JSON value the echo handler takes: valid, as long as the
+    // stored task stays readable; an infinite one is refused.
     either("payload 99999999999999999999", post("/v1/tasks", WRITER,
         "{\"type\":\"echo\",\"payload\":99999999999999999999}"), "payload");
-    either("payload 1e400", post("/v1/tasks", WRITER,
-        "{\"type\":\"echo\",\"payload\":{\"n\":1e400}}"), "payload");
+    expect("payload 1e400 (not finite)", post("/v1/tasks", WRITER,
+        "{\"type\":\"echo\",\"payload\":{\"n\":1e400}}"), 400, "VALIDATION_FAILED", "payload.n");
     // Typed payloads: numbers that do not fit the handler's field are refused as payload.
     expect("flaky failures 1e400", post("/v1/tasks", WRITER,
         "{\"type\":\"flaky\",\"payload\":{\"failures\":1e400},\"delay\":\"PT1H\"}"), 400,
@@ -583,8 +583,9 @@ class HostileInputTest {
 
   /**
    * Lone UTF-16 surrogates are legal JSON escapes ({@code "\ud800"}) and legal in Java strings,
-   * but cannot be written back as UTF-8. Refusing them (400) or storing them is acceptable; what is
-   * not: a stored task (or the whole listing) that can no longer be read. On its own gateway so a
+   * but cannot be written back as UTF-8. They are refused (400, see {@link
+   * #unstorableStringsAndNumbersAreRefusedNamingTheField}); what must never happen whatever the
+   * answer: a stored task (or the whole listing) that can no longer be read. On its own gateway so a
    * poisoned store cannot spill into the other checks.
    */
   @Test
@@ -626,6 +627,150 @@ class HostileInputTest {
         violations.add("after accepting lone surrogates, GET /v1/tasks?limit=500 -> "
             + describe(listing));
       }
+    }
+  }
+
+  /**
+   * Strings the journal's serializer cannot write (lone surrogates) or PostgreSQL text cannot hold
+   * (NUL), and payload numbers that are not finite, are refused at once, naming the field; on the
+   * inline fixture nothing would fail later, so this pins the refusal itself ({@code
+   * EndToEndTest} sends the same values to a real journal).
+   */
+  @Test
+  void unstorableStringsAndNumbersAreRefusedNamingTheField() {
+    Map<String, String> refused = new LinkedHashMap<>();
+    refused.put("{\"type\":\"echo\",\"payload\":{\"a\":\"\\ud800\"}}", "payload.a");
+    refused.put("{\"type\":\"echo\",\"payload\":{\"a\":[\"ok\",{\"b\":\"x\\udfff\"}]}}",
+        "payload.a[1].b");
+    refused.put("{\"type\":\"echo\",\"payload\":\"\\ude00\\ud83d\"}", "payload");
+    refused.put("{\"type\":\"echo\",\"payload\":{\"n\":1e400}}", "payload.n");
+    refused.put("{\"type\":\"echo\",\"payload\":[1,-1e400]}", "payload[1]");
+    refused.put("{\"type\":\"echo\",\"payload\":1e99999}", "payload");
+    refused.put("{\"type\":\"echo\",\"metadata\":{\"k\":\"v\\ud83d\"}}", "metadata.k");
+    refused.put("{\"type\":\"echo\",\"metadata\":{\"k\":\"v\\u0000\"}}", "metadata.k");
+    refused.put("{\"type\":\"echo\",\"metadata\":{\"k\\u0000\":\"v\"}}", "metadata");
+    for (String field : List.of("type", "queue", "idempotencyKey", "concurrencyKey")) {
+      for (String bad : List.of("k\\ud800", "\\udc00k", "k\\u0000", "\\u0000")) {
+        refused.put(field.equals("type") ? "{\"type\":\"" + bad + "\"}"
+            : "{\"type\":\"echo\",\"" + field + "\":\"" + bad + "\"}", field);
+      }
+    }
+    refused.forEach((body, field) -> {
+      expect("enqueue " + body, post("/v1/tasks", WRITER, body), 400, "VALIDATION_FAILED", field);
+      expect("batch " + body, post("/v1/tasks:batch", WRITER, "{\"tasks\":[" + ECHO + "," + body
+          + "]}"), 400, "VALIDATION_FAILED", "tasks[1]." + field);
+      expect("schedule template " + body, send("PUT", "/v1/schedules/hostile", WRITER, JSON,
+          "{\"interval\":\"PT1H\",\"task\":" + body + "}"), 400, "VALIDATION_FAILED",
+          "task." + field);
+    });
+    // In a field name the parser itself refuses a lone surrogate (the Java API's check of names
+    // is pinned in TaskSpecTest).
+    for (String body : List.of("{\"type\":\"echo\",\"payload\":{\"a\":{\"\\ud800\":1}}}",
+        "{\"type\":\"echo\",\"metadata\":{\"\\ud800\":\"v\"}}",
+        "{\"type\":\"echo\",\"\\ud800\":1}")) {
+      expect("lone surrogate in a field name " + body, post("/v1/tasks", WRITER, body), 400,
+          "MALFORMED_JSON", null);
+    }
+    // A payload is stored as bytes (the journal's CBOR), never as database text: NUL is data.
+    Answer nul = send(post("/v1/tasks", WRITER,
+        "{\"type\":\"echo\",\"payload\":{\"a\\u0000\":\"x\\u0000y\"}}"));
+    check("payload with NUL", nul, Set.of(201), null, ANY_FIELD, true);
+    acceptCreated("payload with NUL", nul);
+    if (nul != null && nul.status == 201) {
+      JsonNode task = send(request("GET", "/v1/tasks/" + nul.json().get("id").asText(), READER,
+          null, null)).json();
+      if (!"x\u0000y".equals(task.path("payload").path("a\u0000").asText())
+          || !task.path("payload").equals(task.path("result"))) {
+        violations.add("payload with NUL did not come back as sent: " + abbreviate(task.toString()));
+      }
+    }
+  }
+
+  /** A handler whose payload is a record cannot take a missing or null payload. */
+  @Test
+  void missingPayloadOfATypedHandlerIsRefused() {
+    for (String type : List.of("sleep", "flaky", "fail")) {
+      for (String body : List.of("{\"type\":\"" + type + "\"}",
+          "{\"type\":\"" + type + "\",\"payload\":null}")) {
+        expect(body, post("/v1/tasks", WRITER, body), 400, "VALIDATION_FAILED", "payload");
+        expect("batch " + body, post("/v1/tasks:batch", WRITER, "{\"tasks\":[" + body + "]}"),
+            400, "VALIDATION_FAILED", "tasks[0].payload");
+      }
+    }
+    // echo takes any JSON value, null included
+    valid("echo without payload", post("/v1/tasks", WRITER,
+        "{\"type\":\"echo\",\"delay\":\"PT1H\"}"));
+  }
+
+  /**
+   * One range for every time a caller gives (runAt, a reschedule's runAt, a schedule's startAt
+   * and endAt): from 1970-01-01T00:00:00Z to 3650 days from now, as far as a delay reaches.
+   */
+  @Test
+  void timesOutsideTheOneRangeAreRefused() {
+    java.time.Instant latest = gateway.clock.instant().plus(Duration.ofDays(3650));
+    List<String> outside = List.of("1969-12-31T23:59:59Z", "0000-01-01T00:00:00Z",
+        "-999999999-01-01T00:00:00Z", "+999999999-12-31T23:59:59Z", "9999-12-31T23:59:59Z",
+        latest.plusMillis(1).toString());
+    for (String time : outside) {
+      expectRange("runAt " + time, post("/v1/tasks", WRITER,
+          "{\"type\":\"echo\",\"runAt\":\"" + time + "\"}"), "runAt", "1970-01-01T00:00:00Z");
+      expectRange("PATCH runAt " + time, patch(scheduledId, "{\"runAt\":\"" + time + "\"}"),
+          "runAt", "3650 days from now");
+      for (String field : List.of("startAt", "endAt")) {
+        expectRange("schedule " + field + " " + time, send("PUT", "/v1/schedules/hostile", WRITER,
+            JSON, "{\"interval\":\"PT1H\",\"" + field + "\":\"" + time + "\","
+                + "\"task\":" + ECHO + "}"), field, "1970-01-01T00:00:00Z");
+      }
+    }
+    valid("runAt at the epoch runs now", post("/v1/tasks", WRITER,
+        "{\"type\":\"echo\",\"runAt\":\"1970-01-01T00:00:00Z\"}"));
+    valid("runAt 3650 days from now", post("/v1/tasks", WRITER,
+        "{\"type\":\"echo\",\"runAt\":\"" + latest + "\"}"));
+    valid("delay of 3650 days", post("/v1/tasks", WRITER,
+        "{\"type\":\"echo\",\"delay\":\"P3650D\"}"));
+  }
+
+  /** A number outside its field's range is refused with that range in the message. */
+  @Test
+  void outOfRangeNumbersStateTheRange() {
+    for (String number : List.of("1e400", "-1e400", "99999999999999999999", "2147483648",
+        "-2147483649", "5000000")) {
+      expectRange("priority " + number, post("/v1/tasks", WRITER,
+          "{\"type\":\"echo\",\"priority\":" + number + "}"), "priority",
+          "between -1000 and 1000");
+      expectRange("maxAttempts " + number, post("/v1/tasks", WRITER,
+          "{\"type\":\"echo\",\"maxAttempts\":" + number + "}"), "maxAttempts",
+          "between 1 and 1000");
+      expectRange("PATCH priority " + number, patch(scheduledId, "{\"priority\":" + number + "}"),
+          "priority", "between -1000 and 1000");
+      for (String field : List.of("maxConcurrency", "maxConcurrencyPerKey", "burst")) {
+        expectRange("queue " + field + " " + number, send("PUT", "/v1/queues/hostile", ADMIN, JSON,
+            "{\"" + field + "\":" + number + "}"), field, "between 0 and 1000000");
+      }
+      expectRange("queue rate " + number, send("PUT", "/v1/queues/hostile", ADMIN, JSON,
+          "{\"rate\":" + number + "}"), "rate", "between 0");
+      expectRange("backoff.factor " + number, post("/v1/tasks", WRITER,
+          "{\"type\":\"echo\",\"backoff\":{\"kind\":\"exponential\",\"factor\":" + number
+              + "}}"), "backoff.factor", "between 1.0 and 100");
+      expectRange("backoff.jitter " + number, post("/v1/tasks", WRITER,
+          "{\"type\":\"echo\",\"backoff\":{\"kind\":\"fixed\",\"jitter\":" + number + "}}"),
+          "backoff.jitter", "between 0 and 1");
+    }
+    // Durations too long for a Duration at all are out of range too, not malformed.
+    for (String duration : List.of("PT99999999999999999999S", "-PT99999999999999999999S",
+        "PT9999999999999999H", "P99999999999999D")) {
+      expectRange("timeout " + duration, post("/v1/tasks", WRITER,
+          "{\"type\":\"echo\",\"timeout\":\"" + duration + "\"}"), "timeout", "at most PT24H");
+      expectRange("delay " + duration, post("/v1/tasks", WRITER,
+          "{\"type\":\"echo\",\"delay\":\"" + duration + "\"}"), "delay",
+          duration.startsWith("-") ? "must not be negative" : "at most 3650 days");
+      expectRange("backoff.initialDelay " + duration, post("/v1/tasks", WRITER,
+          "{\"type\":\"echo\",\"backoff\":{\"kind\":\"fixed\",\"initialDelay\":\""
+              + duration + "\"}}"), "backoff.initialDelay", "between 0 and PT720H");
+      expectRange("schedule interval " + duration, send("PUT", "/v1/schedules/hostile", WRITER,
+          JSON, "{\"interval\":\"" + duration + "\",\"task\":" + ECHO + "}"), "interval",
+          "between 1s and 3650 days");
     }
   }
 
@@ -1153,6 +1298,27 @@ class HostileInputTest {
         false);
   }
 
+  /**
+   * The two 5xx a bad request can get, from Pekko HTTP before any route (README says so): an
+   * unknown method is 501, an HTTP version other than 1.0 and 1.1 is 505; both with the JSON error.
+   */
+  @Test
+  void unknownMethodsAndHttpVersionsAnswer501And505() {
+    Map<String, Integer> requestLines = new LinkedHashMap<>();
+    requestLines.put("FOO /v1/tasks HTTP/1.1", 501);
+    requestLines.put("PROPFIND /v1/tasks HTTP/1.1", 501);
+    requestLines.put("GET /v1/tasks HTTP/2.0", 505);
+    requestLines.put("GET /v1/tasks HTTP/1.2", 505);
+    requestLines.forEach((line, status) -> {
+      Answer answer = raw(line, List.of(("Authorization: Bearer " + READER).getBytes(ISO_8859_1)),
+          null);
+      if (answer == null || answer.status != status || !errorShapeProblems(answer).isEmpty()) {
+        violations.add(line + "\n    expected " + status + " with a JSON error, got "
+            + describe(answer));
+      }
+    });
+  }
+
   @Test
   void randomBytesFromAFixedSeed() {
     Random random = new Random(20260601L);
@@ -1477,6 +1643,17 @@ class HostileInputTest {
   private void expect(String label, Req req, int status, String code, String field) {
     Set<Integer> statuses = status == ANY_STATUS ? FOUR_XX : Set.of(status);
     check(label + " — " + req, send(req), statuses, code, field, false);
+  }
+
+  /** Expects a 400 naming {@code field} whose message states the range ({@code range}). */
+  private void expectRange(String label, Req req, String field, String range) {
+    Answer answer = send(req);
+    check(label + " — " + req, answer, Set.of(400), "VALIDATION_FAILED", field, false);
+    if (answer != null && answer.status == 400 && answer.jsonOrNull() != null
+        && !answer.json().path("error").path("message").asText().contains(range)) {
+      violations.add(label + " — " + req + "\n    expected the message to state '" + range
+          + "', got " + abbreviate(answer.text));
+    }
   }
 
   /** Expects {@code status} and one of the two fields (e.g. null or "body"). */

@@ -51,7 +51,8 @@ public record EnqueueRequest(
   /**
    * @param now the current time
    * @return when the first attempt may start: {@code runAt}, {@code now + delay}, or now
-   * @throws ValidationException if both are given or the delay is negative
+   * @throws ValidationException if both are given, the delay is negative or too long, or {@code
+   *     runAt} is outside {@link Validation#time}'s range
    */
   public Instant resolveRunAt(Instant now) {
     if (runAt != null && delay != null) {
@@ -60,7 +61,7 @@ public record EnqueueRequest(
     if (delay != null) {
       return Validation.afterDelay(now, delay, "delay");
     }
-    return runAt != null ? runAt : now;
+    return runAt != null ? Validation.time(now, runAt, "runAt") : now;
   }
 
   public EnqueueRequest withQueue(String value) {

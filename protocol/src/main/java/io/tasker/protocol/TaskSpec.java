@@ -42,6 +42,7 @@ public record TaskSpec(
     Validation.name("type", type);
     Validation.name("queue", queue);
     payload = payload == null ? NullNode.getInstance() : payload;
+    Validation.payload(payload);
     Validation.range("priority", priority, Validation.MIN_PRIORITY, Validation.MAX_PRIORITY);
     Objects.requireNonNull(runAt, "runAt");
     Validation.range("maxAttempts", maxAttempts, 1, Validation.MAX_ATTEMPTS);

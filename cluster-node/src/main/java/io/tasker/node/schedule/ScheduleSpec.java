@@ -119,13 +119,19 @@ public record ScheduleSpec(
   }
 
   /**
-   * Checks the whole spec, the task template with {@code taskCheck} (e.g. the node's {@code
+   * Checks the whole spec: {@code startAt} and {@code endAt} against {@link Validation#time}'s
+   * range from {@code now}, the task template with {@code taskCheck} (e.g. the node's {@code
    * validate}); the template's field names come back under {@code task.}.
    *
+   * @param now the current time
+   * @param taskCheck the check of the task template
+   * @return this spec
    * @throws ValidationException naming the first offending field
    */
-  public ScheduleSpec validate(Consumer<EnqueueRequest> taskCheck) {
+  public ScheduleSpec validate(Instant now, Consumer<EnqueueRequest> taskCheck) {
     validate();
+    Validation.time(now, startAt, "startAt");
+    Validation.time(now, endAt, "endAt");
     try {
       taskCheck.accept(task.withIdempotencyKey(taskKey(id, Instant.EPOCH)));
     } catch (ValidationException invalid) {

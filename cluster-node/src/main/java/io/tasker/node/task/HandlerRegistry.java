@@ -3,6 +3,7 @@ package io.tasker.node.task;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
 import io.tasker.node.TaskHandler;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.TaskSpec;
@@ -77,15 +78,30 @@ public final class HandlerRegistry {
         request.metadata());
   }
 
+  /**
+   * A missing or {@code null} payload decodes to {@code null} for any class, which a handler
+   * would only meet as a {@code NullPointerException} at run time; so it is refused unless the
+   * payload class takes any JSON value ({@code Object}) or none ({@code Void}). A {@code
+   * JsonNode} handler gets a {@code NullNode}, never {@code null}.
+   *
+   * @throws ValidationException naming {@code payload} if it does not decode into the class
+   */
   <P> P decode(Registration<P> registration, JsonNode payload) {
+    Class<P> payloadClass = registration.payloadClass();
+    P value;
     try {
-      return mapper.treeToValue(payload, registration.payloadClass());
+      value = mapper.treeToValue(payload == null ? NullNode.getInstance() : payload, payloadClass);
     } catch (JsonProcessingException | IllegalArgumentException e) {
       String reason =
           e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
       throw new ValidationException(
-          "payload",
-          "does not decode into " + registration.payloadClass().getSimpleName() + ": " + reason);
+          "payload", "does not decode into " + payloadClass.getSimpleName() + ": " + reason);
     }
+    if (value == null && payloadClass != Void.class && payloadClass != Object.class) {
+      throw new ValidationException(
+          "payload", "is required: task type '" + registration.type() + "' takes a "
+              + payloadClass.getSimpleName());
+    }
+    return value;
   }
 }
