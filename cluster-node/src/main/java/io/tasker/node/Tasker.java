@@ -202,7 +202,10 @@ public interface Tasker extends AutoCloseable {
   /** @return the cluster's members and how task and queue shards are spread over them */
   CompletionStage<ClusterView> cluster();
 
-  /** @return completes with true when this node is up in its cluster and its database answers */
+  /**
+   * @return completes with true when this node is up in its cluster and its database answers,
+   *     with false otherwise, within {@code tasker.ready-timeout}
+   */
   CompletionStage<Boolean> ready();
 
   /** @return the task types this instance has handlers for */

@@ -45,6 +45,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -74,7 +75,11 @@ public final class TaskerNode implements Tasker {
   private final ScheduledExecutorService watchdog;
   private final Clock clock;
   private final Duration askTimeout;
+  private final Duration readyTimeout;
   private final NewTasks newTasks;
+  // the database ping of readiness checks, shared while it is in flight
+  private final AtomicReference<CompletableFuture<Boolean>> databasePing =
+      new AtomicReference<>(CompletableFuture.completedFuture(false));
   private static final int NEW_TASKS_PER_TRANSACTION = 1000;
 
   private TaskerNode(
@@ -93,6 +98,7 @@ public final class TaskerNode implements Tasker {
     this.watchdog = watchdog;
     this.clock = clock;
     this.askTimeout = settings.askTimeout;
+    this.readyTimeout = settings.readyTimeout;
     this.newTasks = new NewTasks(system, index, clock, settings.keepAliveWindow);
   }
 
@@ -438,7 +444,28 @@ public final class TaskerNode implements Tasker {
     if (Cluster.get(system).selfMember().status() != MemberStatus.up()) {
       return CompletableFuture.completedFuture(false);
     }
-    return index.ping().handle((ok, failure) -> failure == null);
+    return databaseAnswers().copy()
+        .completeOnTimeout(false, readyTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Pings the database, or joins the ping in flight. While the database is down a ping waits
+   * for a pooled connection up to the pool's connection timeout (Hikari's 30 s), on the index's
+   * reader threads that enqueues and listings need too: a probe every few seconds must not
+   * queue a new ping behind each stuck one.
+   */
+  private CompletableFuture<Boolean> databaseAnswers() {
+    while (true) {
+      CompletableFuture<Boolean> current = databasePing.get();
+      if (!current.isDone()) {
+        return current;
+      }
+      CompletableFuture<Boolean> next = new CompletableFuture<>();
+      if (databasePing.compareAndSet(current, next)) {
+        index.ping().whenComplete((done, failure) -> next.complete(failure == null));
+        return next;
+      }
+    }
   }
 
   @Override

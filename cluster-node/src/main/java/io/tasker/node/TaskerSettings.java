@@ -38,6 +38,7 @@ public final class TaskerSettings {
   public final int indexPoolSize;
   public final TaskWaker.Settings waker;
   public final Duration askTimeout;
+  public final Duration readyTimeout;
   public final QueueLimits queueDefaults;
   public final Map<String, QueueLimits> queues;
   public final ScheduleSettings scheduling;
@@ -101,6 +102,7 @@ public final class TaskerSettings {
           "tasker.waker.lookahead must be shorter than tasker.task.keep-alive-window");
     }
     askTimeout = tasker.getDuration("ask-timeout");
+    readyTimeout = tasker.getDuration("ready-timeout");
     queueDefaults = limits(tasker.getConfig("queue-defaults"));
     Map<String, QueueLimits> configured = new HashMap<>();
     Config queueSection = tasker.getConfig("queues");

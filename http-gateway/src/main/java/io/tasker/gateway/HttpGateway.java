@@ -78,9 +78,23 @@ public final class HttpGateway implements AutoCloseable {
           binding.localAddress().getPort());
       return new HttpGateway(binding, devKey);
     } catch (Exception e) {
+      if (addressInUse(e)) {
+        throw new IllegalStateException("port " + settings.port + " is in use: set"
+            + " TASKER_HTTP_PORT (tasker.http.port) to a free port, or stop what listens there",
+            e);
+      }
       throw new IllegalStateException(
           "cannot listen on " + settings.host + ":" + settings.port + ": " + e.getMessage(), e);
     }
+  }
+
+  private static boolean addressInUse(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof java.net.BindException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** @return the port the gateway listens on */

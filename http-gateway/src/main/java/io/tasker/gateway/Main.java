@@ -75,7 +75,16 @@ public final class Main {
     Config config = ConfigFactory.load();
     TaskerNode node = SampleHandlers.register(Tasker.builder()).config(config).start();
     if (node.hasRole("gateway")) {
-      HttpGateway gateway = HttpGateway.start(node, config);
+      HttpGateway gateway;
+      try {
+        gateway = HttpGateway.start(node, config);
+      } catch (RuntimeException e) {
+        // a gateway without its API must not linger as a worker nobody can reach or stop
+        node.close();
+        System.err.println("tasker: " + e.getMessage());
+        System.exit(1);
+        return;
+      }
       gateway.developmentKey().ifPresent(key -> System.out.printf("%n"
           + "  Development API key (all scopes): %s%n"
           + "  Try: curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\%n"

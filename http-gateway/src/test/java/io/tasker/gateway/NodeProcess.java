@@ -71,6 +71,13 @@ final class NodeProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** @return the exit code, once the process ended within {@code patience} */
+  java.util.OptionalInt awaitExit(java.time.Duration patience) throws InterruptedException {
+    return process.waitFor(patience.toMillis(), TimeUnit.MILLISECONDS)
+        ? java.util.OptionalInt.of(process.exitValue())
+        : java.util.OptionalInt.empty();
+  }
+
   /** SIGKILL: no shutdown hook, no coordinated shutdown, no leave. */
   void kill() throws InterruptedException {
     process.destroyForcibly();
