@@ -21,6 +21,7 @@ import io.tasker.node.task.TaskRuntime;
 import io.tasker.protocol.ClusterView;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.QueueCounts;
+import io.tasker.protocol.OutcomeUnknownException;
 import io.tasker.protocol.QueueLimits;
 import io.tasker.protocol.ScheduleNotFoundException;
 import io.tasker.protocol.Validation;
@@ -34,6 +35,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.UUID;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -303,8 +305,11 @@ public final class TaskerNode implements Tasker {
         spec.idempotencyKey() != null
             ? TaskId.forIdempotencyKey(spec.type(), spec.queue(), spec.idempotencyKey())
             : TaskId.random(spec.type());
-    // idempotent: a repeat reaches the same task and stores nothing
-    return askRedelivering(id, replyTo -> new TaskEntity.Enqueue(spec, replyTo))
+    // idempotent: a repeat reaches the same task and stores nothing; a redelivery of this very
+    // enqueue is told it created the task if its first delivery did
+    String requestId = UUID.randomUUID().toString();
+    return outcomeUnknownOnTimeout(id, "enqueue",
+        askRedelivering(id, replyTo -> new TaskEntity.Enqueue(spec, requestId, replyTo)))
         .thenApply(accepted -> new EnqueueResult(accepted.task(), accepted.created()));
   }
 
@@ -496,9 +501,29 @@ public final class TaskerNode implements Tasker {
     watchdog.shutdownNow();
   }
 
+  /** A change of one task: cancel, reschedule, re-run. */
   private CompletionStage<TaskView> view(
       TaskId id, Function<ActorRef<TaskEntity.Reply>, TaskEntity.Command> command) {
-    return ask(id, command).thenApply(TaskEntity.Accepted::task);
+    return outcomeUnknownOnTimeout(id, "change", ask(id, command))
+        .thenApply(TaskEntity.Accepted::task);
+  }
+
+  /**
+   * A write whose answer did not come in time may still commit (its journal write may be queued
+   * behind others): say so, rather than that nothing was changed.
+   */
+  private static <T> CompletionStage<T> outcomeUnknownOnTimeout(
+      TaskId id, String change, CompletionStage<T> answer) {
+    return answer.exceptionallyCompose(failure -> {
+      Throwable cause = failure instanceof java.util.concurrent.CompletionException
+          ? failure.getCause() : failure;
+      return CompletableFuture.failedFuture(cause instanceof java.util.concurrent.TimeoutException
+          ? new OutcomeUnknownException(id, "the " + change + " of task " + id
+              + " was not confirmed in time and may or may not have been applied: GET the task"
+              + " to find out" + ("enqueue".equals(change)
+                  ? "; retrying with the same idempotencyKey is safe" : ""))
+          : cause);
+    });
   }
 
   private CompletionStage<TaskEntity.Accepted> ask(

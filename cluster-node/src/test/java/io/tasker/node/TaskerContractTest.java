@@ -14,9 +14,11 @@ import io.tasker.protocol.AttemptOutcome;
 import io.tasker.protocol.AttemptRecord;
 import io.tasker.protocol.Backoff;
 import io.tasker.protocol.EnqueueRequest;
+import io.tasker.protocol.OutcomeUnknownException;
 import io.tasker.protocol.QueueLimits;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskNotFoundException;
+import io.tasker.protocol.TaskQuery;
 import io.tasker.protocol.TaskStateConflictException;
 import io.tasker.protocol.TaskStatus;
 import io.tasker.protocol.TaskView;
@@ -348,6 +350,23 @@ abstract class TaskerContractTest {
       assertEquals(pendingRunAt, waiting.runAt());
       join(second.reschedule(pending, Instant.now()));
       awaitStatus(second, pending, TaskStatus.SUCCEEDED);
+    }
+  }
+
+  @Test
+  void anEnqueueNotConfirmedInTimeNamesTheTaskItMayHaveStored(TestInfo info) {
+    String test = name(info);
+    com.typesafe.config.Config impatient = com.typesafe.config.ConfigFactory
+        .parseString("tasker.ask-timeout = 1ms").withFallback(com.typesafe.config.ConfigFactory.load());
+    try (Tasker node = node("impatient").config(impatient).start()) {
+      CompletionException failure = assertThrows(CompletionException.class,
+          () -> join(node.enqueue(Probe.WORK.with(Probe.of(test, "late")))));
+      OutcomeUnknownException unknown =
+          assertInstanceOf(OutcomeUnknownException.class, failure.getCause());
+      assertTrue(unknown.getMessage().contains("idempotencyKey"), unknown.getMessage());
+      // the write went on after the wait ended: the task it names is stored (and runs)
+      await().atMost(PATIENCE).until(() -> join(node.list(TaskQuery.all().limit(100))).tasks()
+          .stream().anyMatch(t -> t.id().equals(unknown.taskId())));
     }
   }
 }

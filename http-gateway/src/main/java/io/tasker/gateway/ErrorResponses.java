@@ -1,6 +1,7 @@
 package io.tasker.gateway;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tasker.protocol.OutcomeUnknownException;
 import io.tasker.protocol.ScheduleNotFoundException;
 import io.tasker.protocol.TaskNotFoundException;
 import io.tasker.protocol.TaskStateConflictException;
@@ -57,11 +58,17 @@ final class ErrorResponses {
       ((ObjectNode) body.get("error")).put("status", conflict.status().name());
       return Responses.json(StatusCodes.CONFLICT, body);
     }
+    if (error instanceof OutcomeUnknownException unknown) {
+      ObjectNode body = JsonContract.error(unknown.code().name(), unknown.getMessage(), null);
+      ((ObjectNode) body.get("error")).put("taskId", unknown.taskId().value());
+      return withRetryAfter(Responses.json(StatusCodes.SERVICE_UNAVAILABLE, body), retryAfter);
+    }
     if (error instanceof TaskerUnavailableException || error instanceof TimeoutException) {
       return withRetryAfter(Responses.json(StatusCodes.SERVICE_UNAVAILABLE,
           JsonContract.error("UNAVAILABLE",
-              "Tasker could not answer in time; nothing was changed unless the task reports so,"
-                  + " retry (with an idempotency key for enqueues)", null)), retryAfter);
+              "Tasker did not answer in time: a read changed nothing, a change of a queue or"
+                  + " schedule may or may not have been applied (read it back before repeating"
+                  + " it)", null)), retryAfter);
     }
     log.error("request failed unexpectedly", error);
     return Responses.json(StatusCodes.INTERNAL_SERVER_ERROR,

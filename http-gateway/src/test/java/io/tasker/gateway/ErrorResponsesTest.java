@@ -1,8 +1,10 @@
 package io.tasker.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tasker.protocol.OutcomeUnknownException;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskStateConflictException;
 import io.tasker.protocol.TaskStatus;
@@ -29,6 +31,18 @@ class ErrorResponsesTest {
     assertEquals(503, response.status().intValue());
     assertEquals("2", response.getHeader("Retry-After").orElseThrow().value());
     assertEquals("UNAVAILABLE", body(response).get("error").get("code").asText());
+  }
+
+  @Test
+  void anUnconfirmedChangeIs503NamingTheTaskAndSayingItMayHaveBeenApplied() throws Exception {
+    TaskId id = TaskId.random("echo");
+    HttpResponse response = errors.of(new CompletionException(
+        new OutcomeUnknownException(id, "the enqueue of task " + id + " may have been applied")));
+    assertEquals(503, response.status().intValue());
+    JsonNode error = body(response).get("error");
+    assertEquals("UNAVAILABLE", error.get("code").asText());
+    assertEquals(id.value(), error.get("taskId").asText());
+    assertTrue(error.get("message").asText().contains("may have been applied"));
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.tasker.node.index;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.tasker.node.journal.Batcher;
 import io.tasker.node.journal.Jdbc;
 import io.tasker.node.journal.JournalRow;
 import io.tasker.node.journal.JournalTable;
@@ -40,10 +41,14 @@ import org.apache.pekko.Done;
  * <p>It also reads the schedules' rows (table {@code tasker_schedule_index}), written with their
  * events by {@link ScheduleIndexTable}.
  */
-public final class JdbcTaskIndex implements OrphanRows, ScheduleIndex, AutoCloseable {
+public final class JdbcTaskIndex implements TaskRows, ScheduleIndex, AutoCloseable {
   private final HikariDataSource dataSource;
   private final JournalSettings.Dialect dialect;
   private final ExecutorService readers;
+  private final Batcher<LeaseExtension> leases;
+
+  private record LeaseExtension(
+      TaskId id, long seqNr, Instant leaseUntil, CompletableFuture<Done> done) {}
 
   private JdbcTaskIndex(JournalSettings journal, int poolSize) {
     this.dataSource = journal.dataSource("tasker-index", poolSize);
@@ -56,6 +61,7 @@ public final class JdbcTaskIndex implements OrphanRows, ScheduleIndex, AutoClose
               thread.setDaemon(true);
               return thread;
             });
+    this.leases = new Batcher<>("tasker-lease-writer", 1, 500, this::extendLeases);
   }
 
   /** Opens the index on the journal's database (the table is created with the journal's). */
@@ -95,6 +101,38 @@ public final class JdbcTaskIndex implements OrphanRows, ScheduleIndex, AutoClose
       });
       return Done.getInstance();
     });
+  }
+
+  @Override
+  public CompletionStage<Done> extendLease(TaskId id, long seqNr, Instant leaseUntil) {
+    LeaseExtension extension =
+        new LeaseExtension(id, seqNr, leaseUntil, new CompletableFuture<>());
+    if (!leases.offer(extension)) {
+      extension.done().completeExceptionally(new IllegalStateException("task index is closed"));
+    }
+    return extension.done();
+  }
+
+  private void extendLeases(List<LeaseExtension> batch) {
+    try (Connection connection = dataSource.getConnection()) {
+      Jdbc.inTransaction(connection, () -> {
+        try (PreparedStatement update = connection.prepareStatement(
+            "UPDATE tasker_task_index SET wake_at = ?, lease_until = ?"
+                + " WHERE task_id = ? AND seq_nr = ? AND status = 'RUNNING'")) {
+          for (LeaseExtension extension : batch) {
+            TaskIndexTable.setTime(update, 1, extension.leaseUntil());
+            TaskIndexTable.setTime(update, 2, extension.leaseUntil());
+            update.setString(3, extension.id().value());
+            update.setLong(4, extension.seqNr());
+            update.addBatch();
+          }
+          update.executeBatch();
+        }
+      });
+      batch.forEach(extension -> extension.done().complete(Done.getInstance()));
+    } catch (SQLException | RuntimeException e) {
+      batch.forEach(extension -> extension.done().completeExceptionally(e));
+    }
   }
 
   /**
@@ -368,6 +406,7 @@ public final class JdbcTaskIndex implements OrphanRows, ScheduleIndex, AutoClose
 
   @Override
   public void close() {
+    leases.close();
     readers.shutdown();
     dataSource.close();
   }

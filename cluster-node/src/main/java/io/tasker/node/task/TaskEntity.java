@@ -107,8 +107,14 @@ public final class TaskEntity
     ActorRef<Reply> replyTo();
   }
 
-  /** Accepts the task; a repeat (same id) answers the existing task and stores nothing. */
-  public record Enqueue(TaskSpec spec, ActorRef<Reply> replyTo) implements ReplyingCommand {}
+  /**
+   * Accepts the task; a repeat (same id) answers the existing task and stores nothing.
+   *
+   * @param requestId the same for every delivery of one enqueue, so a redelivery whose first
+   *     delivery created the task (and lost its answer) is answered as the creator
+   */
+  public record Enqueue(TaskSpec spec, String requestId, ActorRef<Reply> replyTo)
+      implements ReplyingCommand {}
 
   public record Get(ActorRef<Reply> replyTo) implements ReplyingCommand {}
 
@@ -123,7 +129,8 @@ public final class TaskEntity
 
   /**
    * From the waker: the task index says this task needs attention by {@code indexedWakeAt}.
-   * Starting the entity is the point; it then arms its timer and corrects its row if stale.
+   * Starting the entity is the point; it then arms its timer. For an attempt of an earlier
+   * incarnation, {@code indexedWakeAt} is its lease as its node last extended it.
    */
   public record Wake(Instant indexedWakeAt) implements Command {}
 
@@ -136,9 +143,13 @@ public final class TaskEntity
     PASSIVATE_IF_IDLE,
     WAKE,
     PERMIT_KEEP_ALIVE,
-    HEARTBEAT,
-    LEASE_EXPIRED
+    HEARTBEAT
   }
+
+  private static final Object LEASE_TIMER = "lease";
+
+  /** The lease of an attempt of an earlier incarnation may have run out by {@code deadline}. */
+  private record LeaseExpired(Instant deadline) implements Command {}
 
   private record PermitArrived(QueueManager.PermitGranted grant) implements Command {}
 
@@ -180,7 +191,8 @@ public final class TaskEntity
     String describe();
   }
 
-  public record Enqueued(TaskSpec spec, Instant at) implements Event {
+  /** @param requestId the enqueue that created the task, or null (stored directly, or older) */
+  public record Enqueued(TaskSpec spec, Instant at, String requestId) implements Event {
     public String describe() {
       return "SCHEDULED for " + spec.runAt() + " in queue " + spec.queue();
     }
@@ -193,7 +205,10 @@ public final class TaskEntity
     }
   }
 
-  /** The running attempt's handler is alive: its lease is extended. */
+  /**
+   * The running attempt's handler was alive: its lease was extended. Written by earlier versions;
+   * leases now live only in the task's index row ({@code TaskRows.extendLease}).
+   */
   public record LeaseExtended(int attempt, Instant at, Instant leaseUntil) implements Event {
     public String describe() {
       return "attempt " + attempt + " lease extended to " + leaseUntil;
@@ -289,7 +304,8 @@ public final class TaskEntity
       JsonNode result,
       List<AttemptRecord> history,
       Instant createdAt,
-      Instant updatedAt)
+      Instant updatedAt,
+      String requestId)
       implements TaskerSerializable {
 
     public State {
@@ -297,7 +313,7 @@ public final class TaskEntity
     }
 
     public static State empty(TaskId id) {
-      return new State(id, null, null, null, 0, 0, 0, null, null, List.of(), null, null);
+      return new State(id, null, null, null, 0, 0, 0, null, null, List.of(), null, null, null);
     }
 
     /** @return false until the task was enqueued */
@@ -318,18 +334,24 @@ public final class TaskEntity
       return history.isEmpty() ? null : history.get(history.size() - 1).node();
     }
 
+    /** @param requestId the enqueue that creates the task (see {@link Enqueue}) */
+    public Enqueued accept(TaskSpec spec, String requestId, Instant now) {
+      return new Enqueued(spec, now, requestId);
+    }
+
+    /** Accepts a task stored without an enqueue request to answer (inline, stored directly). */
     public Enqueued accept(TaskSpec spec, Instant now) {
-      return new Enqueued(spec, now);
+      return accept(spec, null, now);
+    }
+
+    /** @return whether the enqueue {@code requestId} created this task */
+    public boolean createdBy(String requestId) {
+      return requestId != null && requestId.equals(this.requestId);
     }
 
     public AttemptStarted start(String node, Instant now, Duration lease) {
       requireStatus(TaskStatus.SCHEDULED, "start");
       return new AttemptStarted(attempts + 1, node, now, now.plus(lease));
-    }
-
-    public LeaseExtended extendLease(Instant now, Duration lease) {
-      requireStatus(TaskStatus.RUNNING, "extend the lease of");
-      return new LeaseExtended(attempts, now, now.plus(lease));
     }
 
     /** @return when this task next needs its entity alive, or null once finished */
@@ -413,33 +435,34 @@ public final class TaskEntity
         return apply(indexed.event());
       } else if (event instanceof Enqueued e) {
         return new State(id, e.spec(), TaskStatus.SCHEDULED, e.spec().runAt(), e.spec().priority(),
-            0, 0, null, null, List.of(), at, at);
+            0, 0, null, null, List.of(), at, at, e.requestId());
       } else if (event instanceof AttemptStarted e) {
         return new State(id, spec, TaskStatus.RUNNING, runAt, priority, e.attempt(), attemptBase,
             e.leaseUntil(), null,
             append(new AttemptRecord(e.attempt(), e.node(), at, null, null, null, null)), createdAt,
-            at);
+            at, requestId);
       } else if (event instanceof LeaseExtended e) {
         return new State(id, spec, status, runAt, priority, attempts, attemptBase,
-            e.leaseUntil(), result, history, createdAt, updatedAt);
+            e.leaseUntil(), result, history, createdAt, updatedAt, requestId);
       } else if (event instanceof AttemptSucceeded e) {
         return new State(id, spec, TaskStatus.SUCCEEDED, runAt, priority, attempts, attemptBase,
-            null, e.result(), closeLast(at, AttemptOutcome.SUCCEEDED, null), createdAt, at);
+            null, e.result(), closeLast(at, AttemptOutcome.SUCCEEDED, null), createdAt, at,
+            requestId);
       } else if (event instanceof AttemptFailed e) {
         return new State(id, spec, TaskStatus.SCHEDULED, e.retryAt(), priority, attempts,
-            attemptBase, null, null, closeLast(at, e.failure()), createdAt, at);
+            attemptBase, null, null, closeLast(at, e.failure()), createdAt, at, requestId);
       } else if (event instanceof DeadLettered e) {
         return new State(id, spec, TaskStatus.DEAD, runAt, priority, attempts, attemptBase, null,
-            null, closeLast(at, e.failure()), createdAt, at);
+            null, closeLast(at, e.failure()), createdAt, at, requestId);
       } else if (event instanceof Cancelled) {
         return new State(id, spec, TaskStatus.CANCELLED, runAt, priority, attempts, attemptBase,
-            null, null, closeLast(at, AttemptResult.cancelled()), createdAt, at);
+            null, null, closeLast(at, AttemptResult.cancelled()), createdAt, at, requestId);
       } else if (event instanceof Rescheduled e) {
         return new State(id, spec, status, e.runAt(), e.priority(), attempts, attemptBase,
-            leaseUntil, result, history, createdAt, at);
+            leaseUntil, result, history, createdAt, at, requestId);
       } else if (event instanceof Requeued e) {
         return new State(id, spec, TaskStatus.SCHEDULED, e.runAt(), priority, attempts, attempts,
-            null, null, history, createdAt, at);
+            null, null, history, createdAt, at, requestId);
       }
       throw new IllegalArgumentException("unknown event " + event);
     }
@@ -546,6 +569,8 @@ public final class TaskEntity
     }
     if (command instanceof Timer timer) {
       return onTimer(state, timer);
+    } else if (command instanceof LeaseExpired expired) {
+      return onLeaseExpired(state, expired);
     } else if (command instanceof PermitArrived arrived) {
       return onPermitArrived(state, arrived);
     } else if (command instanceof AttemptFinished finished) {
@@ -553,7 +578,7 @@ public final class TaskEntity
     } else if (command instanceof Wake wake) {
       return onWake(state, wake);
     } else if (command instanceof Enqueue enqueue) {
-      return replyWith(enqueue.replyTo(), state, false);
+      return replyWith(enqueue.replyTo(), state, state.createdBy(enqueue.requestId()));
     } else if (command instanceof Get get) {
       return replyWith(get.replyTo(), state, false);
     } else if (command instanceof Cancel cancel) {
@@ -582,7 +607,8 @@ public final class TaskEntity
   }
 
   private ReplyEffect<Event, State> onEnqueue(State state, Enqueue cmd) {
-    return persist(state, state.accept(cmd.spec(), now()), cmd.replyTo(), true, this::settle);
+    return persist(state, state.accept(cmd.spec(), cmd.requestId(), now()), cmd.replyTo(), true,
+        this::settle);
   }
 
   private ReplyEffect<Event, State> onUnknownTask(State state, Command cmd) {
@@ -604,8 +630,9 @@ public final class TaskEntity
     Instant wakeAt = state.wakeAt();
     if (state.status() != TaskStatus.RUNNING) {
       settle(state);
-    } else if (execution == null && wakeAt != null) {
-      timers.startSingleTimer(Timer.LEASE_EXPIRED, untilNow(wakeAt));
+    } else if (execution == null) {
+      // the row's wake time is the lease as last extended by the attempt's node: it ran out
+      expireLeaseAt(later(wake.indexedWakeAt(), wakeAt));
     }
     return Effect().noReply();
   }
@@ -667,23 +694,30 @@ public final class TaskEntity
       }
       case HEARTBEAT -> {
         if (state.status() == TaskStatus.RUNNING && execution != null) {
-          return persist(state, state.extendLease(now(), runtime.lease()), null, false, s -> {});
-        }
-        timers.cancel(Timer.HEARTBEAT);
-      }
-      case LEASE_EXPIRED -> {
-        if (state.status() == TaskStatus.RUNNING && execution == null) {
-          if (now().isBefore(state.leaseUntil())) {
-            timers.startSingleTimer(Timer.LEASE_EXPIRED, untilNow(state.leaseUntil()));
-          } else {
-            AttemptResult lost = AttemptResult.lost(state.lastNode());
-            return persist(state, state.finish(lost, now(), runtime.random()), null, false,
-                this::settle);
-          }
+          // no event: the lease lives in the index row, guarded by the attempt's event
+          runtime.index().extendLease(id, lastSequenceNumber(context), now().plus(runtime.lease()));
+        } else {
+          timers.cancel(Timer.HEARTBEAT);
         }
       }
     }
     return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onLeaseExpired(State state, LeaseExpired expired) {
+    if (state.status() != TaskStatus.RUNNING || execution != null) {
+      return Effect().noReply();
+    }
+    if (now().isBefore(expired.deadline())) {
+      expireLeaseAt(expired.deadline());
+      return Effect().noReply();
+    }
+    AttemptResult lost = AttemptResult.lost(state.lastNode());
+    return persist(state, state.finish(lost, now(), runtime.random()), null, false, this::settle);
+  }
+
+  private void expireLeaseAt(Instant deadline) {
+    timers.startSingleTimer(LEASE_TIMER, new LeaseExpired(deadline), untilNow(deadline));
   }
 
   private ReplyEffect<Event, State> onPermitArrived(State state, PermitArrived arrived) {
@@ -746,9 +780,11 @@ public final class TaskEntity
       return;
     }
     if (state.status() == TaskStatus.RUNNING) {
-      // The attempt ran in an earlier incarnation; its outcome is unknown. Give it until its
-      // lease ends, then count it as lost and let the retry policy decide.
-      timers.startSingleTimer(Timer.LEASE_EXPIRED, untilNow(state.leaseUntil()));
+      // The attempt ran in an earlier incarnation; its outcome is unknown. Its node extended
+      // the lease in the index row only, which this incarnation does not read: it gives the
+      // attempt a full lease from now (a Wake from the waker, sent once the row's lease ran
+      // out, cuts that short), then counts it as lost and lets the retry policy decide.
+      expireLeaseAt(later(now().plus(runtime.lease()), state.leaseUntil()));
     } else {
       settle(state);
     }
@@ -865,6 +901,13 @@ public final class TaskEntity
 
   private Instant now() {
     return runtime.clock().instant();
+  }
+
+  private static Instant later(Instant a, Instant b) {
+    if (a == null) {
+      return b;
+    }
+    return b == null || a.isAfter(b) ? a : b;
   }
 
   private Duration untilNow(Instant time) {

@@ -1,6 +1,6 @@
 package io.tasker.node.task;
 
-import io.tasker.node.index.OrphanRows;
+import io.tasker.node.index.TaskRows;
 import io.tasker.node.queue.QueueManager;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,9 +16,9 @@ import org.apache.pekko.actor.typed.RecipientRef;
  * @param clock the time source for run times, backoff and history
  * @param random uniform numbers in [0, 1) for backoff jitter
  * @param node this node's name, recorded in attempts
- * @param index removes rows left without a task by an earlier version
- * @param lease how long a running attempt is presumed alive without a heartbeat (heartbeats come
- *     every third of it while the handler runs)
+ * @param index the task's index row beyond its events: lease extensions, orphan removal
+ * @param lease how long a running attempt is presumed alive without a heartbeat (heartbeats
+ *     extend it in the index row every third of it while the handler runs)
  * @param keepAliveWindow tasks due later than this passivate; the waker brings them back
  * @param permitKeepAlive how often a running task renews its permit (well under the queue
  *     manager's permit lease)
@@ -35,7 +35,7 @@ public record TaskRuntime(
     String node,
     Duration permitKeepAlive,
     Duration waitingKeepAlive,
-    OrphanRows index,
+    TaskRows index,
     Duration lease,
     Duration keepAliveWindow,
     Duration startAhead) {}

@@ -125,6 +125,30 @@ class JdbcTaskIndexTest {
 
   @ParameterizedTest
   @MethodSource("journals")
+  void leaseExtensionsMoveOnlyTheRowOfTheRunningAttempt(JournalSettings journal)
+      throws SQLException {
+    SchemaInitializer.ensureSchema(journal);
+    try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);
+        HikariDataSource pool = journal.dataSource("test", 2);
+        Connection connection = pool.getConnection()) {
+      TaskId id = TaskId.random("echo");
+      commit(connection, journal, row(id, TaskStatus.SCHEDULED, 1));
+      commit(connection, journal, row(id, TaskStatus.RUNNING, 2));
+      Instant later = T.plusSeconds(600);
+      index.extendLease(id, 2, later).toCompletableFuture().join();
+      assertEquals(later, read(index, id).wakeAt());
+      assertEquals(later, read(index, id).leaseUntil());
+
+      commit(connection, journal, row(id, TaskStatus.SUCCEEDED, 3));
+      index.extendLease(id, 2, later.plusSeconds(600)).toCompletableFuture().join();
+      IndexRow finished = read(index, id);
+      assertEquals(TaskStatus.SUCCEEDED, finished.task().status());
+      assertNull(finished.wakeAt(), "a late heartbeat never revives a finished task's row");
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("journals")
   void manyTasksInOneTransactionKeepTheirLatestRow(JournalSettings journal) throws SQLException {
     SchemaInitializer.ensureSchema(journal);
     try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);

@@ -43,7 +43,7 @@ import net.jqwik.api.statistics.StatisticsReport;
 /**
  * Random lives of one task, driven through the pure {@link TaskEntity.State} the entity and
  * inline mode share: a spec with a random attempt budget and backoff, then a random sequence of
- * starts, heartbeats, outcomes, cancels, reschedules, re-runs and clock advances. Each decision
+ * starts, outcomes, cancels, reschedules, re-runs and clock advances. Each decision
  * is taken where the state allows it; a rejection must be a {@link TaskerException} that
  * changes nothing, and the invariants are checked after every event.
  *
@@ -64,9 +64,6 @@ class TaskStatePropertiesTest {
 
   /** The task's timer fired and its queue granted a permit. */
   record Start(Duration lease) implements Step {}
-
-  /** The running handler is alive. */
-  record Heartbeat(Duration lease) implements Step {}
 
   /** The running attempt reports; {@code random} feeds the backoff's jitter. */
   record Finish(Outcome outcome, double random) implements Step {}
@@ -122,7 +119,6 @@ class TaskStatePropertiesTest {
     return Arbitraries.frequencyOf(
         Tuple.of(4, seconds(0, 7_200).map(Wait::new)),
         Tuple.of(5, lease.map(Start::new)),
-        Tuple.of(1, lease.map(Heartbeat::new)),
         Tuple.of(6, Combinators.combine(
                 Arbitraries.of(Outcome.class), Arbitraries.doubles().between(0.0, true, 1.0, false))
             .as(Finish::new)),
@@ -214,7 +210,7 @@ class TaskStatePropertiesTest {
       TaskStatus status = state.status();
       if (step instanceof Start) {
         return status == TaskStatus.SCHEDULED;
-      } else if (step instanceof Heartbeat || step instanceof Finish) {
+      } else if (step instanceof Finish) {
         return status == TaskStatus.RUNNING;
       } else if (step instanceof Cancel) {
         return !status.isTerminal();
@@ -233,8 +229,6 @@ class TaskStatePropertiesTest {
       if (step instanceof Start start) {
         Instant startAt = clock.isBefore(state.runAt()) ? state.runAt() : clock;
         return state.start(NODE, startAt, start.lease());
-      } else if (step instanceof Heartbeat heartbeat) {
-        return state.extendLease(clock, heartbeat.lease());
       } else if (step instanceof Finish finish) {
         return state.finish(result(finish.outcome(), state), clock, finish::random);
       } else if (step instanceof Cancel) {

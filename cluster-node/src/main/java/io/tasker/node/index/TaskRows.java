@@ -1,0 +1,27 @@
+package io.tasker.node.index;
+
+import io.tasker.protocol.TaskId;
+import java.time.Instant;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+
+/**
+ * What a task entity asks of its index row beyond what the journal writes with its events:
+ * neither is needed for correctness, each only keeps the waker from needless work.
+ */
+public interface TaskRows {
+
+  /**
+   * Removes the row of a task whose journal holds no events (a row an earlier version of Tasker
+   * wrote ahead of an enqueue that never landed), unless an event commits meanwhile.
+   */
+  CompletionStage<Done> removeIfNoEvents(TaskId id);
+
+  /**
+   * Moves a running attempt's lease end (and the row's wake time) to {@code leaseUntil}, unless
+   * an event after the attempt's start ({@code seqNr}) has been written meanwhile. The lease
+   * lives only in the row: while the handler runs the waker leaves the task alone; once its node
+   * is gone the waker wakes it when the last extension runs out, and it is counted as lost.
+   */
+  CompletionStage<Done> extendLease(TaskId id, long seqNr, Instant leaseUntil);
+}
