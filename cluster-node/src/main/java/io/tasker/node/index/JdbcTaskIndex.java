@@ -114,12 +114,15 @@ public final class JdbcTaskIndex implements TaskRows, ScheduleIndex, AutoCloseab
   }
 
   private void extendLeases(List<LeaseExtension> batch) {
+    // rows in id order, as the journal locks them: two writers never wait on each other in a ring
+    List<LeaseExtension> byId = new ArrayList<>(batch);
+    byId.sort(java.util.Comparator.comparing(extension -> extension.id().value()));
     try (Connection connection = dataSource.getConnection()) {
       Jdbc.inTransaction(connection, () -> {
         try (PreparedStatement update = connection.prepareStatement(
             "UPDATE tasker_task_index SET wake_at = ?, lease_until = ?"
                 + " WHERE task_id = ? AND seq_nr = ? AND status = 'RUNNING'")) {
-          for (LeaseExtension extension : batch) {
+          for (LeaseExtension extension : byId) {
             TaskIndexTable.setTime(update, 1, extension.leaseUntil());
             TaskIndexTable.setTime(update, 2, extension.leaseUntil());
             update.setString(3, extension.id().value());
