@@ -322,9 +322,11 @@ class MultiNodeTest {
   void queueLimitsHoldWhileTheQueueManagerMovesUnderLoad(TestInfo info) {
     List<TaskerNode> cluster = startCluster(info, 2, false);
     List<CompletionStage<TaskId>> enqueued = new ArrayList<>();
-    for (int i = 0; i < 120; i++) {
+    // tasks long enough to be running on the survivor when its new queue manager hears the
+    // waiters' repeated requests (every 500 ms here)
+    for (int i = 0; i < 40; i++) {
       String key = "k" + (i % 4);
-      enqueued.add(cluster.get(0).enqueue(WORK.with(new Work(key + ":" + i, 300))
+      enqueued.add(cluster.get(0).enqueue(WORK.with(new Work(key + ":" + i, 1500))
           .queue("capped").concurrencyKey(key)));
     }
     enqueued.forEach(Stages::join);
@@ -334,7 +336,7 @@ class MultiNodeTest {
     host.close(); // a graceful leave: its queue manager starts again on the survivor
     nodes.remove(host);
     awaitMembersUp(1);
-    awaitSucceeded(survivor, "capped", 120);
+    awaitSucceeded(survivor, "capped", 40);
 
     assertEquals(5, maxRunning.get(), "max concurrency of queue 'capped' is 5");
     assertEquals(4, maxRunningByKey.size());
