@@ -25,13 +25,13 @@ import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.QueueLimits;
 import io.tasker.protocol.QueueUpdate;
 import io.tasker.protocol.ScheduleNotFoundException;
-import io.tasker.protocol.Validation;
-import io.tasker.protocol.ValidationException;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskPage;
 import io.tasker.protocol.TaskQuery;
 import io.tasker.protocol.TaskSpec;
 import io.tasker.protocol.TaskView;
+import io.tasker.protocol.Validation;
+import io.tasker.protocol.ValidationException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -365,6 +365,11 @@ public final class TaskerNode implements Tasker {
 
   @Override
   public CompletionStage<QueueStats> updateQueue(String queue, QueueUpdate update) {
+    if (!Validation.NAME.matcher(String.valueOf(queue)).matches()) {
+      // a stored setting would make a queue of any string; tasks only use valid names
+      return CompletableFuture.failedFuture(new ValidationException("queue",
+          "must be 1-64 letters, digits or '_.-', starting with a letter or digit"));
+    }
     return askEntity(QueueManager.ENTITY_TYPE_KEY, queue,
         replyTo -> new QueueManager.ChangeSettings(update, replyTo), askTimeout);
   }

@@ -321,20 +321,17 @@ class QueueManagerTest {
 
   @Test
   void rateLimitGrantsTheBurstAtOnceAndTheNextStartOnlyAfterARefill() {
-    // 5/s: one token every 200 ms after the burst of 2
-    Queue q = new Queue(QueueLimits.UNLIMITED.withRate(5, 2), LONG_LEASE);
-
-    long sent = System.nanoTime();
-    q.request("a");
-    q.request("b");
-    q.request("c");
-    q.expectGrant("a");
-    q.expectGrant("b");
-    // a took the first token after `sent`; the third token is whole 200 ms after that, so
-    // nothing may come until sent + 180 ms, however slowly this thread got here
-    expectNoGrantUntil(q.grants, sent + 180 * MILLIS);
-    q.expectGrant("c"); // about 200 ms after b; GENEROUS allows for a slow machine
-    q.expectCounts(3, 0);
+    // 5/s: one token every 200 ms after the burst of 2 (on manual time and ticker)
+    ManualQueue m = new ManualQueue(QueueLimits.UNLIMITED.withRate(5, 2));
+    m.request("a", null);
+    m.request("b", null);
+    m.request("c", null);
+    m.statsAfterGrants("a", "b");
+    advance(Duration.ofMillis(199));
+    assertEquals(1, m.statsAfterGrants().waiting(), "no whole token yet");
+    advance(Duration.ofMillis(1)); // the refill timer fires with the third token
+    assertEquals(m.q.granted("c"), m.inbox.receiveMessage(GENEROUS));
+    m.q.expectCounts(3, 0);
   }
 
   @Test
