@@ -24,7 +24,12 @@ public record QueueUpdate(
 
   /** @throws ValidationException naming the offending field */
   public QueueUpdate {
-    applyTo(QueueLimits.UNLIMITED); // QueueLimits checks the ranges
+    // QueueLimits checks the ranges (the parameters: fields are not assigned yet in here)
+    new QueueLimits(
+        maxConcurrency != null ? maxConcurrency : 0,
+        maxConcurrencyPerKey != null ? maxConcurrencyPerKey : 0,
+        ratePerSecond != null ? ratePerSecond : 0,
+        burst != null ? burst : 0);
   }
 
   /** @return an update that pauses the queue and changes nothing else */
