@@ -100,9 +100,7 @@ final class TaskerSystem implements SystemUnderTest {
 
   @Override
   public void startWorkers() throws Exception {
-    var stats = tasker.queueStats(QUEUE).toCompletableFuture().get(60, TimeUnit.SECONDS);
-    tasker.updateQueue(QUEUE, stats.limits().withPaused(false))
-        .toCompletableFuture().get(60, TimeUnit.SECONDS);
+    tasker.resumeQueue(QUEUE).toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 
   @Override

@@ -15,6 +15,7 @@ import io.tasker.protocol.ClusterView;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.QueueLimits;
+import io.tasker.protocol.QueueUpdate;
 import io.tasker.protocol.ScheduleNotFoundException;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskNotFoundException;
@@ -64,6 +65,8 @@ public final class InlineTasker implements Tasker {
   private final Clock clock;
   private final Map<TaskId, State> tasks = new LinkedHashMap<>();
   private final Map<String, QueueLimits> limits = new java.util.HashMap<>();
+  /** Run-time changes per queue, reported as the queue's settings version. */
+  private final Map<String, Long> versions = new java.util.HashMap<>();
   private final Function<String, QueueLimits> configuredLimits;
   private final Map<String, ScheduleEntity.State> schedules = new java.util.TreeMap<>();
   private final ScheduleSettings scheduleSettings;
@@ -161,8 +164,22 @@ public final class InlineTasker implements Tasker {
 
   /** Limits are kept and reported, but do not apply: inline runs one task at a time. */
   @Override
-  public synchronized CompletionStage<QueueStats> updateQueue(String queue, QueueLimits limits) {
-    this.limits.put(queue, limits);
+  public synchronized CompletionStage<QueueStats> updateQueue(String queue, QueueUpdate update) {
+    QueueLimits current = limits.computeIfAbsent(queue, configuredLimits);
+    QueueLimits changed = update.applyTo(current);
+    if (!changed.equals(current)) {
+      limits.put(queue, changed);
+      versions.merge(queue, 1L, Long::sum);
+    }
+    return queueStats(queue);
+  }
+
+  @Override
+  public synchronized CompletionStage<QueueStats> resetQueue(String queue) {
+    QueueLimits before = limits.remove(queue);
+    if (before != null && !before.equals(configuredLimits.apply(queue))) {
+      versions.merge(queue, 1L, Long::sum);
+    }
     return queueStats(queue);
   }
 
@@ -172,7 +189,8 @@ public final class InlineTasker implements Tasker {
         .filter(t -> t.spec().queue().equals(queue) && t.status() == TaskStatus.SCHEDULED)
         .count();
     QueueLimits inForce = limits.computeIfAbsent(queue, configuredLimits);
-    return CompletableFuture.completedFuture(new QueueStats(queue, inForce, 0, waiting, 0));
+    return CompletableFuture.completedFuture(new QueueStats(
+        queue, inForce, versions.getOrDefault(queue, 0L), 0, waiting, 0, false));
   }
 
   @Override

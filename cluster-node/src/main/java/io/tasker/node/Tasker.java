@@ -7,6 +7,7 @@ import io.tasker.protocol.ClusterView;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.QueueLimits;
+import io.tasker.protocol.QueueUpdate;
 import io.tasker.protocol.ScheduleNotFoundException;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskPage;
@@ -141,8 +142,51 @@ public interface Tasker extends AutoCloseable {
   /** @return per queue, how many tasks are in each status */
   CompletionStage<List<QueueCounts>> counts();
 
-  /** Replaces a queue's limits at run time. */
-  CompletionStage<QueueStats> updateQueue(String queue, QueueLimits limits);
+  /**
+   * Replaces all of a queue's limits at run time, as {@link #updateQueue(String, QueueUpdate)}
+   * with every field set.
+   *
+   * @return the queue with its new limits and settings version
+   */
+  default CompletionStage<QueueStats> updateQueue(String queue, QueueLimits limits) {
+    return updateQueue(queue, QueueUpdate.of(limits));
+  }
+
+  /**
+   * Changes some of a queue's settings at run time, in one step: the fields {@code update} sets
+   * change together, the others stay. The change is stored before the stage completes, outlasts
+   * restarts and moves of the queue, and wins over the configured limits until {@link
+   * #resetQueue}. A change that changes nothing stores nothing and keeps the version.
+   *
+   * @return the queue with its new limits and settings version
+   */
+  CompletionStage<QueueStats> updateQueue(String queue, QueueUpdate update);
+
+  /**
+   * Pauses a queue: no task of it starts until resumed; running ones finish. Stored, like
+   * {@link #updateQueue(String, QueueUpdate)}.
+   *
+   * @return the queue, paused
+   */
+  default CompletionStage<QueueStats> pauseQueue(String queue) {
+    return updateQueue(queue, QueueUpdate.pause());
+  }
+
+  /**
+   * Resumes a paused queue. Stored, like {@link #updateQueue(String, QueueUpdate)}.
+   *
+   * @return the queue, not paused
+   */
+  default CompletionStage<QueueStats> resumeQueue(String queue) {
+    return updateQueue(queue, QueueUpdate.resume());
+  }
+
+  /**
+   * Drops a queue's run-time changes (limits and pause): its configured limits apply again.
+   *
+   * @return the queue with its configured limits and the next settings version
+   */
+  CompletionStage<QueueStats> resetQueue(String queue);
 
   /** @return a queue's limits, running permits and waiting requests */
   CompletionStage<QueueStats> queueStats(String queue);

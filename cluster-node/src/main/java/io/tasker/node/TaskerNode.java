@@ -6,6 +6,7 @@ import io.tasker.node.index.JdbcTaskIndex;
 import io.tasker.node.index.TaskWaker;
 import io.tasker.node.journal.SchemaInitializer;
 import io.tasker.node.queue.QueueManager;
+import io.tasker.node.queue.QueueRuntime;
 import io.tasker.node.queue.QueueManager.QueueStats;
 import io.tasker.node.schedule.DeclaredSchedules;
 import io.tasker.node.schedule.ScheduleEntity;
@@ -23,14 +24,15 @@ import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.OutcomeUnknownException;
 import io.tasker.protocol.QueueLimits;
+import io.tasker.protocol.QueueUpdate;
 import io.tasker.protocol.ScheduleNotFoundException;
-import io.tasker.protocol.Validation;
-import io.tasker.protocol.ValidationException;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskPage;
 import io.tasker.protocol.TaskQuery;
 import io.tasker.protocol.TaskSpec;
 import io.tasker.protocol.TaskView;
+import io.tasker.protocol.Validation;
+import io.tasker.protocol.ValidationException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -142,7 +144,8 @@ public final class TaskerNode implements Tasker {
         Executors.newSingleThreadScheduledExecutor(daemonThreads("tasker-timeouts-"));
     ClusterSharding sharding = ClusterSharding.get(system);
     JdbcTaskIndex index = JdbcTaskIndex.open(settings.journal, settings.indexPoolSize);
-    QueueManager.initSharding(system, queueLimits, settings.permitLease);
+    QueueManager.initSharding(system, queueLimits,
+        QueueRuntime.of(settings.permitLease, settings.permitStartUpGrace));
     String node =
         settings.nodeName.isBlank()
             ? cluster.selfMember().address().hostPort()
@@ -377,9 +380,20 @@ public final class TaskerNode implements Tasker {
   }
 
   @Override
-  public CompletionStage<QueueStats> updateQueue(String queue, QueueLimits limits) {
+  public CompletionStage<QueueStats> updateQueue(String queue, QueueUpdate update) {
+    if (!Validation.NAME.matcher(String.valueOf(queue)).matches()) {
+      // a stored setting would make a queue of any string; tasks only use valid names
+      return CompletableFuture.failedFuture(new ValidationException("queue",
+          "must be 1-64 letters, digits or '_.-', starting with a letter or digit"));
+    }
     return askEntity(QueueManager.ENTITY_TYPE_KEY, queue,
-        replyTo -> new QueueManager.UpdateLimits(limits, replyTo), askTimeout);
+        replyTo -> new QueueManager.ChangeSettings(update, replyTo), askTimeout);
+  }
+
+  @Override
+  public CompletionStage<QueueStats> resetQueue(String queue) {
+    return askEntity(QueueManager.ENTITY_TYPE_KEY, queue, QueueManager.ResetSettings::new,
+        askTimeout);
   }
 
   @Override

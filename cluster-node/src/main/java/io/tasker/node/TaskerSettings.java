@@ -29,6 +29,8 @@ public final class TaskerSettings {
   public final int workerThreads;
   public final Duration permitLease;
   public final Duration permitKeepAlive;
+  /** How long a restarted or moved queue manager learns who holds permits before granting. */
+  public final Duration permitStartUpGrace;
   public final Duration waitingKeepAlive;
   public final Duration lease;
   public final Duration keepAliveWindow;
@@ -76,6 +78,7 @@ public final class TaskerSettings {
     workerThreads = tasker.getInt("worker.threads");
     permitLease = tasker.getDuration("permits.lease");
     permitKeepAlive = tasker.getDuration("permits.keep-alive");
+    permitStartUpGrace = permitKeepAlive.plus(tasker.getDuration("permits.start-up-margin"));
     waitingKeepAlive = tasker.getDuration("permits.waiting-keep-alive");
     lease = tasker.getDuration("task.lease");
     keepAliveWindow = tasker.getDuration("task.keep-alive-window");

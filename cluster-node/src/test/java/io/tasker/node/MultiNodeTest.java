@@ -40,6 +40,8 @@ class MultiNodeTest {
   private final Map<String, List<String>> runs = new ConcurrentHashMap<>();
   private final AtomicInteger running = new AtomicInteger();
   private final AtomicInteger maxRunning = new AtomicInteger();
+  private final Map<String, AtomicInteger> runningByKey = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> maxRunningByKey = new ConcurrentHashMap<>();
   private final List<TaskerNode> nodes = new CopyOnWriteArrayList<>();
   private int seedPort;
   private String journal;
@@ -76,11 +78,24 @@ class MultiNodeTest {
             "tasker.waker.lookahead = 2s",
             "tasker.queues.limited { max-concurrency = 3 }",
             "tasker.queues.rated { rate = 20, burst = 1 }",
+            "tasker.queues.capped { max-concurrency = 5, max-concurrency-per-key = 2 }",
+            // waiters repeat their requests before holders renew: a moved queue manager hears
+            // of waiters first, and would grant them over the limit if it did not wait
+            "tasker.permits.keep-alive = 1s",
+            "tasker.permits.start-up-margin = 1s",
+            "tasker.permits.waiting-keep-alive = 500ms",
             crashable ? "pekko.coordinated-shutdown.run-by-actor-system-terminate = off" : ""))
         .withFallback(ConfigFactory.load());
     TaskHandler<Work> handler = (work, ctx) -> {
       runs.computeIfAbsent(work.label(), l -> new CopyOnWriteArrayList<>()).add(name);
       maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+      // labels "key:n" count per concurrency key
+      String key = work.label().contains(":") ? work.label().split(":")[0] : null;
+      if (key != null) {
+        maxRunningByKey.computeIfAbsent(key, k -> new AtomicInteger()).accumulateAndGet(
+            runningByKey.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet(),
+            Math::max);
+      }
       try {
         if (work.millis() > 0) {
           Thread.sleep(work.millis());
@@ -88,6 +103,9 @@ class MultiNodeTest {
         return name;
       } finally {
         running.decrementAndGet();
+        if (key != null) {
+          runningByKey.get(key).decrementAndGet();
+        }
       }
     };
     TaskerBuilder builder = TestJournals.postgres(Tasker.builder(), journal).config(config);
@@ -286,5 +304,73 @@ class MultiNodeTest {
     nodes.remove(leaving);
     awaitSucceeded(cluster.get(0), "default", 600);
     runs.forEach((label, where) -> assertEquals(1, where.size(), label + " ran on " + where));
+  }
+
+  /** @return the node whose shard region hosts the (only) queue manager in use */
+  private TaskerNode queueManagerHost() {
+    await().atMost(PATIENCE).until(() -> join(nodes.get(0).cluster()).distribution().stream()
+        .anyMatch(d -> d.entityType().equals("Queue") && d.entities() > 0));
+    String address = join(nodes.get(0).cluster()).distribution().stream()
+        .filter(d -> d.entityType().equals("Queue") && d.entities() > 0)
+        .map(ClusterView.Distribution::address).findFirst().orElseThrow();
+    return nodes.stream()
+        .filter(n -> Cluster.get(n.system()).selfMember().address().toString().equals(address))
+        .findFirst().orElseThrow();
+  }
+
+  @Test
+  void queueLimitsHoldWhileTheQueueManagerMovesUnderLoad(TestInfo info) {
+    List<TaskerNode> cluster = startCluster(info, 2, false);
+    List<CompletionStage<TaskId>> enqueued = new ArrayList<>();
+    // tasks long enough to be running on the survivor when its new queue manager hears the
+    // waiters' repeated requests (every 500 ms here)
+    for (int i = 0; i < 40; i++) {
+      String key = "k" + (i % 4);
+      enqueued.add(cluster.get(0).enqueue(WORK.with(new Work(key + ":" + i, 1500))
+          .queue("capped").concurrencyKey(key)));
+    }
+    enqueued.forEach(Stages::join);
+    await().atMost(PATIENCE).until(() -> running.get() == 5); // saturated
+    TaskerNode host = queueManagerHost();
+    TaskerNode survivor = cluster.get(0) == host ? cluster.get(1) : cluster.get(0);
+    host.close(); // a graceful leave: its queue manager starts again on the survivor
+    nodes.remove(host);
+    awaitMembersUp(1);
+    awaitSucceeded(survivor, "capped", 40);
+
+    assertEquals(5, maxRunning.get(), "max concurrency of queue 'capped' is 5");
+    assertEquals(4, maxRunningByKey.size());
+    maxRunningByKey.forEach((key, max) ->
+        assertTrue(max.get() <= 2, "key " + key + " ran " + max + " at once; its limit is 2"));
+    assertTrue(maxRunningByKey.values().stream().anyMatch(max -> max.get() == 2));
+  }
+
+  @Test
+  void aPausedQueueStaysPausedWhenTheNodeHostingItsManagerCrashes(TestInfo info) {
+    journal = "multi_" + Math.abs(info.getDisplayName().hashCode());
+    seedPort = FreePort.next();
+    for (int i = 0; i < 3; i++) {
+      startNode("node-" + i, true); // any of them may host the queue manager
+    }
+    awaitMembersUp(3);
+    assertTrue(join(nodes.get(0).pauseQueue("guarded")).limits().paused());
+    List<TaskId> ids = enqueue(nodes.get(0), "guarded", 5, 0, "guarded");
+    TaskerNode victim = queueManagerHost();
+    victim.close(); // no coordinated shutdown: no hand-off, no leave
+    nodes.remove(victim);
+    awaitMembersUp(2);
+
+    TaskerNode survivor = nodes.get(0);
+    // answered once the queue's shard has a new home
+    await().atMost(PATIENCE).ignoreExceptions()
+        .until(() -> join(survivor.queueStats("guarded")) != null);
+    var recovered = join(survivor.queueStats("guarded"));
+    assertTrue(recovered.limits().paused(), "still paused: " + recovered);
+    assertEquals(1, recovered.version());
+    ids.forEach(id -> assertEquals(TaskStatus.SCHEDULED, join(survivor.get(id)).status()));
+    assertTrue(runs.isEmpty(), "nothing ran while paused: " + runs.keySet());
+
+    assertTrue(!join(survivor.resumeQueue("guarded")).limits().paused());
+    awaitSucceeded(survivor, "guarded", 5);
   }
 }

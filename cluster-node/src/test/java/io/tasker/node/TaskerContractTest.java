@@ -14,8 +14,11 @@ import io.tasker.protocol.AttemptOutcome;
 import io.tasker.protocol.AttemptRecord;
 import io.tasker.protocol.Backoff;
 import io.tasker.protocol.EnqueueRequest;
+import io.tasker.node.queue.QueueManager.QueueStats;
 import io.tasker.protocol.OutcomeUnknownException;
 import io.tasker.protocol.QueueLimits;
+import io.tasker.protocol.QueueUpdate;
+import com.typesafe.config.ConfigFactory;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskNotFoundException;
 import io.tasker.protocol.TaskQuery;
@@ -356,8 +359,8 @@ abstract class TaskerContractTest {
   @Test
   void anEnqueueNotConfirmedInTimeNamesTheTaskItMayHaveStored(TestInfo info) {
     String test = name(info);
-    com.typesafe.config.Config impatient = com.typesafe.config.ConfigFactory
-        .parseString("tasker.ask-timeout = 1ms").withFallback(com.typesafe.config.ConfigFactory.load());
+    com.typesafe.config.Config impatient = ConfigFactory
+        .parseString("tasker.ask-timeout = 1ms").withFallback(ConfigFactory.load());
     try (Tasker node = node("impatient").config(impatient).start()) {
       CompletionException failure = assertThrows(CompletionException.class,
           () -> join(node.enqueue(Probe.WORK.with(Probe.of(test, "late")))));
@@ -367,6 +370,47 @@ abstract class TaskerContractTest {
       // the write went on after the wait ended: the task it names is stored (and runs)
       await().atMost(PATIENCE).until(() -> join(node.list(TaskQuery.all().limit(100))).tasks()
           .stream().anyMatch(t -> t.id().equals(unknown.taskId())));
+    }
+  }
+
+  /** Renewals every second: a restarted queue manager waits 1.5 s before it grants. */
+  private TaskerBuilder quickRenewals(String journal) {
+    return node(journal).config(ConfigFactory.parseString(
+            "tasker.permits.keep-alive = 1s\ntasker.permits.start-up-margin = 500ms")
+        .withFallback(ConfigFactory.load()));
+  }
+
+  @Test
+  void aPausedQueueAndItsChangedLimitsSurviveARestartOfTheNode(TestInfo info) {
+    String test = name(info);
+    List<TaskId> ids = new ArrayList<>();
+    try (Tasker first = quickRenewals("queue-settings").start()) {
+      QueueStats paused = join(first.pauseQueue("settings"));
+      assertTrue(paused.limits().paused());
+      assertEquals(1, paused.version());
+      QueueStats limited = join(first.updateQueue("settings",
+          new QueueUpdate(1, null, null, null, null)));
+      assertEquals(new QueueLimits(1, 0, 0, 0, true), limited.limits(), "still paused");
+      assertEquals(2, limited.version());
+      for (int i = 0; i < 3; i++) {
+        ids.add(join(first.enqueue(Probe.WORK.with(Probe.of(test, "t" + i).sleeping(50))
+            .queue("settings"))));
+      }
+      // due at once, they ask for permits and wait
+      await().atMost(PATIENCE).until(() -> join(first.queueStats("settings")).waiting() == 3);
+    }
+    try (Tasker second = quickRenewals("queue-settings").start()) {
+      QueueStats recovered = join(second.queueStats("settings"));
+      assertEquals(new QueueLimits(1, 0, 0, 0, true), recovered.limits(), "as changed, paused");
+      assertEquals(2, recovered.version());
+      await().atMost(PATIENCE).until(() -> join(second.queueStats("settings")).waiting() == 3);
+      ids.forEach(id -> assertEquals(TaskStatus.SCHEDULED, join(second.get(id)).status()));
+
+      QueueStats resumed = join(second.resumeQueue("settings"));
+      assertFalse(resumed.limits().paused());
+      assertEquals(3, resumed.version());
+      ids.forEach(id -> awaitStatus(second, id, TaskStatus.SUCCEEDED));
+      assertEquals(1, Probe.record(test).maxRunning.get(), "the stored limit of 1 held");
     }
   }
 }

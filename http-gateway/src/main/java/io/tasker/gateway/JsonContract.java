@@ -19,6 +19,7 @@ import io.tasker.protocol.ClusterView;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.QueueLimits;
+import io.tasker.protocol.QueueUpdate;
 import io.tasker.protocol.TaskPage;
 import io.tasker.protocol.TaskSpec;
 import io.tasker.protocol.TaskStatus;
@@ -150,7 +151,7 @@ final class JsonContract {
     }
   }
 
-  static QueueLimits queueLimits(JsonNode body, QueueLimits current) {
+  static QueueUpdate queueUpdate(JsonNode body) {
     ObjectNode object = object(body, "body");
     onlyKnownFields(object,
         Set.of("maxConcurrency", "maxConcurrencyPerKey", "rate", "burst", "paused"), "");
@@ -162,12 +163,7 @@ final class JsonContract {
     if (paused != null && !paused.isBoolean()) {
       throw new ValidationException("paused", "must be true or false");
     }
-    return new QueueLimits(
-        max != null ? max : current.maxConcurrency(),
-        perKey != null ? perKey : current.maxConcurrencyPerKey(),
-        rate != null ? rate : current.ratePerSecond(),
-        burst != null ? burst : (rate != null ? 0 : current.burst()),
-        paused != null ? paused.asBoolean() : current.paused());
+    return new QueueUpdate(max, perKey, rate, burst, paused != null ? paused.asBoolean() : null);
   }
 
   /** A reschedule: a new run time (runAt or delay from now) and/or priority. */
@@ -470,7 +466,8 @@ final class JsonContract {
 
   static ObjectNode queue(QueueStats stats, QueueCounts counts) {
     QueueLimits limits = stats.limits();
-    ObjectNode node = NODES.objectNode().put("name", stats.queue());
+    ObjectNode node = NODES.objectNode().put("name", stats.queue())
+        .put("version", stats.version());
     node.putObject("limits")
         .put("maxConcurrency", limits.maxConcurrency())
         .put("maxConcurrencyPerKey", limits.maxConcurrencyPerKey())
@@ -479,7 +476,8 @@ final class JsonContract {
         .put("paused", limits.paused());
     node.put("running", stats.running())
         .put("waiting", stats.waiting())
-        .put("startsPerSecond", stats.startsPerSecond());
+        .put("startsPerSecond", stats.startsPerSecond())
+        .put("settling", stats.settling());
     ObjectNode byStatus = node.putObject("tasks");
     for (TaskStatus status : TaskStatus.values()) {
       byStatus.put(status.name(), counts.byStatus().get(status));

@@ -277,18 +277,17 @@ final class TaskerRoutes extends AllDirectives {
     return tasker.queueStats(name).thenApply(stats -> JsonContract.queue(stats, ofQueue));
   }
 
+  /** One command to the queue's manager: the fields of the body change together. */
   private CompletionStage<HttpResponse> updateQueue(HttpRequest request, String name) {
     String queue = queueName(name);
-    return body(request).thenCompose(json -> tasker.queueStats(queue)
-        .thenCompose(current -> tasker.updateQueue(queue,
-            JsonContract.queueLimits(json, current.limits()))))
+    return body(request)
+        .thenCompose(json -> tasker.updateQueue(queue, JsonContract.queueUpdate(json)))
         .thenCompose(updated -> queue(queue));
   }
 
   private CompletionStage<HttpResponse> setPaused(String name, boolean paused) {
     String queue = queueName(name);
-    return tasker.queueStats(queue)
-        .thenCompose(current -> tasker.updateQueue(queue, current.limits().withPaused(paused)))
+    return (paused ? tasker.pauseQueue(queue) : tasker.resumeQueue(queue))
         .thenCompose(updated -> queue(queue));
   }
 

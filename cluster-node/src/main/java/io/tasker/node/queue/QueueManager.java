@@ -1,39 +1,52 @@
 package io.tasker.node.queue;
 
+import io.tasker.node.task.TaskEntity;
 import io.tasker.protocol.QueueLimits;
+import io.tasker.protocol.QueueUpdate;
 import io.tasker.protocol.TaskerSerializable;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.Map;
-import java.util.Objects;
-import java.util.TreeSet;
+import java.util.Optional;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * Hands out run permits for one queue, cluster-wide: at most {@code maxConcurrency} tasks run at
  * once, at most {@code maxConcurrencyPerKey} per concurrency key, and starts follow a token
  * bucket. Waiting tasks are served by priority, then due time, then arrival.
  *
- * <p>It keeps no durable state. Permits are leases: holders renew them while they run and
- * waiters repeat their request, so after a restart or rebalance the manager learns its state
- * again within one renewal period, and a permit whose holder vanished returns when its lease
- * expires.
+ * <p>Its settings are event-sourced: the first start of a queue's manager records {@link
+ * Opened}, and every run-time change (pause, resume, limits, reset) is one command persisted as
+ * one {@link SettingsChanged} before it is answered, with the next version number. Run-time
+ * changes are stored as overrides of the configured limits: a field changed at run time wins
+ * over the configuration until the queue is reset.
+ *
+ * <p>Permits are leases, kept in memory only ({@link Permits}): holders renew them while they run
+ * and waiters repeat their requests. A manager that starts for a queue opened before (a restart,
+ * a rebalance, a crash of its node) therefore grants nothing for its start-up grace, one renewal
+ * period plus a margin: by then every running task has renewed its permit, so no limit is ever
+ * exceeded. A permit whose holder vanished returns when its lease expires.
  */
-public final class QueueManager extends AbstractBehavior<QueueManager.Command> {
+public final class QueueManager
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        QueueManager.Command, QueueManager.Event, QueueManager.State> {
 
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY =
       EntityTypeKey.create(Command.class, "Queue");
@@ -42,23 +55,26 @@ public final class QueueManager extends AbstractBehavior<QueueManager.Command> {
    * Starts the sharded queue managers on this node.
    *
    * @param limitsFor the configured limits of a queue by name
-   * @param permitLease how long a permit lives without renewal
    */
   public static void initSharding(
-      ActorSystem<?> system, Function<String, QueueLimits> limitsFor, Duration permitLease) {
+      ActorSystem<?> system, Function<String, QueueLimits> limitsFor, QueueRuntime runtime) {
     ClusterSharding.get(system)
         .init(
             Entity.of(
                     ENTITY_TYPE_KEY,
-                    ctx -> create(ctx.getEntityId(), limitsFor.apply(ctx.getEntityId()), permitLease))
-                .withRole(io.tasker.node.task.TaskEntity.WORKER_ROLE));
+                    ctx -> create(ctx.getEntityId(), limitsFor.apply(ctx.getEntityId()), runtime))
+                .withRole(TaskEntity.WORKER_ROLE));
   }
 
-  public static Behavior<Command> create(String queue, QueueLimits limits, Duration permitLease) {
+  /**
+   * @param configured the queue's limits from the configuration, in force where no run-time
+   *     change overrides them
+   */
+  public static Behavior<Command> create(
+      String queue, QueueLimits configured, QueueRuntime runtime) {
     return Behaviors.setup(
-        ctx ->
-            Behaviors.withTimers(
-                timers -> new QueueManager(ctx, timers, queue, limits, permitLease)));
+        ctx -> Behaviors.withTimers(
+            timers -> new QueueManager(ctx, timers, queue, configured, runtime)));
   }
 
   // Commands
@@ -80,12 +96,26 @@ public final class QueueManager extends AbstractBehavior<QueueManager.Command> {
   /** Returns a held permit, or withdraws a waiting request. */
   public record ReleasePermit(String holder) implements Command {}
 
-  /** Replaces the queue's limits until the manager restarts. */
-  public record UpdateLimits(QueueLimits limits, ActorRef<QueueStats> replyTo) implements Command {}
+  /**
+   * Changes the fields {@code update} sets, at once, and stores the change before answering
+   * (e.g. {@link QueueUpdate#pause()} flips only {@code paused}). A change that changes nothing
+   * stores nothing and keeps the version.
+   */
+  public record ChangeSettings(QueueUpdate update, ActorRef<QueueStats> replyTo)
+      implements Command {}
+
+  /** Drops every run-time change: the configured limits apply again. */
+  public record ResetSettings(ActorRef<QueueStats> replyTo) implements Command {}
 
   public record GetStats(ActorRef<QueueStats> replyTo) implements Command {}
 
+  /** Lease sweep, rate-limit refill and the end of the start-up grace. */
   private enum Tick implements Command {
+    INSTANCE
+  }
+
+  /** Sent to itself after the recovery of a queue never opened before. */
+  private enum Open implements Command {
     INSTANCE
   }
 
@@ -96,228 +126,255 @@ public final class QueueManager extends AbstractBehavior<QueueManager.Command> {
   /**
    * @param queue the queue's name
    * @param limits the limits in force
+   * @param version the number of run-time changes of its settings stored so far (0: the
+   *     configured limits, never changed); each change adds one
    * @param running permits held
    * @param waiting requests waiting for a permit
    * @param startsPerSecond permits granted per second over the last ten seconds
+   * @param settling true while a manager that just started learns from renewals who holds
+   *     permits, granting none
    */
   public record QueueStats(
-      String queue, QueueLimits limits, int running, int waiting, double startsPerSecond)
+      String queue,
+      QueueLimits limits,
+      long version,
+      int running,
+      int waiting,
+      double startsPerSecond,
+      boolean settling)
       implements TaskerSerializable {}
 
-  private static final long RATE_WINDOW_NANOS = 10_000_000_000L;
+  // Events
 
-  // State (in memory only)
+  public interface Event extends TaskerSerializable {}
 
-  private record Waiter(
-      String holder,
-      int priority,
-      Instant dueAt,
-      long arrival,
-      String key,
-      ActorRef<PermitGranted> replyTo) {
+  /** The queue's manager started for the first time: from now on, permits may be out there. */
+  public record Opened(Instant at) implements Event {}
 
-    boolean repeats(RequestPermit request) {
-      return priority == request.priority() && dueAt.equals(request.dueAt())
-          && Objects.equals(key, request.concurrencyKey()) && replyTo.equals(request.replyTo());
+  /**
+   * The queue's settings changed at run time.
+   *
+   * @param overrides every field set at run time, after the change
+   * @param version the settings' version after the change
+   */
+  public record SettingsChanged(QueueUpdate overrides, long version, Instant at)
+      implements Event {}
+
+  // State
+
+  /**
+   * The queue's durable settings.
+   *
+   * @param opened whether a manager of this queue ever started (and may have granted permits)
+   * @param overrides the fields changed at run time; the configuration supplies the rest
+   * @param version the number of run-time changes stored
+   */
+  public record State(boolean opened, QueueUpdate overrides, long version)
+      implements TaskerSerializable {
+    static final State NEW = new State(false, QueueUpdate.NONE, 0);
+
+    /** @return the limits in force, given the configured ones */
+    public QueueLimits limits(QueueLimits configured) {
+      return overrides.applyTo(configured);
+    }
+
+    /** @return the event of applying {@code update}, or empty if it changes nothing */
+    Optional<Event> change(QueueUpdate update, Instant now) {
+      QueueUpdate after = overrides.then(update);
+      return after.equals(overrides)
+          ? Optional.empty()
+          : Optional.of(new SettingsChanged(after, version + 1, now));
+    }
+
+    /** @return the event of dropping every run-time change, or empty if there is none */
+    Optional<Event> reset(Instant now) {
+      return overrides.isEmpty()
+          ? Optional.empty()
+          : Optional.of(new SettingsChanged(QueueUpdate.NONE, version + 1, now));
+    }
+
+    State apply(Event event) {
+      if (event instanceof Opened) {
+        return new State(true, overrides, version);
+      }
+      SettingsChanged changed = (SettingsChanged) event;
+      return new State(true, changed.overrides(), changed.version());
     }
   }
 
-  private static final Comparator<Waiter> SERVICE_ORDER =
-      Comparator.comparingInt((Waiter w) -> -w.priority())
-          .thenComparing(Waiter::dueAt)
-          .thenComparingLong(Waiter::arrival);
+  // The actor
 
-  private record Held(String key, long leaseUntilNanos) {}
+  private static final String LEASE_SWEEP = "lease-sweep";
+  private static final String REFILL = "refill";
+  private static final String START_UP = "start-up";
 
+  private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final String queue;
-  private final long leaseNanos;
-  private final TreeSet<Waiter> waiting = new TreeSet<>(SERVICE_ORDER);
-  private final Map<String, Waiter> waitingByHolder = new HashMap<>();
-  private final Map<String, Held> held = new HashMap<>();
-  private final Map<String, Integer> heldByKey = new HashMap<>();
-  private final java.util.ArrayDeque<Long> recentGrants = new java.util.ArrayDeque<>();
-  private QueueLimits limits;
-  private TokenBucket bucket;
-  private long arrivals;
+  private final QueueLimits configured;
+  private final QueueRuntime runtime;
+  /** Held and waiting permits: leases, learned again by every incarnation. */
+  private Permits permits;
+  /** No permit is granted before this {@link QueueRuntime#ticker()} reading. */
+  private long grantsFrom;
 
   private QueueManager(
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       String queue,
-      QueueLimits limits,
-      Duration permitLease) {
-    super(context);
+      QueueLimits configured,
+      QueueRuntime runtime) {
+    super(
+        PersistenceId.of(ENTITY_TYPE_KEY.name(), queue),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+    this.context = context;
     this.timers = timers;
     this.queue = queue;
-    this.leaseNanos = permitLease.toNanos();
-    applyLimits(limits);
-    timers.startTimerWithFixedDelay("lease-sweep", Tick.INSTANCE, permitLease.dividedBy(2));
+    this.configured = configured;
+    this.runtime = runtime;
   }
 
   @Override
-  public Receive<Command> createReceive() {
-    return newReceiveBuilder()
-        .onMessage(RequestPermit.class, this::onRequest)
-        .onMessage(RenewPermit.class, this::onRenew)
-        .onMessage(ReleasePermit.class, this::onRelease)
-        .onMessage(UpdateLimits.class, this::onUpdateLimits)
-        .onMessage(GetStats.class, get -> reply(get.replyTo()))
-        .onMessageEquals(Tick.INSTANCE, this::onTick)
+  public State emptyState() {
+    return State.NEW;
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), this::onRecovered)
         .build();
   }
 
-  private Behavior<Command> onRequest(RequestPermit request) {
-    if (held.containsKey(request.holder())) {
-      // our grant was lost on the way, or the holder repeats itself: same permit again
-      request.replyTo().tell(new PermitGranted(queue, request.holder()));
-      return this;
-    }
-    Waiter previous = waitingByHolder.get(request.holder());
-    if (previous != null && previous.repeats(request)) {
-      // a waiting task's keep-alive (every few seconds for each): nothing changed
-      return this;
-    }
-    if (previous != null) {
-      waitingByHolder.remove(request.holder());
-      waiting.remove(previous);
-    }
-    Waiter waiter =
-        new Waiter(
-            request.holder(),
-            request.priority(),
-            request.dueAt(),
-            previous != null ? previous.arrival() : arrivals++,
-            request.concurrencyKey(),
-            request.replyTo());
-    waiting.add(waiter);
-    waitingByHolder.put(waiter.holder(), waiter);
-    grantWhilePossible();
-    return this;
-  }
-
-  private Behavior<Command> onRenew(RenewPermit renew) {
-    Held previous = held.get(renew.holder());
-    if (previous == null) {
-      // a holder this manager lost track of (restart, rebalance): it runs, whatever it asked before
-      Waiter stale = waitingByHolder.remove(renew.holder());
-      if (stale != null) {
-        waiting.remove(stale);
-      }
-      hold(renew.holder(), renew.concurrencyKey());
+  /**
+   * Every incarnation (also a restart after a journal failure) starts with an empty permit
+   * table. If the queue was opened before, permits granted by an earlier incarnation may still
+   * be held: it grants none until their holders have had one renewal period to renew them.
+   */
+  private void onRecovered(State state) {
+    long now = now();
+    permits = new Permits(state.limits(configured), runtime.permitLease().toNanos(), now);
+    timers.startTimerWithFixedDelay(LEASE_SWEEP, Tick.INSTANCE, runtime.permitLease().dividedBy(2));
+    if (state.opened()) {
+      grantsFrom = now + runtime.startUpGrace().toNanos();
+      timers.startSingleTimer(START_UP, Tick.INSTANCE, runtime.startUpGrace());
+      context.getLog().info("queue {}: manager started; grants permits after {}, once running"
+          + " tasks have renewed theirs", queue, runtime.startUpGrace());
     } else {
-      held.put(renew.holder(), new Held(previous.key(), System.nanoTime() + leaseNanos));
+      grantsFrom = now;
+      context.getSelf().tell(Open.INSTANCE);
     }
-    return this;
   }
 
-  private Behavior<Command> onRelease(ReleasePermit release) {
-    Waiter waiter = waitingByHolder.remove(release.holder());
-    if (waiter != null) {
-      waiting.remove(waiter);
-    }
-    if (unhold(release.holder())) {
-      grantWhilePossible();
-    }
-    return this;
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder().forAnyState().onAnyCommand(this::onCommand);
   }
 
-  private Behavior<Command> onUpdateLimits(UpdateLimits update) {
-    applyLimits(update.limits());
-    getContext().getLog().info("queue {}: limits now {}", queue, update.limits());
-    grantWhilePossible();
-    return reply(update.replyTo());
-  }
-
-  private Behavior<Command> onTick() {
-    long now = System.nanoTime();
-    boolean freed = held.entrySet().removeIf(e -> {
-      if (e.getValue().leaseUntilNanos() - now < 0) {
-        getContext().getLog().warn("queue {}: permit of {} expired", queue, e.getKey());
-        decrementKey(e.getValue().key());
-        return true;
+  private ReplyEffect<Event, State> onCommand(State state, Command command) {
+    if (command instanceof RequestPermit request) {
+      if (permits.isHeldBy(request.holder())) {
+        // our grant was lost on the way, or the holder repeats itself: same permit again
+        request.replyTo().tell(new PermitGranted(queue, request.holder()));
+      } else if (permits.await(request)) {
+        grantWhilePossible(state);
       }
-      return false;
-    });
-    if (freed || !waiting.isEmpty()) {
-      grantWhilePossible();
+      return Effect().noReply();
     }
-    return this;
-  }
-
-  private Behavior<Command> reply(ActorRef<QueueStats> replyTo) {
-    forgetOldGrants(System.nanoTime());
-    replyTo.tell(new QueueStats(queue, limits, held.size(), waiting.size(),
-        recentGrants.size() * 1e9 / RATE_WINDOW_NANOS));
-    return this;
-  }
-
-  private void forgetOldGrants(long now) {
-    while (!recentGrants.isEmpty() && now - recentGrants.peekFirst() > RATE_WINDOW_NANOS) {
-      recentGrants.pollFirst();
+    if (command instanceof RenewPermit renew) {
+      permits.renew(renew.holder(), renew.concurrencyKey(), now());
+      return Effect().noReply();
     }
-  }
-
-  private void applyLimits(QueueLimits newLimits) {
-    boolean rateChanged = limits == null
-        || limits.ratePerSecond() != newLimits.ratePerSecond() || limits.burst() != newLimits.burst();
-    this.limits = newLimits;
-    if (rateChanged) {
-      this.bucket = new TokenBucket(newLimits.ratePerSecond(), newLimits.burst(), System.nanoTime());
-    }
-  }
-
-  private void grantWhilePossible() {
-    Iterator<Waiter> candidates = waiting.iterator();
-    while (candidates.hasNext() && hasRoom(null)) {
-      Waiter waiter = candidates.next();
-      if (!hasRoom(waiter.key())) {
-        continue; // its key is at its limit; others may still run
+    if (command instanceof ReleasePermit release) {
+      if (permits.release(release.holder())) {
+        grantWhilePossible(state);
       }
-      long now = System.nanoTime();
-      if (!bucket.tryAcquire(now)) {
-        timers.startSingleTimer("refill", Tick.INSTANCE,
-            Duration.ofNanos(Math.max(bucket.nanosUntilNextToken(now), 1_000_000)));
-        return;
+      return Effect().noReply();
+    }
+    if (command instanceof ChangeSettings change) {
+      return persistSettings(state, state.change(change.update(), runtime.clock().instant()),
+          change.replyTo());
+    }
+    if (command instanceof ResetSettings reset) {
+      return persistSettings(state, state.reset(runtime.clock().instant()), reset.replyTo());
+    }
+    if (command instanceof GetStats get) {
+      return Effect().reply(get.replyTo(), stats(state));
+    }
+    if (command == Tick.INSTANCE) {
+      return onTick(state);
+    }
+    if (command == Open.INSTANCE) {
+      return state.opened()
+          ? Effect().noReply()
+          : Effect().persist((Event) new Opened(runtime.clock().instant()))
+              .thenRun(this::grantWhilePossible)
+              .thenNoReply();
+    }
+    throw new IllegalArgumentException("unknown command " + command);
+  }
+
+  private ReplyEffect<Event, State> persistSettings(
+      State state, Optional<Event> event, ActorRef<QueueStats> replyTo) {
+    if (event.isEmpty()) {
+      return Effect().reply(replyTo, stats(state));
+    }
+    return Effect().persist(event.get())
+        .thenRun(after -> {
+          permits.setLimits(after.limits(configured), now());
+          context.getLog().info("queue {}: settings version {}, limits now {}", queue,
+              after.version(), after.limits(configured));
+          grantWhilePossible(after);
+        })
+        // answered after granting, so the answer already shows the new permits
+        .thenReply(replyTo, this::stats);
+  }
+
+  private ReplyEffect<Event, State> onTick(State state) {
+    boolean freed = permits.expire(now(), (holder, key) ->
+        context.getLog().warn("queue {}: permit of {} expired", queue, holder));
+    if (freed || permits.waiting() > 0) {
+      grantWhilePossible(state);
+    }
+    return Effect().noReply();
+  }
+
+  private void grantWhilePossible(State state) {
+    long now = now();
+    if (!state.opened()) {
+      return; // Opened is being stored: it must be on disk before the first permit goes out
+    }
+    if (now - grantsFrom < 0) {
+      if (!timers.isTimerActive(START_UP)) {
+        timers.startSingleTimer(START_UP, Tick.INSTANCE, Duration.ofNanos(grantsFrom - now));
       }
-      candidates.remove();
-      waitingByHolder.remove(waiter.holder());
-      hold(waiter.holder(), waiter.key());
-      recentGrants.addLast(now);
-      forgetOldGrants(now);
-      waiter.replyTo().tell(new PermitGranted(queue, waiter.holder()));
+      return;
+    }
+    long untilNextToken = permits.grant(now,
+        waiter -> waiter.replyTo().tell(new PermitGranted(queue, waiter.holder())));
+    if (untilNextToken > 0) {
+      timers.startSingleTimer(REFILL, Tick.INSTANCE,
+          Duration.ofNanos(Math.max(untilNextToken, 1_000_000)));
     }
   }
 
-  /** @param key a concurrency key, or null to ask about the queue as a whole */
-  private boolean hasRoom(String key) {
-    if (key == null) {
-      return !limits.paused()
-          && (limits.maxConcurrency() == 0 || held.size() < limits.maxConcurrency());
-    }
-    return limits.maxConcurrencyPerKey() == 0
-        || heldByKey.getOrDefault(key, 0) < limits.maxConcurrencyPerKey();
+  private QueueStats stats(State state) {
+    long now = now();
+    return new QueueStats(queue, state.limits(configured), state.version(), permits.held(),
+        permits.waiting(), permits.startsPerSecond(now), !state.opened() || now - grantsFrom < 0);
   }
 
-  private void hold(String holder, String key) {
-    held.put(holder, new Held(key, System.nanoTime() + leaseNanos));
-    if (key != null) {
-      heldByKey.merge(key, 1, Integer::sum);
-    }
-  }
-
-  private boolean unhold(String holder) {
-    Held released = held.remove(holder);
-    if (released == null) {
-      return false;
-    }
-    decrementKey(released.key());
-    return true;
-  }
-
-  private void decrementKey(String key) {
-    if (key != null) {
-      heldByKey.computeIfPresent(key, (k, n) -> n > 1 ? n - 1 : null);
-    }
+  private long now() {
+    return runtime.ticker().getAsLong();
   }
 }

@@ -3,6 +3,7 @@ package io.tasker.node.task;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tasker.node.NonRetryableException;
 import io.tasker.node.TaskContext;
+import io.tasker.protocol.AttemptOutcome;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskSpec;
 import io.tasker.protocol.ValidationException;
@@ -26,6 +27,16 @@ import org.slf4j.LoggerFactory;
  * classification are one mechanism.
  */
 public final class HandlerRuntime {
+  private static final Logger log = LoggerFactory.getLogger(HandlerRuntime.class);
+  /** A cancelled handler that takes longer than this to return is reported. */
+  private static final Duration SLOW_STOP = Duration.ofSeconds(1);
+
+  private enum Stage {
+    WAITING,
+    RUNNING,
+    DONE
+  }
+
   private final HandlerRegistry registry;
   private final ExecutorService workers;
   private final ScheduledExecutorService watchdog;
@@ -72,14 +83,26 @@ public final class HandlerRuntime {
     return running.result().toCompletableFuture().join();
   }
 
-  /** One attempt in flight: its result, and the means to cancel it. */
+  /**
+   * One attempt in flight: its result, and the means to cancel it.
+   *
+   * <p>Its result completes once its handler's thread has returned (or it never started): a
+   * timeout or a cancellation interrupts the thread, and the attempt keeps counting as running
+   * (its task's permit and lease stay held) until the handler gives the thread back. So a handler
+   * that ignores interrupts cannot take its queue over its concurrency limit, and its task is
+   * never started again while it still runs.
+   */
   public final class Attempt implements TaskContext {
     private final TaskId id;
     private final TaskSpec spec;
     private final int number;
     private final CompletableFuture<AttemptResult> result = new CompletableFuture<>();
     private volatile boolean cancelled;
+    // guarded by this
+    private Stage stage = Stage.WAITING;
     private Thread thread;
+    private AttemptResult stoppedBy;
+    private long stoppedAtNanos;
 
     private Attempt(TaskId id, TaskSpec spec, int number) {
       this.id = id;
@@ -87,16 +110,39 @@ public final class HandlerRuntime {
       this.number = number;
     }
 
-    /** @return completes once with the outcome: the handler's, a timeout or a cancellation */
+    /**
+     * @return completes once with the outcome: the handler's, or a timeout or cancellation, the
+     *     latter two once the handler's thread has returned
+     */
     public CompletionStage<AttemptResult> result() {
       return result;
     }
 
     /** Signals cancellation to the handler and interrupts its thread. */
     public void cancel() {
-      cancelled = true;
-      complete(AttemptResult.cancelled());
-      interrupt();
+      stop(AttemptResult.cancelled());
+    }
+
+    private void timeOut() {
+      stop(AttemptResult.timedOut(spec.timeout()));
+    }
+
+    /** The first of a timeout and a cancellation decides the outcome; the handler's is dropped. */
+    private void stop(AttemptResult outcome) {
+      synchronized (this) {
+        if (stage == Stage.DONE || stoppedBy != null) {
+          return;
+        }
+        cancelled = true;
+        stoppedBy = outcome;
+        stoppedAtNanos = System.nanoTime();
+        if (stage == Stage.RUNNING) {
+          thread.interrupt(); // the result follows when the handler returns
+          return;
+        }
+        stage = Stage.DONE; // never started, and now never will
+      }
+      result.complete(outcome);
     }
 
     private void launch(Instant notBefore) {
@@ -110,29 +156,59 @@ public final class HandlerRuntime {
           workers.execute(this::run);
         }
       } catch (java.util.concurrent.RejectedExecutionException e) {
-        complete(AttemptResult.failed(e, true));
+        synchronized (this) {
+          if (stage != Stage.WAITING) {
+            return;
+          }
+          stage = Stage.DONE;
+        }
+        result.complete(AttemptResult.failed(e, true));
       }
     }
 
     private void run() {
-      if (result.isDone()) {
-        return;
-      }
       synchronized (this) {
+        if (stage != Stage.WAITING) {
+          return; // cancelled before it started
+        }
+        stage = Stage.RUNNING;
         thread = Thread.currentThread();
       }
       ScheduledFuture<?> timeout =
           watchdog.schedule(this::timeOut, spec.timeout().toMillis(), TimeUnit.MILLISECONDS);
+      AttemptResult outcome;
       try {
-        complete(AttemptResult.succeeded(invoke(registry.get(spec.type()))));
+        outcome = AttemptResult.succeeded(invoke(registry.get(spec.type())));
       } catch (Throwable error) {
-        complete(classify(error));
+        outcome = classify(error);
       } finally {
         timeout.cancel(false);
-        synchronized (this) {
-          thread = null;
-        }
-        Thread.interrupted(); // a late interrupt must not leak into the pooled thread's next task
+      }
+      AttemptResult stopped;
+      long overranNanos;
+      synchronized (this) {
+        stage = Stage.DONE;
+        thread = null;
+        stopped = stoppedBy;
+        overranNanos = System.nanoTime() - stoppedAtNanos;
+      }
+      Thread.interrupted(); // a late interrupt must not leak into the pooled thread's next task
+      if (stopped != null) {
+        reportOverrun(stopped, Duration.ofNanos(overranNanos));
+        outcome = stopped;
+      }
+      result.complete(outcome);
+    }
+
+    private void reportOverrun(AttemptResult stopped, Duration overran) {
+      if (stopped.outcome() == AttemptOutcome.TIMED_OUT) {
+        log.warn("task {} ({}, attempt {}) timed out after {}; its handler returned {} ms after"
+                + " being interrupted, holding its queue's permit until then",
+            id, spec.type(), number, spec.timeout(), overran.toMillis());
+      } else if (overran.compareTo(SLOW_STOP) >= 0) {
+        log.warn("task {} ({}, attempt {}) was cancelled; its handler returned {} ms after being"
+                + " interrupted, holding its queue's permit until then",
+            id, spec.type(), number, overran.toMillis());
       }
     }
 
@@ -143,30 +219,11 @@ public final class HandlerRuntime {
     }
 
     private AttemptResult classify(Throwable error) {
-      if (cancelled) {
-        return AttemptResult.cancelled();
-      }
       boolean retryable =
           !(error instanceof NonRetryableException)
               && !(error instanceof ValidationException)
               && !registry.get(spec.type()).defaults().isNonRetryable(error);
       return AttemptResult.failed(error, retryable);
-    }
-
-    private void timeOut() {
-      cancelled = true;
-      complete(AttemptResult.timedOut(spec.timeout()));
-      interrupt();
-    }
-
-    private void complete(AttemptResult outcome) {
-      result.complete(outcome);
-    }
-
-    private synchronized void interrupt() {
-      if (thread != null) {
-        thread.interrupt();
-      }
     }
 
     @Override

@@ -31,6 +31,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -793,6 +794,14 @@ public final class TaskEntity
   private void onStopped() {
     if (execution != null) {
       execution.cancel();
+      if (permit != Permit.NONE) {
+        // the permit goes back when the handler's thread does, not before: a handler that
+        // ignores its interrupt still counts against the queue's limits (up to the permit lease)
+        RecipientRef<QueueManager.Command> queue = runtime.queues().apply(permitQueue);
+        QueueManager.ReleasePermit release = new QueueManager.ReleasePermit(id.value());
+        execution.result().whenComplete((result, failure) -> queue.tell(release));
+        permit = Permit.NONE;
+      }
     }
     releasePermit();
   }
@@ -891,7 +900,7 @@ public final class TaskEntity
     return Effect().reply(replyTo, new Accepted(state.toView(), created));
   }
 
-  private org.apache.pekko.actor.typed.RecipientRef<QueueManager.Command> queue(State state) {
+  private RecipientRef<QueueManager.Command> queue(State state) {
     return runtime.queues().apply(state.spec().queue());
   }
 

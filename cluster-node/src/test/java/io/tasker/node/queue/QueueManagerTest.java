@@ -1,6 +1,10 @@
 package io.tasker.node.queue;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.tasker.node.queue.QueueManager.GetStats;
@@ -9,8 +13,14 @@ import io.tasker.node.queue.QueueManager.QueueStats;
 import io.tasker.node.queue.QueueManager.ReleasePermit;
 import io.tasker.node.queue.QueueManager.RenewPermit;
 import io.tasker.node.queue.QueueManager.RequestPermit;
-import io.tasker.node.queue.QueueManager.UpdateLimits;
+import io.tasker.node.queue.QueueManager.ChangeSettings;
+import io.tasker.node.queue.QueueManager.ResetSettings;
 import io.tasker.protocol.QueueLimits;
+import io.tasker.protocol.QueueUpdate;
+import com.typesafe.config.Config;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,9 +35,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The queue manager spawned directly (no cluster, no sharding). Timing asserts are one-sided:
- * "not within a short time" only where the real deadline is clearly later, and "within" only
- * with generous bounds.
+ * The queue manager spawned directly (no cluster, no sharding) on the in-memory journal, with
+ * serialization checked. Timing asserts of the permit tests are one-sided: "not within a short
+ * time" only where the real deadline is clearly later, and "within" only with generous bounds.
+ * The start-up grace and settings tests run on manual time and a settable ticker instead.
  */
 class QueueManagerTest {
 
@@ -39,40 +50,91 @@ class QueueManagerTest {
   private static final Instant DUE = Instant.parse("2024-01-01T00:00:00Z");
   private static final AtomicInteger QUEUES = new AtomicInteger();
 
-  private static ActorTestKit testKit;
+  private static final Config CONFIG = EventSourcedBehaviorTestKit.config()
+      .withFallback(ConfigFactory.parseString(
+          "pekko.actor.provider = local\npekko.remote.artery.enabled = off"))
+      .withFallback(ConfigFactory.load());
 
-  private final List<ActorRef<QueueManager.Command>> spawned = new ArrayList<>();
+  private static ActorTestKit testKit;
+  /** Timers run on manual time here, and {@link #ticker} is the managers' clock. */
+  private static ActorTestKit manualKit;
+  private static ManualTime manualTime;
+  private static final AtomicLong ticker = new AtomicLong(1_000_000_000_000L);
+  private static final Duration GRACE = Duration.ofSeconds(7);
+
+  /** Stops each manager still running. */
+  private final List<Runnable> spawned = new ArrayList<>();
 
   @BeforeAll
   static void startTestKit() {
-    testKit =
-        ActorTestKit.create(
-            ConfigFactory.parseString(
-                    "pekko.actor.provider = local\npekko.remote.artery.enabled = off")
-                .withFallback(ConfigFactory.load()));
+    testKit = ActorTestKit.create("queues", CONFIG);
+    manualKit = ActorTestKit.create("queues-manual", ManualTime.config().withFallback(CONFIG));
+    manualTime = ManualTime.get(manualKit.system());
   }
 
   @AfterAll
   static void stopTestKit() {
     testKit.shutdownTestKit();
+    manualKit.shutdownTestKit();
   }
 
   @AfterEach
   void stopManagers() {
-    spawned.forEach(testKit::stop);
+    spawned.forEach(Runnable::run);
   }
 
   // helpers
 
   private final class Queue {
     final String name = "q" + QUEUES.incrementAndGet();
-    final ActorRef<QueueManager.Command> manager;
-    final TestProbe<PermitGranted> grants = testKit.createTestProbe(PermitGranted.class);
-    final TestProbe<QueueStats> stats = testKit.createTestProbe(QueueStats.class);
+    final TestProbe<PermitGranted> grants;
+    final TestProbe<QueueStats> stats;
+
+    final ActorTestKit kit;
+    final QueueRuntime runtime;
+    ActorRef<QueueManager.Command> manager;
 
     Queue(QueueLimits limits, Duration lease) {
-      manager = testKit.spawn(QueueManager.create(name, limits, lease));
-      spawned.add(manager);
+      this(testKit, QueueRuntime.of(lease, GRACE), limits);
+    }
+
+    private Queue(ActorTestKit kit, QueueRuntime runtime, QueueLimits limits) {
+      this.kit = kit;
+      this.runtime = runtime;
+      grants = kit.createTestProbe(PermitGranted.class);
+      stats = kit.createTestProbe(QueueStats.class);
+      manager = spawn(limits);
+    }
+
+    private ActorRef<QueueManager.Command> spawn(QueueLimits configured) {
+      ActorRef<QueueManager.Command> started =
+          kit.spawn(QueueManager.create(name, configured, runtime));
+      spawned.add(() -> {
+        if (started == manager) {
+          kit.stop(started);
+        }
+      });
+      return started;
+    }
+
+    /**
+     * Stops the manager and starts a new one (as after a crash or a move to another node),
+     * configured with {@code configured}: it recovers the stored settings, not the permits.
+     */
+    void restart(QueueLimits configured) {
+      kit.stop(manager);
+      manager = spawn(configured);
+      stats(); // answered once recovered: its start-up grace runs from before this
+    }
+
+    QueueStats change(QueueUpdate update) {
+      manager.tell(new ChangeSettings(update, stats.getRef()));
+      return stats.receiveMessage(GENEROUS);
+    }
+
+    QueueStats reset() {
+      manager.tell(new ResetSettings(stats.getRef()));
+      return stats.receiveMessage(GENEROUS);
     }
 
     void request(String holder) {
@@ -166,7 +228,11 @@ class QueueManagerTest {
     Queue q = new Queue(limits, LONG_LEASE);
 
     QueueStats stats = q.stats();
-    assertEquals(new QueueStats(q.name, limits, 0, 0, 0.0), stats);
+    assertEquals(q.name, stats.queue());
+    assertEquals(limits, stats.limits());
+    assertEquals(0, stats.version(), "no run-time change yet");
+    assertEquals(0, stats.running());
+    assertEquals(0, stats.waiting());
   }
 
   @Test
@@ -255,20 +321,17 @@ class QueueManagerTest {
 
   @Test
   void rateLimitGrantsTheBurstAtOnceAndTheNextStartOnlyAfterARefill() {
-    // 5/s: one token every 200 ms after the burst of 2
-    Queue q = new Queue(QueueLimits.UNLIMITED.withRate(5, 2), LONG_LEASE);
-
-    long sent = System.nanoTime();
-    q.request("a");
-    q.request("b");
-    q.request("c");
-    q.expectGrant("a");
-    q.expectGrant("b");
-    // a took the first token after `sent`; the third token is whole 200 ms after that, so
-    // nothing may come until sent + 180 ms, however slowly this thread got here
-    expectNoGrantUntil(q.grants, sent + 180 * MILLIS);
-    q.expectGrant("c"); // about 200 ms after b; GENEROUS allows for a slow machine
-    q.expectCounts(3, 0);
+    // 5/s: one token every 200 ms after the burst of 2 (on manual time and ticker)
+    ManualQueue m = new ManualQueue(QueueLimits.UNLIMITED.withRate(5, 2));
+    m.request("a", null);
+    m.request("b", null);
+    m.request("c", null);
+    m.statsAfterGrants("a", "b");
+    advance(Duration.ofMillis(199));
+    assertEquals(1, m.statsAfterGrants().waiting(), "no whole token yet");
+    advance(Duration.ofMillis(1)); // the refill timer fires with the third token
+    assertEquals(m.q.granted("c"), m.inbox.receiveMessage(GENEROUS));
+    m.q.expectCounts(3, 0);
   }
 
   @Test
@@ -414,9 +477,8 @@ class QueueManagerTest {
     q.expectCounts(1, 3);
 
     QueueLimits raised = maxConcurrency(3);
-    q.manager.tell(new UpdateLimits(raised, q.stats.getRef()));
     // the reply is sent after granting, so it already shows the new permits
-    QueueStats stats = q.stats.receiveMessage(GENEROUS);
+    QueueStats stats = q.change(QueueUpdate.of(raised));
     assertEquals(raised, stats.limits());
     assertEquals(3, stats.running());
     assertEquals(1, stats.waiting());
@@ -436,8 +498,7 @@ class QueueManagerTest {
     q.expectGrant("b");
     q.expectGrant("c");
 
-    q.manager.tell(new UpdateLimits(maxConcurrency(1), q.stats.getRef()));
-    assertEquals(3, q.stats.receiveMessage(GENEROUS).running());
+    assertEquals(3, q.change(QueueUpdate.of(maxConcurrency(1))).running());
     q.request("d");
     q.release("a");
     q.release("b");
@@ -480,8 +541,224 @@ class QueueManagerTest {
     q.request("a");
     q.expectNoGrant();
     q.expectCounts(0, 1);
-    q.manager.tell(new UpdateLimits(QueueLimits.UNLIMITED, q.stats.getRef()));
-    q.stats.receiveMessage(GENEROUS);
+    q.change(QueueUpdate.resume());
     q.expectGrant("a");
+  }
+
+  // Settings (stored) and the start-up grace, on manual time
+
+  /**
+   * A queue on manual time. Grants and stats replies go to one inbox, in the order the manager
+   * sent them: a stats reply with no grant before it proves no grant was made.
+   */
+  private final class ManualQueue {
+    final Queue q;
+    final TestProbe<Object> inbox = manualKit.createTestProbe();
+
+    ManualQueue(QueueLimits configured) {
+      q = new Queue(manualKit,
+          new QueueRuntime(LONG_LEASE, GRACE, ticker::get, java.time.Clock.systemUTC()),
+          configured);
+      // a new queue's manager stores that it opened before its first grant
+      await().atMost(GENEROUS).until(() -> !q.stats().settling());
+    }
+
+    void request(String holder, String key) {
+      q.request(holder, 0, DUE, key, inbox.getRef().narrow());
+    }
+
+    /** @return the stats, after checking that the given grants, and no other, came first */
+    QueueStats statsAfterGrants(String... holders) {
+      q.manager.tell(new GetStats(inbox.getRef().narrow()));
+      for (String holder : holders) {
+        assertEquals(q.granted(holder), inbox.receiveMessage(GENEROUS));
+      }
+      Object next = inbox.receiveMessage(GENEROUS);
+      return assertInstanceOf(QueueStats.class, next, "expected no other grant");
+    }
+  }
+
+  /** Moves manual time and the managers' ticker on together. */
+  private static void advance(Duration duration) {
+    ticker.addAndGet(duration.toNanos());
+    manualTime.timePasses(duration);
+  }
+
+  @Test
+  void aBrandNewQueueGrantsAtOnce() {
+    ManualQueue m = new ManualQueue(maxConcurrency(2));
+    m.request("a", null);
+    m.request("b", null);
+    m.request("c", null);
+    QueueStats stats = m.statsAfterGrants("a", "b");
+    assertFalse(stats.settling());
+    assertEquals(2, stats.running());
+  }
+
+  @Test
+  void aRestartedManagerGrantsNothingUntilRunningTasksHadOneRenewalPeriodToRenew() {
+    ManualQueue m = new ManualQueue(maxConcurrency(2));
+    m.request("a", null);
+    m.request("b", null);
+    m.statsAfterGrants("a", "b");
+
+    m.q.restart(maxConcurrency(2)); // a and b run on; the new manager knows nothing of them
+    m.request("newcomer", null);
+    QueueStats settling = m.statsAfterGrants();
+    assertTrue(settling.settling());
+    assertEquals(0, settling.running());
+    assertEquals(1, settling.waiting());
+
+    advance(GRACE.minusSeconds(3)); // a renewal period: both renew
+    m.q.renew("a", null);
+    m.q.renew("b", null);
+    assertEquals(2, m.statsAfterGrants().running());
+    advance(Duration.ofSeconds(3)); // the grace ends: full, the newcomer still waits
+    QueueStats settled = m.statsAfterGrants();
+    assertFalse(settled.settling());
+    assertEquals(2, settled.running());
+    assertEquals(1, settled.waiting());
+
+    m.q.release("a");
+    m.statsAfterGrants("newcomer");
+  }
+
+  @Test
+  void aRestartedManagerGrantsWhenTheGraceEndsIfNobodyRenewed() {
+    ManualQueue m = new ManualQueue(maxConcurrency(1));
+    m.request("a", null);
+    m.statsAfterGrants("a");
+    m.q.release("a");
+
+    m.q.restart(maxConcurrency(1));
+    m.request("b", null);
+    m.statsAfterGrants();
+    advance(GRACE.minusMillis(1));
+    assertTrue(m.statsAfterGrants().settling());
+    advance(Duration.ofMillis(1)); // the start-up timer fires: no further message needed
+    assertEquals(m.q.granted("b"), m.inbox.receiveMessage(GENEROUS));
+  }
+
+  @Test
+  void renewalsDuringTheGraceCountAgainstTheirKeyLimit() {
+    ManualQueue m = new ManualQueue(QueueLimits.UNLIMITED.withMaxConcurrencyPerKey(1));
+    m.request("a1", "A");
+    m.statsAfterGrants("a1");
+
+    m.q.restart(QueueLimits.UNLIMITED.withMaxConcurrencyPerKey(1));
+    m.request("a2", "A");
+    m.request("b1", "B");
+    m.q.renew("a1", "A");
+    m.statsAfterGrants();
+    advance(GRACE);
+    QueueStats stats = m.statsAfterGrants("b1"); // a2 waits: a1 holds key A
+    assertEquals(2, stats.running());
+    assertEquals(1, stats.waiting());
+  }
+
+  @Test
+  void aPauseIsStoredAndOutlivesARestart() {
+    ManualQueue m = new ManualQueue(maxConcurrency(3));
+    QueueStats paused = m.q.change(QueueUpdate.pause());
+    assertTrue(paused.limits().paused());
+    assertEquals(maxConcurrency(3).withPaused(true), paused.limits(), "nothing else changed");
+    assertEquals(1, paused.version());
+
+    m.q.restart(maxConcurrency(3));
+    m.request("a", null);
+    advance(GRACE);
+    QueueStats recovered = m.statsAfterGrants();
+    assertTrue(recovered.limits().paused(), "still paused after the restart");
+    assertEquals(1, recovered.version());
+
+    QueueStats resumed = m.q.change(QueueUpdate.resume());
+    assertFalse(resumed.limits().paused());
+    assertEquals(2, resumed.version());
+    m.statsAfterGrants("a");
+  }
+
+  @Test
+  void aChangeThatChangesNothingStoresNothing() {
+    ManualQueue m = new ManualQueue(maxConcurrency(3));
+    assertEquals(1, m.q.change(QueueUpdate.pause()).version());
+    assertEquals(1, m.q.change(QueueUpdate.pause()).version());
+    assertEquals(1, m.q.change(QueueUpdate.NONE).version());
+  }
+
+  @Test
+  void aRunTimeChangeWinsOverTheConfigurationUntilReset() {
+    ManualQueue m = new ManualQueue(maxConcurrency(3));
+    QueueStats changed = m.q.change(new QueueUpdate(1, null, null, null, null));
+    assertEquals(maxConcurrency(1), changed.limits());
+
+    // a new release configures other limits: the field changed at run time keeps its value,
+    // the others follow the configuration
+    QueueLimits reconfigured = new QueueLimits(5, 2, 0, 0);
+    m.q.restart(reconfigured);
+    QueueStats recovered = m.q.stats();
+    assertEquals(new QueueLimits(1, 2, 0, 0), recovered.limits());
+    assertEquals(1, recovered.version());
+
+    QueueStats reset = m.q.reset();
+    assertEquals(reconfigured, reset.limits());
+    assertEquals(2, reset.version());
+    assertEquals(2, m.q.reset().version(), "nothing left to reset");
+  }
+
+  // The settings commands on the behavior test kit: reply, events, state
+
+  /** A manager on the behavior test kit, once it has stored that its queue opened. */
+  private EventSourcedBehaviorTestKit<QueueManager.Command, QueueManager.Event, QueueManager.State>
+      behaviorKit(QueueLimits configured) {
+    EventSourcedBehaviorTestKit<QueueManager.Command, QueueManager.Event, QueueManager.State> kit =
+        EventSourcedBehaviorTestKit.create(testKit.system(), QueueManager.create(
+            "q" + QUEUES.incrementAndGet(), configured, QueueRuntime.of(LONG_LEASE, GRACE)));
+    await().atMost(GENEROUS).until(() -> kit.getState().opened());
+    return kit;
+  }
+
+  @Test
+  void pauseIsOneStoredEventThatFlipsOnlyPaused() {
+    var kit = behaviorKit(new QueueLimits(4, 1, 2.0, 3));
+    var result = kit.<QueueStats>runCommand(replyTo -> new ChangeSettings(QueueUpdate.pause(), replyTo));
+    QueueManager.SettingsChanged event =
+        assertInstanceOf(QueueManager.SettingsChanged.class, result.event());
+    assertEquals(QueueUpdate.pause(), event.overrides());
+    assertEquals(1, event.version());
+    assertEquals(new QueueLimits(4, 1, 2.0, 3, true), result.reply().limits());
+    assertEquals(1, result.reply().version());
+    assertEquals(new QueueManager.State(true, QueueUpdate.pause(), 1), result.state());
+
+    var again = kit.<QueueStats>runCommand(replyTo -> new ChangeSettings(QueueUpdate.pause(), replyTo));
+    assertTrue(again.hasNoEvents(), "paused already: nothing stored");
+    assertEquals(1, again.reply().version());
+  }
+
+  @Test
+  void aLimitsChangeKeepsEarlierChangesOfOtherFields() {
+    var kit = behaviorKit(new QueueLimits(4, 0, 0, 0));
+    kit.<QueueStats>runCommand(replyTo -> new ChangeSettings(QueueUpdate.pause(), replyTo));
+    var result = kit.<QueueStats>runCommand(replyTo ->
+        new ChangeSettings(new QueueUpdate(8, 2, null, null, null), replyTo));
+    assertEquals(new QueueUpdate(8, 2, null, null, true),
+        ((QueueManager.SettingsChanged) result.event()).overrides());
+    assertEquals(new QueueLimits(8, 2, 0, 0, true), result.reply().limits());
+    assertEquals(2, result.reply().version());
+
+    var restarted = kit.restart();
+    assertEquals(new QueueManager.State(true, new QueueUpdate(8, 2, null, null, true), 2),
+        restarted.state());
+  }
+
+  @Test
+  void aNewQueueIsStoredAsOpenedBeforeItsFirstGrant() {
+    var kit = EventSourcedBehaviorTestKit.<QueueManager.Command, QueueManager.Event,
+        QueueManager.State>create(testKit.system(), QueueManager.create(
+            "q" + QUEUES.incrementAndGet(), maxConcurrency(1), QueueRuntime.of(LONG_LEASE, GRACE)));
+    TestProbe<PermitGranted> grant = testKit.createTestProbe(PermitGranted.class);
+    kit.runCommand(new RequestPermit("a", 0, DUE, null, grant.getRef()));
+    grant.expectMessageClass(PermitGranted.class, GENEROUS);
+    assertTrue(kit.getState().opened());
+    assertEquals(0, kit.getState().version());
   }
 }
