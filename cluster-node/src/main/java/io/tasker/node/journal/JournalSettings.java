@@ -70,7 +70,8 @@ public record JournalSettings(
   /**
    * H2 acknowledges a commit before it is in the file unless {@code WRITE_DELAY} is 0 (measured:
    * {@code kill -9} after a burst lost the last 1,000–2,700 of ~30,000 single-row commits with
-   * the default, none with 0). An H2 URL gets it unless it sets its own.
+   * the default, none with 0). With 0 a commit is written, not synced: it survives the death of
+   * the process, not of the machine. An H2 URL gets it unless it sets its own.
    */
   static String durable(String url) {
     boolean h2 = url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:h2:mem:");
