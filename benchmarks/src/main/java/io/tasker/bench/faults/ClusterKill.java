@@ -35,7 +35,7 @@ final class ClusterKill implements Scenario {
   public List<FaultRow> run(Setting setting) throws Exception {
     Scale scale = setting.scale();
     // the first tasks come due while the cluster is down, the others after it is back
-    Duration lead = scale.scheduled() > 10_000 ? Duration.ofSeconds(90) : Duration.ofSeconds(20);
+    Duration lead = scale.scheduled() > 10_000 ? Duration.ofSeconds(90) : Duration.ofSeconds(40);
     System.out.printf("%n== cluster-kill: %,d tasks due from %d s over %d s, kill -9 of all 3"
         + " nodes after the last answer ==%n", scale.scheduled(), lead.toSeconds(),
         scale.spread().toSeconds());

@@ -24,7 +24,7 @@ record Scale(String name, int burst, int rate, Duration sleep, Duration beforeKi
 
   static Scale of(String name) {
     return switch (name) {
-      case "small" -> new Scale("small", 300, 100, Duration.ofMillis(100), Duration.ofSeconds(20),
+      case "small" -> new Scale("small", 300, 30, Duration.ofMillis(100), Duration.ofSeconds(20),
           Duration.ofSeconds(40), Duration.ofSeconds(10), Duration.ofSeconds(10), 5_000,
           Duration.ofSeconds(90), 1_000);
       case "full" -> new Scale("full", 2_000, 100, Duration.ofMillis(100), Duration.ofSeconds(60),
