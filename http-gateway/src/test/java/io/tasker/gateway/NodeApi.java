@@ -12,29 +12,29 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** The HTTP API of a {@link NodeProcess}, as the process tests call it. */
-final class NodeApi {
+/** The HTTP API of a {@link NodeProcess}, as the process tests and the fault suite call it. */
+public final class NodeApi {
   private static final HttpClient HTTP = HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(2)).build();
 
   private final String key;
 
-  NodeApi(String key) {
+  public NodeApi(String key) {
     this.key = key;
   }
 
-  HttpClient client() {
+  public HttpClient client() {
     return HTTP;
   }
 
-  HttpRequest.Builder request(NodeProcess node, String path) {
+  public HttpRequest.Builder request(NodeProcess node, String path) {
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort + path))
         .timeout(Duration.ofSeconds(30))
         .header("Authorization", "Bearer " + key);
   }
 
   /** @return the answer's JSON; anything but 200 is an {@link IllegalStateException} */
-  JsonNode get(NodeProcess node, String path) throws IOException, InterruptedException {
+  public JsonNode get(NodeProcess node, String path) throws IOException, InterruptedException {
     HttpResponse<String> response = HTTP.send(request(node, path).GET().build(),
         HttpResponse.BodyHandlers.ofString(UTF_8));
     if (response.statusCode() != 200) {
@@ -44,12 +44,12 @@ final class NodeApi {
     return JsonContract.MAPPER.readTree(response.body());
   }
 
-  JsonNode getTask(NodeProcess node, String id) throws IOException, InterruptedException {
+  public JsonNode getTask(NodeProcess node, String id) throws IOException, InterruptedException {
     return get(node, "/v1/tasks/" + URLEncoder.encode(id, UTF_8));
   }
 
   /** @return true once the node answers its readiness probe */
-  boolean isReady(NodeProcess node) {
+  public boolean isReady(NodeProcess node) {
     if (!node.isAlive()) {
       throw new IllegalStateException(node.name + " exited:\n" + node.tail(40));
     }
@@ -61,7 +61,7 @@ final class NodeApi {
     }
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }

@@ -13,12 +13,14 @@ import java.util.concurrent.TimeUnit;
  * One Tasker node in its own operating-system process: the product's {@link Main} (what {@code
  * ./tasker} runs) started with {@code java -cp <this JVM's classpath>}, configured only through
  * the environment variables a deployment uses. Its stdout and stderr go to one log file.
+ *
+ * <p>Public, and shipped in this module's test-jar, for the fault suite in {@code benchmarks}.
  */
-final class NodeProcess implements AutoCloseable {
-  final String name;
-  final int clusterPort;
-  final int httpPort;
-  final Path log;
+public final class NodeProcess implements AutoCloseable {
+  public final String name;
+  public final int clusterPort;
+  public final int httpPort;
+  public final Path log;
   private final Process process;
 
   private NodeProcess(String name, int clusterPort, int httpPort, Path log, Process process) {
@@ -36,8 +38,8 @@ final class NodeProcess implements AutoCloseable {
    * @param env the node's environment on top of this JVM's (TASKER_* settings)
    * @param logDir where {@code <name>.log} is written
    */
-  static NodeProcess start(String name, int clusterPort, int httpPort, List<String> jvmOptions,
-      Map<String, String> env, Path logDir) throws IOException {
+  public static NodeProcess start(String name, int clusterPort, int httpPort,
+      List<String> jvmOptions, Map<String, String> env, Path logDir) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
@@ -63,29 +65,29 @@ final class NodeProcess implements AutoCloseable {
     return new NodeProcess(name, clusterPort, httpPort, log, builder.start());
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
   /** @return the exit code, once the process ended within {@code patience} */
-  java.util.OptionalInt awaitExit(java.time.Duration patience) throws InterruptedException {
+  public java.util.OptionalInt awaitExit(java.time.Duration patience) throws InterruptedException {
     return process.waitFor(patience.toMillis(), TimeUnit.MILLISECONDS)
         ? java.util.OptionalInt.of(process.exitValue())
         : java.util.OptionalInt.empty();
   }
 
   /** SIGKILL: no shutdown hook, no coordinated shutdown, no leave. */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
   /** The last {@code lines} lines of the node's log. */
-  String tail(int lines) {
+  public String tail(int lines) {
     try {
       List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
       return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
