@@ -25,7 +25,8 @@ build() {
   if [ ! -f "$root/http-gateway/target/tasker-http-gateway-0.1.0-SNAPSHOT.jar" ] \
       || [ ! -f "$root/benchmarks/target/tasker-benchmarks-0.1.0-SNAPSHOT.jar" ]; then
     echo "building..." >&2
-    (cd "$root" && mvn -q -B -DskipTests install >&2)
+    # package, not install: the reactor takes the modules from their target/ directories
+    (cd "$root" && mvn -q -B -DskipTests package >&2)
   fi
   # the launcher rebuilds when sources changed: let it do so once, not once per node at once
   "$root/tasker" --help > /dev/null
@@ -44,9 +45,7 @@ start_postgres() {
   if [ -f "$state/postgres.pid" ] && kill -0 "$(cat "$state/postgres.pid")" 2>/dev/null; then
     echo "PostgreSQL already running on port $pg_port"
   else
-    [ -f "$state/bench.classpath" ] || (cd "$root/benchmarks" && mvn -q -B \
-        dependency:build-classpath -Dmdep.outputFile="$state/bench.classpath" >&2)
-    java -cp "$root/benchmarks/target/tasker-benchmarks-0.1.0-SNAPSHOT.jar:$(cat "$state/bench.classpath")" \
+    java -cp "$root/benchmarks/target/tasker-benchmarks-0.1.0-SNAPSHOT.jar:$root/benchmarks/target/lib/*" \
       io.tasker.bench.PostgresServer "$pg_port" "$state/postgres-data" > "$state/postgres.log" 2>&1 &
     echo $! > "$state/postgres.pid"
     for _ in $(seq 1 60); do

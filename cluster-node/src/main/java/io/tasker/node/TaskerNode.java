@@ -63,8 +63,6 @@ import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
-import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
-import org.apache.pekko.management.javadsl.PekkoManagement;
 
 /**
  * A Tasker node: an actor system in the cluster hosting task entities, queue managers and waker
@@ -112,9 +110,20 @@ public final class TaskerNode implements Tasker {
       HandlerRegistry registry,
       Function<String, QueueLimits> queueLimits,
       Clock clock) {
+    java.util.Optional<NodeManagement> management = NodeManagement.find();
+    if (settings.management.enabled() && management.isEmpty()) {
+      throw new IllegalStateException((settings.bootstrap.enabled()
+          ? "tasker.bootstrap.enabled" : "tasker.management.enabled")
+          + " needs io.tasker:tasker-management on the class path (./tasker adds it when"
+          + " TASKER_MANAGEMENT or TASKER_BOOTSTRAP is on)");
+    }
     if (settings.journal.createSchema()) {
       SchemaInitializer.ensureSchema(settings.journal);
     }
+    Config required = management
+        .map(m -> m.requiredPekkoConfig().withFallback(PekkoSettings.required()))
+        .orElseGet(PekkoSettings::required);
+    Config withRequired = PekkoSettings.applyTo(config, required);
     List<String> roles = new java.util.ArrayList<>(settings.roles);
     if (roles.contains(TaskEntity.WORKER_ROLE)) {
       registry.types().stream().sorted().map(TaskPlacement::roleFor).forEach(roles::add);
@@ -124,18 +133,20 @@ public final class TaskerNode implements Tasker {
     if (!settings.seedNodes.isEmpty()) {
       membership.put("pekko.cluster.seed-nodes", settings.seedNodes);
     }
-    membership.putAll(managementConfig(settings, config));
-    Config resolved = ConfigFactory.parseMap(membership)
+    Config derived = ConfigFactory.parseMap(membership);
+    if (settings.management.enabled()) {
+      derived = derived.withFallback(management.get().pekkoConfig(settings, withRequired));
+    }
+    Config resolved = derived
         .withFallback(settings.journal.toPekkoConfig())
-        .withFallback(config);
+        .withFallback(withRequired);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "tasker", resolved);
     Cluster cluster = Cluster.get(system);
     if (settings.management.enabled()) {
-      PekkoManagement.get(system).start();
+      management.get().start(system, settings);
     }
-    if (settings.bootstrap.enabled()) {
-      ClusterBootstrap.get(system).start();
-    } else if (resolved.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+    if (!settings.bootstrap.enabled()
+        && resolved.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
     ExecutorService workers =
@@ -177,28 +188,6 @@ public final class TaskerNode implements Tasker {
     NodeHealth.get(system.classicSystem()).readiness(tasker::ready);
     tasker.declare(settings.schedules);
     return tasker;
-  }
-
-  /** Pekko Management and Cluster Bootstrap settings derived from {@code tasker.*}. */
-  private static Map<String, Object> managementConfig(TaskerSettings settings, Config config) {
-    Map<String, Object> management = new java.util.HashMap<>();
-    if (settings.management.enabled()) {
-      management.put("pekko.management.http.hostname",
-          config.getString("pekko.remote.artery.canonical.hostname"));
-      management.put("pekko.management.http.port", settings.management.port());
-      management.put("pekko.management.health-checks.readiness-checks.tasker",
-          NodeHealth.Readiness.class.getName());
-    }
-    TaskerSettings.Bootstrap bootstrap = settings.bootstrap;
-    if (bootstrap.enabled()) {
-      String discovery = "pekko.management.cluster.bootstrap.contact-point-discovery.";
-      management.put(discovery + "discovery-method", bootstrap.discoveryMethod());
-      management.put(discovery + "service-name", bootstrap.serviceName());
-      management.put(discovery + "required-contact-point-nr", bootstrap.requiredContactPoints());
-      // pods of the service carry this label (deploy/k8s)
-      management.put("pekko.discovery.kubernetes-api.pod-label-selector", "app=%s");
-    }
-    return management;
   }
 
   /**

@@ -1,6 +1,8 @@
 package io.tasker.gateway;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.tasker.node.PekkoSettings;
 import io.tasker.node.Tasker;
 import io.tasker.node.TaskerNode;
 import io.tasker.node.TaskerSettings;
@@ -18,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.apache.pekko.stream.Materializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +73,7 @@ public final class HttpGateway implements AutoCloseable {
     try {
       ServerBinding binding = Http.get(system)
           .newServerAt(settings.host, settings.port)
+          .withSettings(serverSettings(system))
           .bind(routes.routes())
           .toCompletableFuture()
           .get(30, TimeUnit.SECONDS)
@@ -86,6 +90,18 @@ public final class HttpGateway implements AutoCloseable {
       throw new IllegalStateException(
           "cannot listen on " + settings.host + ":" + settings.port + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Pekko HTTP's server settings with Tasker's parsing error handler, so requests too malformed
+   * to route get the same JSON error body as all others; set here rather than in a
+   * {@code reference.conf}, where it would compete with Pekko HTTP's own by class-path order.
+   * An application that configures its own handler keeps it (see {@link PekkoSettings}).
+   */
+  static ServerSettings serverSettings(ActorSystem<?> system) {
+    Config required = ConfigFactory.parseMap(Map.of(
+        "pekko.http.server.parsing.error-handler", JsonParsingErrorHandler.class.getName()));
+    return ServerSettings.create(PekkoSettings.applyTo(system.settings().config(), required));
   }
 
   private static boolean addressInUse(Throwable failure) {

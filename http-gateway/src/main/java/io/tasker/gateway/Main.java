@@ -50,6 +50,8 @@ public final class Main {
                              TASKER_SERVICE_NAME, default tasker)
         TASKER_MANAGEMENT    "on": Pekko Management on TASKER_MANAGEMENT_PORT (7626):
                              /ready, /alive, /cluster/members (on with bootstrap)
+                             Both need the optional tasker-management module, which ./tasker
+                             puts on the class path when either is on.
       Every setting is listed in cluster-node/src/main/resources/reference.conf.
       """;
 

@@ -1,4 +1,4 @@
-package io.tasker.node;
+package io.tasker.management;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,17 +6,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.tasker.node.TaskType;
+import io.tasker.node.Tasker;
+import io.tasker.node.TaskerNode;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,11 +35,32 @@ import org.junit.jupiter.api.Test;
  */
 class ClusterBootstrapTest {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static EmbeddedPostgres postgres;
   private final List<TaskerNode> nodes = new ArrayList<>();
+
+  @BeforeAll
+  static void startPostgres() throws Exception {
+    postgres = EmbeddedPostgres.start();
+    try (Connection connection = postgres.getPostgresDatabase().getConnection();
+        Statement statement = connection.createStatement()) {
+      statement.execute("CREATE DATABASE bootstrap");
+    }
+  }
+
+  @AfterAll
+  static void stopPostgres() throws IOException {
+    postgres.close();
+  }
 
   @AfterEach
   void stopAll() {
     nodes.forEach(TaskerNode::close);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
   }
 
   private static int get(int port, String path) {
@@ -53,7 +83,7 @@ class ClusterBootstrapTest {
 
   @Test
   void nodesFindEachOtherThroughDiscoveryAndServeHealthProbes() throws Exception {
-    int[] management = {FreePort.next(), FreePort.next()};
+    int[] management = {freePort(), freePort()};
     String endpoints = "[{host = \"127.0.0.1\", port = " + management[0] + "}, "
         + "{host = \"127.0.0.1\", port = " + management[1] + "}]";
     for (int i = 0; i < 2; i++) {
@@ -64,10 +94,11 @@ class ClusterBootstrapTest {
               "pekko.management.cluster.bootstrap.contact-point-discovery.stable-margin = 1s",
               // both nodes on one host: their management ports differ, unlike pods'
               "pekko.management.cluster.bootstrap.contact-point.filter-on-fallback-port = off",
-              "pekko.remote.artery.canonical.port = " + FreePort.next(),
+              "pekko.remote.artery.canonical.port = " + freePort(),
               "pekko.cluster.jmx.multi-mbeans-in-same-jvm = on"))
           .withFallback(ConfigFactory.load());
-      nodes.add(TestJournals.postgres(Tasker.builder(), "bootstrap").config(config)
+      nodes.add(Tasker.builder().config(config)
+          .journal("jdbc:postgresql://localhost:" + postgres.getPort() + "/bootstrap", "postgres", "")
           .handler(TaskType.of("echo", String.class), (payload, ctx) -> payload)
           .start());
     }
