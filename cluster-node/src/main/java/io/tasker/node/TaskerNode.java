@@ -6,6 +6,7 @@ import io.tasker.node.index.JdbcTaskIndex;
 import io.tasker.node.index.TaskWaker;
 import io.tasker.node.journal.SchemaInitializer;
 import io.tasker.node.queue.QueueManager;
+import io.tasker.node.queue.ParkedTasks;
 import io.tasker.node.queue.QueueRuntime;
 import io.tasker.node.queue.QueueManager.QueueStats;
 import io.tasker.node.schedule.DeclaredSchedules;
@@ -156,7 +157,8 @@ public final class TaskerNode implements Tasker {
     ClusterSharding sharding = ClusterSharding.get(system);
     JdbcTaskIndex index = JdbcTaskIndex.open(settings.journal, settings.indexPoolSize);
     QueueManager.initSharding(system, queueLimits,
-        QueueRuntime.of(settings.permitLease, settings.permitStartUpGrace));
+        QueueRuntime.of(settings.permitLease, settings.permitStartUpGrace, settings.maxWaiting,
+            parkedTasks(index, sharding)), TaskEntity.WORKER_ROLE);
     String node =
         settings.nodeName.isBlank()
             ? cluster.selfMember().address().hostPort()
@@ -188,6 +190,22 @@ public final class TaskerNode implements Tasker {
     NodeHealth.get(system.classicSystem()).readiness(tasker::ready);
     tasker.declare(settings.schedules);
     return tasker;
+  }
+
+  /** Parked tasks as queue managers reach them: found in the index, woken through sharding. */
+  private static ParkedTasks parkedTasks(JdbcTaskIndex index, ClusterSharding sharding) {
+    return new ParkedTasks() {
+      @Override
+      public CompletionStage<List<String>> next(String queue, int limit) {
+        return index.parked(queue, limit);
+      }
+
+      @Override
+      public void wake(String taskId) {
+        // no indexed wake time: a parked row has none
+        sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId).tell(new TaskEntity.Wake(null));
+      }
+    };
   }
 
   /**

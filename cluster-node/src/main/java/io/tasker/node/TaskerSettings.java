@@ -32,6 +32,8 @@ public final class TaskerSettings {
   /** How long a restarted or moved queue manager learns who holds permits before granting. */
   public final Duration permitStartUpGrace;
   public final Duration waitingKeepAlive;
+  /** Most requests one queue manager keeps waiting in memory; beyond it tasks park. */
+  public final int maxWaiting;
   public final Duration lease;
   public final Duration keepAliveWindow;
   public final Duration startAhead;
@@ -80,6 +82,10 @@ public final class TaskerSettings {
     permitKeepAlive = tasker.getDuration("permits.keep-alive");
     permitStartUpGrace = permitKeepAlive.plus(tasker.getDuration("permits.start-up-margin"));
     waitingKeepAlive = tasker.getDuration("permits.waiting-keep-alive");
+    maxWaiting = tasker.getInt("permits.max-waiting");
+    if (maxWaiting < 2) {
+      throw new IllegalArgumentException("tasker.permits.max-waiting must be at least 2");
+    }
     lease = tasker.getDuration("task.lease");
     keepAliveWindow = tasker.getDuration("task.keep-alive-window");
     startAhead = tasker.getDuration("task.start-ahead");

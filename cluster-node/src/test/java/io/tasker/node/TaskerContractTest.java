@@ -413,4 +413,66 @@ abstract class TaskerContractTest {
       assertEquals(1, Probe.record(test).maxRunning.get(), "the stored limit of 1 held");
     }
   }
+
+  /** @return the task entities alive on {@code node} (a single-node cluster: all of them) */
+  private static int liveTasks(Tasker node) {
+    org.apache.pekko.actor.typed.ActorSystem<Void> system = ((TaskerNode) node).system();
+    org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState state = join(
+        org.apache.pekko.actor.typed.javadsl.AskPattern.<
+            org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
+            org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState>ask(
+            org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(system)
+                .shardState(),
+            replyTo -> new org.apache.pekko.cluster.sharding.typed.GetShardRegionState(
+                io.tasker.node.task.TaskEntity.ENTITY_TYPE_KEY, replyTo),
+            Duration.ofSeconds(10), system.scheduler()));
+    return state.getShards().stream().mapToInt(shard -> shard.getEntityIds().size()).sum();
+  }
+
+  @Test
+  void aDueBacklogParksBeyondMaxWaitingAndEveryTaskRunsOnce(TestInfo info) {
+    String test = name(info);
+    int tasks = 100;
+    int maxWaiting = 5;
+    TaskerBuilder builder = node("parking").queue("backlog", q -> q.maxConcurrency(1))
+        .config(ConfigFactory.parseString("tasker.permits.max-waiting = " + maxWaiting)
+            .withFallback(ConfigFactory.load()));
+    try (Tasker node = builder.start()) {
+      List<CompletionStage<TaskId>> enqueued = new ArrayList<>();
+      for (int i = 0; i < tasks; i++) {
+        enqueued.add(node.enqueue(Probe.WORK.with(Probe.of(test, "t" + i).sleeping(10))
+            .queue("backlog")));
+      }
+      List<TaskId> ids = enqueued.stream().map(TaskerContractTest::join).toList();
+      int maxWaitingSeen = 0;
+      int maxParkedSeen = 0;
+      int maxLiveAfterParking = 0;
+      int live = Integer.MAX_VALUE;
+      long deadline = System.nanoTime() + PATIENCE.toNanos();
+      while (Probe.record(test).started.size() < tasks || Probe.record(test).running.get() > 0) {
+        assertTrue(System.nanoTime() - deadline < 0, "the backlog did not drain in time: "
+            + Probe.record(test).started.size() + " of " + tasks + " started");
+        maxWaitingSeen = Math.max(maxWaitingSeen, join(node.queueStats("backlog")).waiting());
+        maxParkedSeen = Math.max(maxParkedSeen,
+            join(((TaskerNode) node).index().parked("backlog", tasks)).size());
+        int previous = live;
+        live = liveTasks(node);
+        if (previous <= tasks / 4) { // the enqueue burst has parked
+          maxLiveAfterParking = Math.max(maxLiveAfterParking, live);
+        }
+      }
+      ids.forEach(id -> awaitStatus(node, id, TaskStatus.SUCCEEDED));
+      List<String> started = Probe.record(test).started;
+      assertEquals(tasks, started.size(), "each task ran exactly once: " + started);
+      assertEquals(tasks, new java.util.HashSet<>(started).size());
+      assertEquals(1, Probe.record(test).maxRunning.get());
+      assertTrue(maxWaitingSeen <= maxWaiting, "waiting reached " + maxWaitingSeen);
+      assertTrue(maxParkedSeen >= tasks / 2, "only " + maxParkedSeen + " were seen parked");
+      // waiting in memory, running, woken on their way, and finishing ones passivating
+      assertTrue(maxLiveAfterParking <= 4 * maxWaiting,
+          "live task entities reached " + maxLiveAfterParking + " while draining");
+      System.out.println("parking: max parked " + maxParkedSeen + ", max waiting " + maxWaitingSeen
+          + ", max live task entities while draining " + maxLiveAfterParking);
+    }
+  }
 }

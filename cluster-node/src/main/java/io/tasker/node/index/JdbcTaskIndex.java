@@ -45,10 +45,20 @@ public final class JdbcTaskIndex implements TaskRows, ScheduleIndex, AutoCloseab
   private final HikariDataSource dataSource;
   private final JournalSettings.Dialect dialect;
   private final ExecutorService readers;
-  private final Batcher<LeaseExtension> leases;
+  private final Batcher<RowUpdate> rowUpdates;
+
+  /** An index-only update of a task's row, guarded by the event it was decided on. */
+  private sealed interface RowUpdate {
+    TaskId id();
+
+    CompletableFuture<Done> done();
+  }
 
   private record LeaseExtension(
-      TaskId id, long seqNr, Instant leaseUntil, CompletableFuture<Done> done) {}
+      TaskId id, long seqNr, Instant leaseUntil, CompletableFuture<Done> done)
+      implements RowUpdate {}
+
+  private record Park(TaskId id, long seqNr, CompletableFuture<Done> done) implements RowUpdate {}
 
   private JdbcTaskIndex(JournalSettings journal, int poolSize) {
     this.dataSource = journal.dataSource("tasker-index", poolSize);
@@ -61,7 +71,7 @@ public final class JdbcTaskIndex implements TaskRows, ScheduleIndex, AutoCloseab
               thread.setDaemon(true);
               return thread;
             });
-    this.leases = new Batcher<>("tasker-lease-writer", 1, 500, this::extendLeases);
+    this.rowUpdates = new Batcher<>("tasker-row-updater", 1, 500, this::updateRows);
   }
 
   /** Opens the index on the journal's database (the table is created with the journal's). */
@@ -105,36 +115,70 @@ public final class JdbcTaskIndex implements TaskRows, ScheduleIndex, AutoCloseab
 
   @Override
   public CompletionStage<Done> extendLease(TaskId id, long seqNr, Instant leaseUntil) {
-    LeaseExtension extension =
-        new LeaseExtension(id, seqNr, leaseUntil, new CompletableFuture<>());
-    if (!leases.offer(extension)) {
-      extension.done().completeExceptionally(new IllegalStateException("task index is closed"));
-    }
-    return extension.done();
+    return offer(new LeaseExtension(id, seqNr, leaseUntil, new CompletableFuture<>()));
   }
 
-  private void extendLeases(List<LeaseExtension> batch) {
+  @Override
+  public CompletionStage<Done> park(TaskId id, long seqNr) {
+    return offer(new Park(id, seqNr, new CompletableFuture<>()));
+  }
+
+  private CompletionStage<Done> offer(RowUpdate update) {
+    if (!rowUpdates.offer(update)) {
+      update.done().completeExceptionally(new IllegalStateException("task index is closed"));
+    }
+    return update.done();
+  }
+
+  /** Lease extensions and parks, each kind in its own transaction. */
+  private void updateRows(List<RowUpdate> batch) {
+    List<LeaseExtension> leases = new ArrayList<>();
+    List<Park> parks = new ArrayList<>();
+    for (RowUpdate update : batch) {
+      if (update instanceof LeaseExtension extension) {
+        leases.add(extension);
+      } else {
+        parks.add((Park) update);
+      }
+    }
+    update(leases, "UPDATE tasker_task_index SET wake_at = ?, lease_until = ?"
+        + " WHERE task_id = ? AND seq_nr = ? AND status = 'RUNNING'", (statement, extension) -> {
+          TaskIndexTable.setTime(statement, 1, extension.leaseUntil());
+          TaskIndexTable.setTime(statement, 2, extension.leaseUntil());
+          statement.setString(3, extension.id().value());
+          statement.setLong(4, extension.seqNr());
+        });
+    update(parks, "UPDATE tasker_task_index SET wake_at = NULL"
+        + " WHERE task_id = ? AND seq_nr = ? AND status = 'SCHEDULED'", (statement, park) -> {
+          statement.setString(1, park.id().value());
+          statement.setLong(2, park.seqNr());
+        });
+  }
+
+  private interface Binder<T> {
+    void bind(PreparedStatement statement, T update) throws SQLException;
+  }
+
+  private <T extends RowUpdate> void update(List<T> updates, String sql, Binder<T> binder) {
+    if (updates.isEmpty()) {
+      return;
+    }
     // rows in id order, as the journal locks them: two writers never wait on each other in a ring
-    List<LeaseExtension> byId = new ArrayList<>(batch);
-    byId.sort(java.util.Comparator.comparing(extension -> extension.id().value()));
+    List<T> byId = new ArrayList<>(updates);
+    byId.sort(java.util.Comparator.comparing(update -> update.id().value()));
     try (Connection connection = dataSource.getConnection()) {
       Jdbc.inTransaction(connection, () -> {
-        try (PreparedStatement update = connection.prepareStatement(
-            "UPDATE tasker_task_index SET wake_at = ?, lease_until = ?"
-                + " WHERE task_id = ? AND seq_nr = ? AND status = 'RUNNING'")) {
-          for (LeaseExtension extension : byId) {
-            TaskIndexTable.setTime(update, 1, extension.leaseUntil());
-            TaskIndexTable.setTime(update, 2, extension.leaseUntil());
-            update.setString(3, extension.id().value());
-            update.setLong(4, extension.seqNr());
-            update.addBatch();
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+          for (T update : byId) {
+            binder.bind(statement, update);
+            statement.addBatch();
           }
-          update.executeBatch();
+          statement.executeBatch();
         }
       });
-      batch.forEach(extension -> extension.done().complete(Done.getInstance()));
+      updates.forEach(update -> update.done().complete(Done.getInstance()));
     } catch (SQLException | RuntimeException e) {
-      batch.forEach(extension -> extension.done().completeExceptionally(e));
+      updates.forEach(update -> update.done().completeExceptionally(e));
     }
   }
 
@@ -189,6 +233,29 @@ public final class JdbcTaskIndex implements TaskRows, ScheduleIndex, AutoCloseab
           }
         }
         return due;
+      }
+    });
+  }
+
+  /**
+   * @return the ids of at most {@code limit} parked tasks of {@code queue} (rows {@code
+   *     SCHEDULED} without a wake time), by priority (highest first), then run time, then id
+   */
+  public CompletionStage<List<String>> parked(String queue, int limit) {
+    return read(connection -> {
+      try (PreparedStatement statement = connection.prepareStatement(
+          "SELECT task_id FROM tasker_task_index"
+              + " WHERE queue = ? AND status = 'SCHEDULED' AND wake_at IS NULL"
+              + " ORDER BY priority DESC, run_at, task_id LIMIT ?")) {
+        statement.setString(1, queue);
+        statement.setInt(2, limit);
+        List<String> ids = new ArrayList<>();
+        try (ResultSet rs = statement.executeQuery()) {
+          while (rs.next()) {
+            ids.add(rs.getString(1));
+          }
+        }
+        return ids;
       }
     });
   }
@@ -409,7 +476,7 @@ public final class JdbcTaskIndex implements TaskRows, ScheduleIndex, AutoCloseab
 
   @Override
   public void close() {
-    leases.close();
+    rowUpdates.close();
     readers.shutdown();
     dataSource.close();
   }

@@ -7,7 +7,8 @@ import org.apache.pekko.Done;
 
 /**
  * What a task entity asks of its index row beyond what the journal writes with its events:
- * neither is needed for correctness, each only keeps the waker from needless work.
+ * lease extensions and orphan removal only keep the waker from needless work; parking keeps a
+ * due backlog out of memory.
  */
 public interface TaskRows {
 
@@ -24,4 +25,11 @@ public interface TaskRows {
    * is gone the waker wakes it when the last extension runs out, and it is counted as lost.
    */
   CompletionStage<Done> extendLease(TaskId id, long seqNr, Instant leaseUntil);
+
+  /**
+   * Marks a due task's row parked (no wake time, so the waker leaves it alone; its queue
+   * manager wakes it), unless an event after {@code seqNr} has been written meanwhile or the
+   * task is no longer {@code SCHEDULED}. Completes once the mark is stored or was not needed.
+   */
+  CompletionStage<Done> park(TaskId id, long seqNr);
 }

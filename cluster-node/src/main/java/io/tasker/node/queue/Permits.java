@@ -29,7 +29,7 @@ final class Permits {
       java.time.Instant dueAt,
       long arrival,
       String key,
-      ActorRef<QueueManager.PermitGranted> replyTo) {
+      ActorRef<QueueManager.PermitReply> replyTo) {
 
     boolean repeats(QueueManager.RequestPermit request) {
       return priority == request.priority() && dueAt.equals(request.dueAt())
@@ -69,6 +69,10 @@ final class Permits {
 
   boolean isHeldBy(String holder) {
     return held.containsKey(holder);
+  }
+
+  boolean isWaiting(String holder) {
+    return waitingByHolder.containsKey(holder);
   }
 
   /** @return permits granted per second over the last ten seconds */
@@ -194,11 +198,17 @@ final class Permits {
         || heldByKey.getOrDefault(key, 0) < limits.maxConcurrencyPerKey();
   }
 
-  private void withdraw(String holder) {
+  /**
+   * Withdraws a waiting request; a held permit stays.
+   *
+   * @return the request withdrawn, or null if {@code holder} was not waiting
+   */
+  Waiter withdraw(String holder) {
     Waiter waiter = waitingByHolder.remove(holder);
     if (waiter != null) {
       waiting.remove(waiter);
     }
+    return waiter;
   }
 
   private void hold(String holder, String key, long now) {

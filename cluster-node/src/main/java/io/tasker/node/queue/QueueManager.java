@@ -1,11 +1,11 @@
 package io.tasker.node.queue;
 
-import io.tasker.node.task.TaskEntity;
 import io.tasker.protocol.QueueLimits;
 import io.tasker.protocol.QueueUpdate;
 import io.tasker.protocol.TaskerSerializable;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -43,6 +43,17 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * a rebalance, a crash of its node) therefore grants nothing for its start-up grace, one renewal
  * period plus a margin: by then every running task has renewed its permit, so no limit is ever
  * exceeded. A permit whose holder vanished returns when its lease expires.
+ *
+ * <p>At most {@code maxWaiting} requests wait in memory. A new request beyond that is answered
+ * {@link Parked}: its task marks its index row parked and passivates, so a due backlog of any
+ * size costs memory for {@code maxWaiting} tasks only. When the waiting requests fall below half
+ * of {@code maxWaiting}, the manager looks up parked tasks of its queue in the index (by
+ * priority, then run time) and wakes as many as there is room for; each asks again like any
+ * due task. A manager that starts (first start, restart, move) looks once, after its start-up
+ * grace. Under overload priorities are therefore approximate: a high-priority newcomer may park
+ * while lower-priority requests wait in memory, and parked tasks come back by priority only as
+ * room frees up. A parked task is never lost: its row stays {@code SCHEDULED}, and whichever
+ * manager serves the queue finds it (see {@link Parking}).
  */
 public final class QueueManager
     extends EventSourcedBehaviorWithEnforcedReplies<
@@ -55,15 +66,16 @@ public final class QueueManager
    * Starts the sharded queue managers on this node.
    *
    * @param limitsFor the configured limits of a queue by name
+   * @param role the cluster role of the nodes that host managers (the workers)
    */
-  public static void initSharding(
-      ActorSystem<?> system, Function<String, QueueLimits> limitsFor, QueueRuntime runtime) {
+  public static void initSharding(ActorSystem<?> system, Function<String, QueueLimits> limitsFor,
+      QueueRuntime runtime, String role) {
     ClusterSharding.get(system)
         .init(
             Entity.of(
                     ENTITY_TYPE_KEY,
                     ctx -> create(ctx.getEntityId(), limitsFor.apply(ctx.getEntityId()), runtime))
-                .withRole(TaskEntity.WORKER_ROLE));
+                .withRole(role));
   }
 
   /**
@@ -81,14 +93,23 @@ public final class QueueManager
 
   public interface Command extends TaskerSerializable {}
 
-  /** Asks for a permit; answered with {@link PermitGranted} when one is free. Repeating it is safe. */
+  /**
+   * Asks for a permit; answered with {@link PermitGranted} when one is free, or at once with
+   * {@link Parked} if too many requests wait already. Repeating it is safe.
+   */
   public record RequestPermit(
       String holder,
       int priority,
       Instant dueAt,
       String concurrencyKey,
-      ActorRef<PermitGranted> replyTo)
+      ActorRef<PermitReply> replyTo)
       implements Command {}
+
+  /**
+   * A task answered {@link Parked} has marked its index row parked: the next look-up for parked
+   * tasks finds it, also one that started before the row was marked.
+   */
+  public record ConfirmParked(String holder) implements Command {}
 
   /** Extends a held permit's lease; re-registers it if this manager did not know it. */
   public record RenewPermit(String holder, String concurrencyKey) implements Command {}
@@ -119,9 +140,24 @@ public final class QueueManager
     INSTANCE
   }
 
+  /** The answer of a look-up for parked tasks: their ids, or why it failed. */
+  private record ParkedFound(Parking.Lookup lookup, List<String> ids, String failure)
+      implements Command {}
+
   // Replies
 
-  public record PermitGranted(String queue, String holder) implements TaskerSerializable {}
+  /** The answer to a {@link RequestPermit}. */
+  public sealed interface PermitReply extends TaskerSerializable permits PermitGranted, Parked {
+    String holder();
+  }
+
+  public record PermitGranted(String queue, String holder) implements PermitReply {}
+
+  /**
+   * Too many requests wait already: the task is to drop its request, mark its index row parked
+   * (then tell {@link ConfirmParked}) and passivate. The manager wakes it when there is room.
+   */
+  public record Parked(String queue, String holder) implements PermitReply {}
 
   /**
    * @param queue the queue's name
@@ -217,6 +253,8 @@ public final class QueueManager
   private Permits permits;
   /** No permit is granted before this {@link QueueRuntime#ticker()} reading. */
   private long grantsFrom;
+  /** Parked tasks of this queue: whether any may exist, which were woken. */
+  private Parking parking;
 
   private QueueManager(
       ActorContext<Command> context,
@@ -264,6 +302,7 @@ public final class QueueManager
   private void onRecovered(State state) {
     long now = now();
     permits = new Permits(state.limits(configured), runtime.permitLease().toNanos(), now);
+    parking = new Parking(runtime.maxWaiting(), runtime.permitLease().toNanos());
     timers.startTimerWithFixedDelay(LEASE_SWEEP, Tick.INSTANCE, runtime.permitLease().dividedBy(2));
     if (state.opened()) {
       grantsFrom = now + runtime.startUpGrace().toNanos();
@@ -283,16 +322,20 @@ public final class QueueManager
 
   private ReplyEffect<Event, State> onCommand(State state, Command command) {
     if (command instanceof RequestPermit request) {
-      if (permits.isHeldBy(request.holder())) {
-        // our grant was lost on the way, or the holder repeats itself: same permit again
-        request.replyTo().tell(new PermitGranted(queue, request.holder()));
-      } else if (permits.await(request)) {
-        grantWhilePossible(state);
-      }
+      onRequest(state, request);
       return Effect().noReply();
     }
     if (command instanceof RenewPermit renew) {
+      parking.arrived(renew.holder());
       permits.renew(renew.holder(), renew.concurrencyKey(), now());
+      return Effect().noReply();
+    }
+    if (command instanceof ConfirmParked) {
+      parking.parked();
+      return Effect().noReply();
+    }
+    if (command instanceof ParkedFound found) {
+      onParkedFound(found);
       return Effect().noReply();
     }
     if (command instanceof ReleasePermit release) {
@@ -324,6 +367,52 @@ public final class QueueManager
     throw new IllegalArgumentException("unknown command " + command);
   }
 
+  private void onRequest(State state, RequestPermit request) {
+    String holder = request.holder();
+    if (permits.isHeldBy(holder)) {
+      // our grant was lost on the way, or the holder repeats itself: same permit again
+      request.replyTo().tell(new PermitGranted(queue, holder));
+      return;
+    }
+    parking.arrived(holder);
+    boolean newcomer = !permits.isWaiting(holder);
+    if (permits.await(request)) {
+      grantWhilePossible(state);
+    }
+    // a newcomer the table has no room for parks (one that can start at once does not)
+    if (newcomer && parking.isFull(permits.waiting()) && permits.withdraw(holder) != null) {
+      parking.parked();
+      request.replyTo().tell(new Parked(queue, holder));
+    }
+  }
+
+  /** Looks up parked tasks if the waiting requests fell below half and some may exist. */
+  private void lookForParked(State state) {
+    if (!state.opened() || now() - grantsFrom < 0) {
+      return; // the waiting requests are not known yet: they repeat during the grace
+    }
+    Parking.Lookup lookup = parking.lookup(permits.waiting());
+    if (lookup != null) {
+      context.pipeToSelf(runtime.parked().next(queue, lookup.limit()), (ids, failure) ->
+          new ParkedFound(lookup, ids, failure == null ? null : failure.toString()));
+    }
+  }
+
+  private void onParkedFound(ParkedFound found) {
+    if (found.failure() != null) {
+      parking.failed();
+      context.getLog().warn("queue {}: looking up parked tasks failed, trying again later: {}",
+          queue, found.failure());
+      return;
+    }
+    List<String> wake = parking.found(found.lookup(), found.ids(),
+        id -> permits.isWaiting(id) || permits.isHeldBy(id), permits.waiting(), now());
+    if (!wake.isEmpty()) {
+      context.getLog().debug("queue {}: waking {} parked tasks", queue, wake.size());
+    }
+    wake.forEach(runtime.parked()::wake);
+  }
+
   private ReplyEffect<Event, State> persistSettings(
       State state, Optional<Event> event, ActorRef<QueueStats> replyTo) {
     if (event.isEmpty()) {
@@ -346,6 +435,8 @@ public final class QueueManager
     if (freed || permits.waiting() > 0) {
       grantWhilePossible(state);
     }
+    parking.forgetStale(now());
+    lookForParked(state);
     return Effect().noReply();
   }
 
@@ -366,6 +457,7 @@ public final class QueueManager
       timers.startSingleTimer(REFILL, Tick.INSTANCE,
           Duration.ofNanos(Math.max(untilNextToken, 1_000_000)));
     }
+    lookForParked(state);
   }
 
   private QueueStats stats(State state) {

@@ -152,7 +152,8 @@ public final class TaskEntity
   /** The lease of an attempt of an earlier incarnation may have run out by {@code deadline}. */
   private record LeaseExpired(Instant deadline) implements Command {}
 
-  private record PermitArrived(QueueManager.PermitGranted grant) implements Command {}
+  /** The queue manager's answer to the permit request: a grant, or the word to park. */
+  private record PermitArrived(QueueManager.PermitReply reply) implements Command {}
 
   private record AttemptFinished(int attempt, AttemptResult result) implements Command {}
 
@@ -511,7 +512,7 @@ public final class TaskEntity
   private final TaskRuntime runtime;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
-  private final ActorRef<QueueManager.PermitGranted> permitAdapter;
+  private final ActorRef<QueueManager.PermitReply> permitAdapter;
   private HandlerRuntime.Attempt execution;
   private Permit permit = Permit.NONE;
   private String permitQueue;
@@ -531,7 +532,7 @@ public final class TaskEntity
     this.runtime = runtime;
     this.context = context;
     this.timers = timers;
-    this.permitAdapter = context.messageAdapter(QueueManager.PermitGranted.class, PermitArrived::new);
+    this.permitAdapter = context.messageAdapter(QueueManager.PermitReply.class, PermitArrived::new);
   }
 
   @Override
@@ -722,6 +723,9 @@ public final class TaskEntity
   }
 
   private ReplyEffect<Event, State> onPermitArrived(State state, PermitArrived arrived) {
+    if (arrived.reply() instanceof QueueManager.Parked) {
+      return onParked(state);
+    }
     if (permit == Permit.HELD) {
       return Effect().noReply(); // a repeated grant of the permit we hold
     }
@@ -737,6 +741,33 @@ public final class TaskEntity
     Instant startAt = now().isBefore(state.runAt()) ? state.runAt() : now();
     AttemptStarted started = state.start(runtime.node(), startAt, runtime.lease());
     return persist(state, started, null, false, this::startAttempt);
+  }
+
+  /**
+   * Too many tasks wait for the queue's permits: this one drops its request, marks its index
+   * row parked (no event: the row is {@code SCHEDULED} without a wake time, which the waker
+   * never scans; its next event rewrites it) and passivates. The queue manager wakes it when
+   * there is room. If the mark fails, the row still says due and the waker wakes the task.
+   */
+  private ReplyEffect<Event, State> onParked(State state) {
+    if (permit != Permit.WAITING || state.status() != TaskStatus.SCHEDULED) {
+      return Effect().noReply(); // a stale answer: the request was withdrawn or granted
+    }
+    permit = Permit.NONE;
+    timers.cancel(Timer.PERMIT_KEEP_ALIVE);
+    timers.cancel(Timer.WAKE);
+    RecipientRef<QueueManager.Command> queue = runtime.queues().apply(permitQueue);
+    QueueManager.ConfirmParked confirm = new QueueManager.ConfirmParked(id.value());
+    runtime.index().park(id, lastSequenceNumber(context)).whenComplete((done, failure) -> {
+      if (failure == null) {
+        queue.tell(confirm);
+      } else {
+        eventLog.warn("task {} could not mark its row parked; the waker wakes it: {}", id,
+            failure.toString());
+      }
+    });
+    passivate();
+    return Effect().noReply();
   }
 
   /**

@@ -21,6 +21,9 @@ CREATE INDEX IF NOT EXISTS tasker_task_index_wake_idx ON tasker_task_index (wake
 -- listings by queue and status, newest first or by run time
 CREATE INDEX IF NOT EXISTS tasker_task_index_queue_idx ON tasker_task_index (queue, status, created_at);
 CREATE INDEX IF NOT EXISTS tasker_task_index_run_at_idx ON tasker_task_index (queue, run_at);
+-- parked tasks of a queue (SCHEDULED, no wake_at), in the order their queue manager wakes them
+-- (finished tasks have no wake_at either: status comes first)
+CREATE INDEX IF NOT EXISTS tasker_task_index_parked_idx ON tasker_task_index (queue, status, wake_at, priority DESC, run_at, task_id);
 -- retention: finished tasks by age
 CREATE INDEX IF NOT EXISTS tasker_task_index_finished_idx ON tasker_task_index (status, updated_at);
 -- Schedules' rows, scanned by the same waker workers as the task index (see ScheduleIndex):

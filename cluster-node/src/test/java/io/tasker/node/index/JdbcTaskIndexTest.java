@@ -316,4 +316,81 @@ class JdbcTaskIndexTest {
       }
     }
   }
+
+  /** A row of queue {@code queue} with the given priority and run time, as of event 1. */
+  private static IndexRow scheduled(TaskId id, String queue, int priority, Instant runAt) {
+    return new IndexRow(new TaskSummary(id, "t", queue, TaskStatus.SCHEDULED, priority, runAt, 0,
+        3, null, T, T), IndexRow.bucketOf(id), runAt, null, 1);
+  }
+
+  @ParameterizedTest
+  @MethodSource("journals")
+  void parkingClearsTheWakeTimeOnlyOfAScheduledRowAsOfTheGivenEvent(JournalSettings journal)
+      throws SQLException {
+    SchemaInitializer.ensureSchema(journal);
+    try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);
+        HikariDataSource pool = journal.dataSource("test", 2);
+        Connection connection = pool.getConnection()) {
+      TaskId parked = TaskId.random("park");
+      commit(connection, journal, row(parked, TaskStatus.SCHEDULED, 1));
+      index.park(parked, 1).toCompletableFuture().join();
+      IndexRow row = read(index, parked);
+      assertNull(row.wakeAt());
+      assertEquals(TaskStatus.SCHEDULED, row.task().status());
+      assertEquals(1, row.seqNr());
+
+      TaskId moved = TaskId.random("park");
+      commit(connection, journal, row(moved, TaskStatus.SCHEDULED, 1));
+      commit(connection, journal, row(moved, TaskStatus.SCHEDULED, 2));
+      index.park(moved, 1).toCompletableFuture().join();
+      assertEquals(T.plusSeconds(2), read(index, moved).wakeAt(),
+          "a later event was written: its row stands");
+
+      TaskId running = TaskId.random("park");
+      commit(connection, journal, row(running, TaskStatus.RUNNING, 1));
+      index.park(running, 1).toCompletableFuture().join();
+      assertEquals(T.plusSeconds(1), read(index, running).wakeAt(), "only SCHEDULED rows park");
+
+      // the task's next event rewrites its row: due again
+      commit(connection, journal, row(parked, TaskStatus.SCHEDULED, 2));
+      assertEquals(T.plusSeconds(2), read(index, parked).wakeAt());
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("journals")
+  void parkedTasksComeByPriorityThenRunTimeAndTheWakerNeverSeesThem(JournalSettings journal)
+      throws SQLException {
+    SchemaInitializer.ensureSchema(journal);
+    try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);
+        HikariDataSource pool = journal.dataSource("test", 2);
+        Connection connection = pool.getConnection()) {
+      String queue = "parking-" + TaskId.random("q").value().substring(2, 10);
+      TaskId lowEarly = TaskId.random("park");
+      TaskId highLate = TaskId.random("park");
+      TaskId highEarly = TaskId.random("park");
+      TaskId notParked = TaskId.random("park");
+      TaskId otherQueue = TaskId.random("park");
+      commit(connection, journal,
+          scheduled(lowEarly, queue, 0, T.minusSeconds(60)),
+          scheduled(highLate, queue, 5, T.minusSeconds(10)),
+          scheduled(highEarly, queue, 5, T.minusSeconds(30)),
+          scheduled(notParked, queue, 9, T.minusSeconds(90)),
+          scheduled(otherQueue, queue + "-other", 9, T.minusSeconds(90)));
+      for (TaskId id : List.of(lowEarly, highLate, highEarly, otherQueue)) {
+        index.park(id, 1).toCompletableFuture().join();
+      }
+      assertEquals(List.of(highEarly.value(), highLate.value(), lowEarly.value()),
+          index.parked(queue, 10).toCompletableFuture().join());
+      assertEquals(List.of(highEarly.value(), highLate.value()),
+          index.parked(queue, 2).toCompletableFuture().join());
+
+      List<String> due = index.due(0, IndexRow.BUCKETS, null, T.plusSeconds(3600), 100_000)
+          .toCompletableFuture().join().stream().map(WakeTarget.Due::id).toList();
+      assertTrue(due.contains(notParked.value()), "a due row that is not parked is woken");
+      for (TaskId id : List.of(lowEarly, highLate, highEarly, otherQueue)) {
+        assertFalse(due.contains(id.value()), "the waker never wakes a parked row");
+      }
+    }
+  }
 }

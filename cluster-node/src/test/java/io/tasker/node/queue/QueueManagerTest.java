@@ -4,11 +4,15 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.tasker.node.queue.QueueManager.GetStats;
 import io.tasker.node.queue.QueueManager.PermitGranted;
+import io.tasker.node.queue.QueueManager.PermitReply;
+import io.tasker.node.queue.QueueManager.Parked;
+import io.tasker.node.queue.QueueManager.ConfirmParked;
 import io.tasker.node.queue.QueueManager.QueueStats;
 import io.tasker.node.queue.QueueManager.ReleasePermit;
 import io.tasker.node.queue.QueueManager.RenewPermit;
@@ -26,6 +30,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -87,7 +97,7 @@ class QueueManagerTest {
 
   private final class Queue {
     final String name = "q" + QUEUES.incrementAndGet();
-    final TestProbe<PermitGranted> grants;
+    final TestProbe<PermitReply> grants;
     final TestProbe<QueueStats> stats;
 
     final ActorTestKit kit;
@@ -101,7 +111,7 @@ class QueueManagerTest {
     private Queue(ActorTestKit kit, QueueRuntime runtime, QueueLimits limits) {
       this.kit = kit;
       this.runtime = runtime;
-      grants = kit.createTestProbe(PermitGranted.class);
+      grants = kit.createTestProbe(PermitReply.class);
       stats = kit.createTestProbe(QueueStats.class);
       manager = spawn(limits);
     }
@@ -146,7 +156,7 @@ class QueueManagerTest {
     }
 
     void request(
-        String holder, int priority, Instant dueAt, String key, ActorRef<PermitGranted> replyTo) {
+        String holder, int priority, Instant dueAt, String key, ActorRef<PermitReply> replyTo) {
       manager.tell(new RequestPermit(holder, priority, dueAt, key, replyTo));
     }
 
@@ -189,7 +199,7 @@ class QueueManagerTest {
    * Expects no grant until the given {@link System#nanoTime()} deadline; checks what time is
    * left, so a stalled test thread makes the check shorter, never wrong.
    */
-  private static void expectNoGrantUntil(TestProbe<PermitGranted> probe, long deadlineNanos) {
+  private static void expectNoGrantUntil(TestProbe<PermitReply> probe, long deadlineNanos) {
     long left = deadlineNanos - System.nanoTime();
     if (left > 0) {
       probe.expectNoMessage(Duration.ofNanos(left));
@@ -285,9 +295,9 @@ class QueueManagerTest {
   @Test
   void aKeyAtItsLimitDoesNotBlockWaitersOfOtherKeys() {
     Queue q = new Queue(QueueLimits.UNLIMITED.withMaxConcurrencyPerKey(1), LONG_LEASE);
-    TestProbe<PermitGranted> a1 = testKit.createTestProbe(PermitGranted.class);
-    TestProbe<PermitGranted> a2 = testKit.createTestProbe(PermitGranted.class);
-    TestProbe<PermitGranted> b1 = testKit.createTestProbe(PermitGranted.class);
+    TestProbe<PermitReply> a1 = testKit.createTestProbe(PermitReply.class);
+    TestProbe<PermitReply> a2 = testKit.createTestProbe(PermitReply.class);
+    TestProbe<PermitReply> b1 = testKit.createTestProbe(PermitReply.class);
 
     q.request("a1", 0, DUE, "A", a1.getRef());
     a1.expectMessage(GENEROUS, q.granted("a1"));
@@ -352,8 +362,8 @@ class QueueManagerTest {
   void aRenewedPermitIsKeptPastItsLease() {
     Duration lease = Duration.ofSeconds(1);
     Queue q = new Queue(maxConcurrency(1), lease);
-    TestProbe<PermitGranted> holder = testKit.createTestProbe(PermitGranted.class);
-    TestProbe<PermitGranted> waiter = testKit.createTestProbe(PermitGranted.class);
+    TestProbe<PermitReply> holder = testKit.createTestProbe(PermitReply.class);
+    TestProbe<PermitReply> waiter = testKit.createTestProbe(PermitReply.class);
 
     q.request("holder", 0, DUE, null, holder.getRef());
     holder.expectMessage(GENEROUS, q.granted("holder"));
@@ -436,7 +446,7 @@ class QueueManagerTest {
   @Test
   void releaseOfAWaitingRequestWithdrawsIt() {
     Queue q = new Queue(maxConcurrency(1), LONG_LEASE);
-    TestProbe<PermitGranted> withdrawn = testKit.createTestProbe(PermitGranted.class);
+    TestProbe<PermitReply> withdrawn = testKit.createTestProbe(PermitReply.class);
     q.request("holder");
     q.expectGrant("holder");
     q.request("withdrawn", 0, DUE, null, withdrawn.getRef());
@@ -556,11 +566,30 @@ class QueueManagerTest {
     final TestProbe<Object> inbox = manualKit.createTestProbe();
 
     ManualQueue(QueueLimits configured) {
+      this(configured, QueueRuntime.DEFAULT_MAX_WAITING, ParkedTasks.NONE);
+    }
+
+    ManualQueue(QueueLimits configured, int maxWaiting, ParkedTasks parked) {
       q = new Queue(manualKit,
-          new QueueRuntime(LONG_LEASE, GRACE, ticker::get, java.time.Clock.systemUTC()),
+          new QueueRuntime(LONG_LEASE, GRACE, maxWaiting, parked, ticker::get,
+              java.time.Clock.systemUTC()),
           configured);
       // a new queue's manager stores that it opened before its first grant
       await().atMost(GENEROUS).until(() -> !q.stats().settling());
+    }
+
+    void request(String holder) {
+      request(holder, null);
+    }
+
+    /** Expects {@code reply} as the next message, then returns the stats after it. */
+    QueueStats statsAfter(Object reply) {
+      assertEquals(reply, inbox.receiveMessage(GENEROUS));
+      return statsAfterGrants();
+    }
+
+    Parked parked(String holder) {
+      return new Parked(q.name, holder);
     }
 
     void request(String holder, String key) {
@@ -705,6 +734,180 @@ class QueueManagerTest {
     assertEquals(2, m.q.reset().version(), "nothing left to reset");
   }
 
+  // Parking: at most maxWaiting requests wait in memory (manual time, stubbed index)
+
+  /** Parked tasks as a test controls them: each look-up waits for the test's answer. */
+  private static final class StubParked implements ParkedTasks {
+    record Lookup(String queue, int limit, CompletableFuture<List<String>> answer) {}
+
+    final BlockingQueue<Lookup> lookups = new LinkedBlockingQueue<>();
+    final List<String> woken = new CopyOnWriteArrayList<>();
+
+    @Override
+    public CompletionStage<List<String>> next(String queue, int limit) {
+      CompletableFuture<List<String>> answer = new CompletableFuture<>();
+      lookups.add(new Lookup(queue, limit, answer));
+      return answer;
+    }
+
+    @Override
+    public void wake(String taskId) {
+      woken.add(taskId);
+    }
+
+    Lookup expectLookup() throws InterruptedException {
+      Lookup lookup = lookups.poll(GENEROUS.toMillis(), TimeUnit.MILLISECONDS);
+      assertNotNull(lookup, "expected a look-up for parked tasks");
+      return lookup;
+    }
+  }
+
+  /**
+   * A queue of max concurrency 1 that keeps at most 4 requests waiting, "run" holding its one
+   * permit, after the look-up of a brand-new manager found no parked task.
+   */
+  private ManualQueue parkingQueue(StubParked parked) throws InterruptedException {
+    ManualQueue m = new ManualQueue(maxConcurrency(1), 4, parked);
+    StubParked.Lookup first = parked.expectLookup();
+    assertEquals(m.q.name, first.queue());
+    first.answer().complete(List.of());
+    m.request("run");
+    m.statsAfterGrants("run");
+    return m;
+  }
+
+  @Test
+  void aNewRequestBeyondMaxWaitingIsAnsweredParkedAndARepeatOfAWaiterIsNot()
+      throws InterruptedException {
+    StubParked parked = new StubParked();
+    ManualQueue m = parkingQueue(parked);
+    for (String waiter : List.of("w1", "w2", "w3", "w4")) {
+      m.request(waiter);
+    }
+    m.request("w5");
+    QueueStats stats = m.statsAfter(m.parked("w5"));
+    assertEquals(4, stats.waiting(), "the parked request does not wait");
+    m.request("w1"); // a waiter repeats its request: it keeps its place
+    assertEquals(4, m.statsAfterGrants().waiting());
+
+    m.q.release("run");
+    m.statsAfterGrants("w1");
+    assertTrue(parked.lookups.isEmpty(), "3 waiting of 4 is not below half: no look-up yet");
+  }
+
+  @Test
+  void belowHalfOfMaxWaitingTheManagerWakesParkedTasksByTheIndexsOrderAsRoomAllows()
+      throws InterruptedException {
+    StubParked parked = new StubParked();
+    ManualQueue m = parkingQueue(parked);
+    for (String waiter : List.of("w1", "w2", "w3", "w4", "p1")) {
+      m.request(waiter);
+    }
+    m.statsAfter(m.parked("p1"));
+    m.q.release("run");
+    m.q.release("w1");
+    m.statsAfterGrants("w1", "w2"); // w3, w4 wait: 2 of 4 is not below half
+    assertTrue(parked.lookups.isEmpty());
+    m.q.release("w2");
+    m.statsAfterGrants("w3"); // w4 waits alone: below half
+
+    StubParked.Lookup lookup = parked.expectLookup();
+    assertEquals(m.q.name, lookup.queue());
+    // the index may list a woken task still waiting here (its row stays marked until it runs)
+    lookup.answer().complete(List.of("w4", "p1", "p2", "p3", "p4"));
+    await().atMost(GENEROUS).until(() -> parked.woken.size() == 3);
+    assertEquals(List.of("p1", "p2", "p3"), parked.woken, "as many as there is room for");
+    m.request("p1");
+    m.request("p2");
+    m.request("p3");
+    assertEquals(4, m.statsAfterGrants().waiting());
+    assertTrue(parked.lookups.isEmpty(), "woken tasks on their way count as waiting");
+
+    // p4 was left in the index: the next time the table drains, the manager looks again
+    m.q.release("w3");
+    m.q.release("w4");
+    m.statsAfterGrants("w4", "p1");
+    assertTrue(parked.lookups.isEmpty(), "p2, p3 wait: 2 of 4 is not below half");
+    m.q.release("p1");
+    m.statsAfterGrants("p2");
+    parked.expectLookup().answer().complete(List.of("p4"));
+    await().atMost(GENEROUS).until(() -> parked.woken.contains("p4"));
+  }
+
+  @Test
+  void aLookUpThatFindsFewerThanItAskedForEndsTheLookingUntilTheNextPark()
+      throws InterruptedException {
+    StubParked parked = new StubParked();
+    ManualQueue m = parkingQueue(parked);
+    for (String waiter : List.of("w1", "w2", "w3", "w4", "p1")) {
+      m.request(waiter);
+    }
+    m.statsAfter(m.parked("p1"));
+    m.q.release("run");
+    m.q.release("w1");
+    m.q.release("w2");
+    m.statsAfterGrants("w1", "w2", "w3");
+    parked.expectLookup().answer().complete(List.of("p1"));
+    await().atMost(GENEROUS).until(() -> parked.woken.equals(List.of("p1")));
+    m.request("p1");
+
+    m.q.release("w3");
+    m.q.release("w4");
+    m.statsAfterGrants("w4", "p1");
+    advance(LONG_LEASE); // lease sweeps come and go
+    m.statsAfterGrants();
+    assertTrue(parked.lookups.isEmpty(), "every parked task was found: nothing to look up");
+  }
+
+  @Test
+  void aParkConfirmedWhileALookUpRunsKeepsTheManagerLooking() throws InterruptedException {
+    StubParked parked = new StubParked();
+    ManualQueue m = parkingQueue(parked);
+    for (String waiter : List.of("w1", "w2", "w3", "w4", "late")) {
+      m.request(waiter);
+    }
+    m.statsAfter(m.parked("late"));
+    m.q.release("run");
+    m.q.release("w1");
+    m.q.release("w2");
+    m.statsAfterGrants("w1", "w2", "w3");
+    StubParked.Lookup lookup = parked.expectLookup();
+    // the look-up ran before the row of "late" was marked; its confirmation comes after
+    m.q.manager.tell(new ConfirmParked("late"));
+    m.statsAfterGrants();
+    lookup.answer().complete(List.of());
+    m.statsAfterGrants();
+
+    m.q.release("w3");
+    m.statsAfterGrants("w4");
+    parked.expectLookup().answer().complete(List.of("late"));
+    await().atMost(GENEROUS).until(() -> parked.woken.equals(List.of("late")));
+  }
+
+  @Test
+  void aRestartedManagerLooksForParkedTasksOnceItsGraceEnds() throws InterruptedException {
+    StubParked parked = new StubParked();
+    ManualQueue m = parkingQueue(parked);
+    m.q.release("run");
+    m.statsAfterGrants();
+
+    m.q.restart(maxConcurrency(1));
+    assertTrue(parked.lookups.isEmpty(), "waiting tasks repeat their requests during the grace");
+    advance(GRACE);
+    StubParked.Lookup lookup = parked.expectLookup();
+    assertEquals(4, lookup.limit());
+    lookup.answer().complete(List.of("p1", "p2"));
+    await().atMost(GENEROUS).until(() -> parked.woken.equals(List.of("p1", "p2")));
+    m.request("p1");
+    m.request("p2");
+    m.statsAfterGrants("p1");
+    m.q.release("p1");
+    m.statsAfterGrants("p2");
+    advance(LONG_LEASE);
+    m.statsAfterGrants();
+    assertTrue(parked.lookups.isEmpty(), "it looks once: the look-up found fewer than asked");
+  }
+
   // The settings commands on the behavior test kit: reply, events, state
 
   /** A manager on the behavior test kit, once it has stored that its queue opened. */
@@ -755,7 +958,7 @@ class QueueManagerTest {
     var kit = EventSourcedBehaviorTestKit.<QueueManager.Command, QueueManager.Event,
         QueueManager.State>create(testKit.system(), QueueManager.create(
             "q" + QUEUES.incrementAndGet(), maxConcurrency(1), QueueRuntime.of(LONG_LEASE, GRACE)));
-    TestProbe<PermitGranted> grant = testKit.createTestProbe(PermitGranted.class);
+    TestProbe<PermitReply> grant = testKit.createTestProbe(PermitReply.class);
     kit.runCommand(new RequestPermit("a", 0, DUE, null, grant.getRef()));
     grant.expectMessageClass(PermitGranted.class, GENEROUS);
     assertTrue(kit.getState().opened());

@@ -75,6 +75,7 @@ class TaskEntityTest {
   static final class RecordingIndex implements TaskRows {
     final List<TaskId> removed = new java.util.concurrent.CopyOnWriteArrayList<>();
     final List<Long> leasesExtendedAt = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<Long> parkedAt = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public CompletionStage<Done> removeIfNoEvents(TaskId id) {
@@ -85,6 +86,12 @@ class TaskEntityTest {
     @Override
     public CompletionStage<Done> extendLease(TaskId id, long seqNr, Instant leaseUntil) {
       leasesExtendedAt.add(seqNr);
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+
+    @Override
+    public CompletionStage<Done> park(TaskId id, long seqNr) {
+      parkedAt.add(seqNr);
       return CompletableFuture.completedFuture(Done.getInstance());
     }
   }
@@ -497,6 +504,35 @@ class TaskEntityTest {
     task.runCommand(new TaskEntity.Wake(NOW.plusMillis(500)));
     TaskEntity.State retrying = awaitStatus(TaskStatus.SCHEDULED);
     assertEquals(AttemptOutcome.LOST, retrying.history().get(0).outcome());
+  }
+
+  @Test
+  void aParkedAnswerMarksTheRowParkedAndPassivatesAskingNothingMore() {
+    enqueue(spec("ok", 3));
+    QueueManager.RequestPermit request = queue.expectMessageClass(QueueManager.RequestPermit.class);
+    request.replyTo().tell(new QueueManager.Parked("default", request.holder()));
+    shard.expectMessageClass(ClusterSharding.Passivate.class);
+    // marked as of its one event, then confirmed to its queue manager
+    assertEquals(id.value(), queue.expectMessageClass(QueueManager.ConfirmParked.class).holder());
+    assertEquals(List.of(1L), index.parkedAt);
+    assertEquals(1, rows().size(), "parking stores no event");
+    assertEquals(TaskStatus.SCHEDULED, task.getState().status());
+    queue.expectNoMessage(Duration.ofMillis(300)); // no request, no release: it holds nothing
+
+    // woken by its queue manager when there is room: due, it asks again
+    task.runCommand(new TaskEntity.Wake(null));
+    grantPermit();
+    awaitStatus(TaskStatus.SUCCEEDED);
+  }
+
+  @Test
+  void aParkedAnswerAfterTheGrantIsIgnored() {
+    enqueue(spec("ok", 3));
+    QueueManager.RequestPermit request = queue.expectMessageClass(QueueManager.RequestPermit.class);
+    request.replyTo().tell(new QueueManager.PermitGranted("default", request.holder()));
+    request.replyTo().tell(new QueueManager.Parked("default", request.holder())); // stale
+    awaitStatus(TaskStatus.SUCCEEDED);
+    assertTrue(index.parkedAt.isEmpty());
   }
 
   static {
