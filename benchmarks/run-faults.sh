@@ -11,10 +11,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/build-if-needed.sh"
 build_if_needed run-faults
 
-# The nodes run with this JVM's classpath: Tasker's jars first (their reference.conf must win
-# over Pekko's, and a lib/* wildcard has no defined order), as ./tasker starts them.
-tasker_jars="$(printf '%s:' "$here"/target/lib/tasker-*.jar)"
+# The nodes run with this JVM's classpath, as ./tasker starts them.
 export FAULTS_JAVA_OPTS="${FAULTS_JAVA_OPTS:--Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
 -Dlogback.configurationFile=logback-bench.xml -Dtasker.http.rate-limit.per-key=0}"
 exec java -Dlogback.configurationFile=logback-bench.xml -Xmx512m \
-  -cp "$jar:$tasker_jars$here/target/lib/*" io.tasker.bench.faults.FaultSuite --root "$root" "$@"
+  -cp "$jar:$here/target/lib/*" io.tasker.bench.faults.FaultSuite --root "$root" "$@"
