@@ -808,6 +808,11 @@ public final class TaskEntity
   }
 
   private void onRecovered(State state) {
+    if (execution == null) {
+      // recovered after a journal failure (the entity restarts, this object stays): a permit
+      // taken for a write that failed is given back; the task asks again when due
+      releasePermit();
+    }
     if (!state.exists()) {
       return;
     }

@@ -54,6 +54,7 @@ class TaskEntityTest {
   private static final ExecutorService workers = Executors.newCachedThreadPool();
   private static final ScheduledExecutorService watchdog = Executors.newScheduledThreadPool(1);
   private static final CountDownLatch never = new CountDownLatch(1);
+  private static final CountDownLatch gate = new CountDownLatch(1);
 
   private static final HandlerRegistry registry =
       new HandlerRegistry(
@@ -68,6 +69,10 @@ class TaskEntityTest {
               "block", registration("block", (payload, ctx) -> {
                 never.await();
                 return null;
+              }),
+              "gate", registration("gate", (payload, ctx) -> {
+                gate.await();
+                return payload;
               })),
           new ObjectMapper());
 
@@ -153,7 +158,9 @@ class TaskEntityTest {
 
   /** Answers the task's permit request, as its queue manager would. */
   private void grantPermit() {
-    QueueManager.RequestPermit request = queue.expectMessageClass(QueueManager.RequestPermit.class);
+    // patient: on a loaded machine a restart or a lease timer may take a while
+    QueueManager.RequestPermit request =
+        queue.expectMessageClass(QueueManager.RequestPermit.class, Duration.ofSeconds(10));
     assertEquals(id.value(), request.holder());
     request.replyTo().tell(new QueueManager.PermitGranted("default", request.holder()));
   }
@@ -326,6 +333,34 @@ class TaskEntityTest {
     assertFalse(assertInstanceOf(TaskEntity.Accepted.class, another.reply()).created());
     var noId = task.<TaskEntity.Reply>runCommand(r -> new TaskEntity.Enqueue(spec, null, r));
     assertFalse(assertInstanceOf(TaskEntity.Accepted.class, noId.reply()).created());
+  }
+
+  @Test
+  void aStartTheJournalFailedToStoreGivesThePermitBackAndTheTaskAsksAgain() {
+    enqueue(spec("ok", 3));
+    task.persistenceTestKit().failNextPersisted(TaskEntity.persistenceId(id),
+        new IllegalStateException("database down"));
+    grantPermit(); // the attempt's start fails to be stored: the entity restarts
+    queue.expectMessageClass(QueueManager.ReleasePermit.class);
+    grantPermit(); // and asks again
+    TaskEntity.State done = awaitStatus(TaskStatus.SUCCEEDED);
+    assertEquals(1, done.attempts());
+  }
+
+  @Test
+  void anOutcomeTheJournalFailedToStoreEndsAsALostAttemptAndTheTaskRunsAgain() {
+    enqueue(spec("gate", 3));
+    grantPermit();
+    awaitStatus(TaskStatus.RUNNING);
+    task.persistenceTestKit().failNextPersisted(TaskEntity.persistenceId(id),
+        new IllegalStateException("database down"));
+    gate.countDown(); // the handler returns; storing its outcome fails: the entity restarts
+    queue.expectMessageClass(QueueManager.ReleasePermit.class);
+    clock.advance(Duration.ofSeconds(1)); // past the recovered attempt's lease
+    grantPermit();
+    TaskEntity.State done = awaitStatus(TaskStatus.SUCCEEDED);
+    assertEquals(AttemptOutcome.LOST, done.history().get(0).outcome());
+    assertEquals(2, done.attempts());
   }
 
   @Test
@@ -509,7 +544,9 @@ class TaskEntityTest {
   @Test
   void aParkedAnswerMarksTheRowParkedAndPassivatesAskingNothingMore() {
     enqueue(spec("ok", 3));
-    QueueManager.RequestPermit request = queue.expectMessageClass(QueueManager.RequestPermit.class);
+    // patient: on a loaded machine a restart or a lease timer may take a while
+    QueueManager.RequestPermit request =
+        queue.expectMessageClass(QueueManager.RequestPermit.class, Duration.ofSeconds(10));
     request.replyTo().tell(new QueueManager.Parked("default", request.holder()));
     shard.expectMessageClass(ClusterSharding.Passivate.class);
     // marked as of its one event, then confirmed to its queue manager
@@ -528,7 +565,9 @@ class TaskEntityTest {
   @Test
   void aParkedAnswerAfterTheGrantIsIgnored() {
     enqueue(spec("ok", 3));
-    QueueManager.RequestPermit request = queue.expectMessageClass(QueueManager.RequestPermit.class);
+    // patient: on a loaded machine a restart or a lease timer may take a while
+    QueueManager.RequestPermit request =
+        queue.expectMessageClass(QueueManager.RequestPermit.class, Duration.ofSeconds(10));
     request.replyTo().tell(new QueueManager.PermitGranted("default", request.holder()));
     request.replyTo().tell(new QueueManager.Parked("default", request.holder())); // stale
     awaitStatus(TaskStatus.SUCCEEDED);
