@@ -8,6 +8,7 @@ import io.tasker.node.journal.SchemaInitializer;
 import io.tasker.node.queue.QueueManager;
 import io.tasker.node.queue.ParkedTasks;
 import io.tasker.node.queue.QueueRuntime;
+import io.tasker.node.queue.WorkerNode;
 import io.tasker.node.queue.QueueManager.QueueStats;
 import io.tasker.node.schedule.DeclaredSchedules;
 import io.tasker.node.schedule.ScheduleEntity;
@@ -171,6 +172,8 @@ public final class TaskerNode implements Tasker {
             clock,
             () -> ThreadLocalRandom.current().nextDouble(),
             node,
+            new WorkerNode(cluster.selfMember().uniqueAddress().toString(),
+                settings.workerMaxStarted),
             settings.permitKeepAlive,
             settings.waitingKeepAlive,
             index,

@@ -27,6 +27,8 @@ public final class TaskerSettings {
   public final JournalSettings journal;
   public final HandlerDefaults handlerDefaults;
   public final int workerThreads;
+  /** Most permits of one queue this node's tasks hold at once (started attempts). */
+  public final int workerMaxStarted;
   public final Duration permitLease;
   public final Duration permitKeepAlive;
   /** How long a restarted or moved queue manager learns who holds permits before granting. */
@@ -78,6 +80,10 @@ public final class TaskerSettings {
             defaults.getDuration("timeout"),
             List.of());
     workerThreads = tasker.getInt("worker.threads");
+    workerMaxStarted = tasker.getInt("worker.max-started");
+    if (workerMaxStarted < 1) {
+      throw new IllegalArgumentException("tasker.worker.max-started must be at least 1");
+    }
     permitLease = tasker.getDuration("permits.lease");
     permitKeepAlive = tasker.getDuration("permits.keep-alive");
     permitStartUpGrace = permitKeepAlive.plus(tasker.getDuration("permits.start-up-margin"));

@@ -431,12 +431,35 @@ abstract class TaskerContractTest {
 
   @Test
   void aDueBacklogParksBeyondMaxWaitingAndEveryTaskRunsOnce(TestInfo info) {
-    String test = name(info);
-    int tasks = 100;
     int maxWaiting = 5;
     TaskerBuilder builder = node("parking").queue("backlog", q -> q.maxConcurrency(1))
         .config(ConfigFactory.parseString("tasker.permits.max-waiting = " + maxWaiting)
             .withFallback(ConfigFactory.load()));
+    drainBacklog(name(info), builder, maxWaiting, 1);
+  }
+
+  /**
+   * A queue without limits is bounded by the node: it grants this node no more than
+   * max-started permits, so the rest of a due backlog waits as requests and parks.
+   */
+  @Test
+  void aQueueWithoutLimitsStartsNoMoreOnANodeThanItsMaxStartedAndParksTheRest(TestInfo info) {
+    int maxWaiting = 5;
+    int maxStarted = 3;
+    TaskerBuilder builder = node("node-bound").queue("backlog", q -> q.maxConcurrency(0))
+        .config(ConfigFactory.parseString("tasker.permits.max-waiting = " + maxWaiting
+                + "\ntasker.worker.max-started = " + maxStarted)
+            .withFallback(ConfigFactory.load()));
+    drainBacklog(name(info), builder, maxWaiting, maxStarted);
+  }
+
+  /**
+   * Enqueues 100 due tasks on a node started from {@code builder} and checks, while they drain:
+   * every task runs once, at most {@code maxRunning} at a time, at most {@code maxWaiting}
+   * requests wait in memory, most of the backlog parks, and live task entities stay bounded.
+   */
+  private void drainBacklog(String test, TaskerBuilder builder, int maxWaiting, int maxRunning) {
+    int tasks = 100;
     try (Tasker node = builder.start()) {
       List<CompletionStage<TaskId>> enqueued = new ArrayList<>();
       for (int i = 0; i < tasks; i++) {
@@ -447,12 +470,15 @@ abstract class TaskerContractTest {
       int maxWaitingSeen = 0;
       int maxParkedSeen = 0;
       int maxLiveAfterParking = 0;
+      int maxHeldSeen = 0;
       int live = Integer.MAX_VALUE;
       long deadline = System.nanoTime() + PATIENCE.toNanos();
       while (Probe.record(test).started.size() < tasks || Probe.record(test).running.get() > 0) {
         assertTrue(System.nanoTime() - deadline < 0, "the backlog did not drain in time: "
             + Probe.record(test).started.size() + " of " + tasks + " started");
-        maxWaitingSeen = Math.max(maxWaitingSeen, join(node.queueStats("backlog")).waiting());
+        QueueStats stats = join(node.queueStats("backlog"));
+        maxWaitingSeen = Math.max(maxWaitingSeen, stats.waiting());
+        maxHeldSeen = Math.max(maxHeldSeen, stats.running());
         maxParkedSeen = Math.max(maxParkedSeen,
             join(((TaskerNode) node).index().parked("backlog", tasks)).size());
         int previous = live;
@@ -465,11 +491,13 @@ abstract class TaskerContractTest {
       List<String> started = Probe.record(test).started;
       assertEquals(tasks, started.size(), "each task ran exactly once: " + started);
       assertEquals(tasks, new java.util.HashSet<>(started).size());
-      assertEquals(1, Probe.record(test).maxRunning.get());
+      assertTrue(Probe.record(test).maxRunning.get() <= maxRunning,
+          "ran " + Probe.record(test).maxRunning.get() + " at once");
+      assertTrue(maxHeldSeen <= maxRunning, "permits held reached " + maxHeldSeen);
       assertTrue(maxWaitingSeen <= maxWaiting, "waiting reached " + maxWaitingSeen);
       assertTrue(maxParkedSeen >= tasks / 2, "only " + maxParkedSeen + " were seen parked");
       // waiting in memory, running, woken on their way, and finishing ones passivating
-      assertTrue(maxLiveAfterParking <= 4 * maxWaiting,
+      assertTrue(maxLiveAfterParking <= 4 * maxWaiting + maxRunning,
           "live task entities reached " + maxLiveAfterParking + " while draining");
       System.out.println("parking: max parked " + maxParkedSeen + ", max waiting " + maxWaitingSeen
           + ", max live task entities while draining " + maxLiveAfterParking);

@@ -13,7 +13,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * A queue manager's table of permits: who holds one (a lease, renewed by its holder while its
- * task runs) and who waits for one (served by priority, then due time, then arrival). It is
+ * task runs) and who waits for one (served by priority, then due time, then arrival). Besides
+ * the queue's limits, a node's tasks hold at most {@link WorkerNode#maxPermits()} permits. It is
  * deliberately not persisted: holders renew and waiters repeat their requests, so a new manager
  * learns the table again within one renewal period. Not thread-safe: one actor owns it.
  *
@@ -29,11 +30,13 @@ final class Permits {
       java.time.Instant dueAt,
       long arrival,
       String key,
+      WorkerNode worker,
       ActorRef<QueueManager.PermitReply> replyTo) {
 
     boolean repeats(QueueManager.RequestPermit request) {
       return priority == request.priority() && dueAt.equals(request.dueAt())
-          && Objects.equals(key, request.concurrencyKey()) && replyTo.equals(request.replyTo());
+          && Objects.equals(key, request.concurrencyKey()) && worker.equals(request.worker())
+          && replyTo.equals(request.replyTo());
     }
   }
 
@@ -42,13 +45,17 @@ final class Permits {
           .thenComparing(Waiter::dueAt)
           .thenComparingLong(Waiter::arrival);
 
-  private record Held(String key, long leaseUntilNanos) {}
+  private record Held(String key, String node, long leaseUntilNanos) {}
 
   private final long leaseNanos;
   private final TreeSet<Waiter> waiting = new TreeSet<>(SERVICE_ORDER);
   private final Map<String, Waiter> waitingByHolder = new HashMap<>();
   private final Map<String, Held> held = new HashMap<>();
   private final Map<String, Integer> heldByKey = new HashMap<>();
+  private final Map<String, Integer> heldByNode = new HashMap<>();
+  /** Per node with waiting requests: how many, and its permit limit as its latest request said. */
+  private final Map<String, Integer> waitingByNode = new HashMap<>();
+  private final Map<String, Integer> nodeLimits = new HashMap<>();
   private final ArrayDeque<Long> recentGrants = new ArrayDeque<>();
   private QueueLimits limits;
   private TokenBucket bucket;
@@ -103,14 +110,15 @@ final class Permits {
       return false;
     }
     if (previous != null) {
-      waitingByHolder.remove(request.holder());
-      waiting.remove(previous);
+      withdraw(request.holder());
     }
     Waiter waiter = new Waiter(request.holder(), request.priority(), request.dueAt(),
         previous != null ? previous.arrival() : arrivals++, request.concurrencyKey(),
-        request.replyTo());
+        request.worker(), request.replyTo());
     waiting.add(waiter);
     waitingByHolder.put(waiter.holder(), waiter);
+    waitingByNode.merge(waiter.worker().address(), 1, Integer::sum);
+    nodeLimits.put(waiter.worker().address(), waiter.worker().maxPermits());
     return true;
   }
 
@@ -119,13 +127,13 @@ final class Permits {
    * moved) runs whatever it asked before: its permit is registered as held, its request
    * withdrawn, even above the limits (it runs already; new grants wait until it is back under).
    */
-  void renew(String holder, String key, long now) {
+  void renew(String holder, String key, WorkerNode worker, long now) {
     Held previous = held.get(holder);
     if (previous == null) {
       withdraw(holder);
-      hold(holder, key, now);
+      hold(holder, key, worker.address(), now);
     } else {
-      held.put(holder, new Held(previous.key(), now + leaseNanos));
+      held.put(holder, new Held(previous.key(), previous.node(), now + leaseNanos));
     }
   }
 
@@ -140,7 +148,7 @@ final class Permits {
     if (released == null) {
       return false;
     }
-    decrementKey(released.key());
+    forget(released);
     return true;
   }
 
@@ -154,7 +162,7 @@ final class Permits {
     return held.entrySet().removeIf(e -> {
       if (e.getValue().leaseUntilNanos() - now < 0) {
         onExpiry.accept(e.getKey(), e.getValue().key());
-        decrementKey(e.getValue().key());
+        forget(e.getValue());
         return true;
       }
       return false;
@@ -170,17 +178,18 @@ final class Permits {
    */
   long grant(long now, java.util.function.Consumer<Waiter> onGrant) {
     Iterator<Waiter> candidates = waiting.iterator();
-    while (candidates.hasNext() && hasRoom(null)) {
+    while (candidates.hasNext() && hasRoom(null) && anyWaitingNodeHasRoom()) {
       Waiter waiter = candidates.next();
-      if (!hasRoom(waiter.key())) {
-        continue; // its key is at its limit; others may still run
+      if (!hasRoom(waiter.key()) || !nodeHasRoom(waiter.worker().address())) {
+        continue; // its key or its node is at its limit; others may still run
       }
       if (!bucket.tryAcquire(now)) {
         return Math.max(bucket.nanosUntilNextToken(now), 1);
       }
       candidates.remove();
       waitingByHolder.remove(waiter.holder());
-      hold(waiter.holder(), waiter.key(), now);
+      decrement(waitingByNode, waiter.worker().address());
+      hold(waiter.holder(), waiter.key(), waiter.worker().address(), now);
       recentGrants.addLast(now);
       forgetOldGrants(now);
       onGrant.accept(waiter);
@@ -198,6 +207,20 @@ final class Permits {
         || heldByKey.getOrDefault(key, 0) < limits.maxConcurrencyPerKey();
   }
 
+  private boolean nodeHasRoom(String node) {
+    return heldByNode.getOrDefault(node, 0) < nodeLimits.getOrDefault(node, Integer.MAX_VALUE);
+  }
+
+  /** Saves scanning every waiter when each one's node is at its limit (a backlog, typically). */
+  private boolean anyWaitingNodeHasRoom() {
+    for (String node : waitingByNode.keySet()) {
+      if (nodeHasRoom(node)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * Withdraws a waiting request; a held permit stays.
    *
@@ -207,21 +230,37 @@ final class Permits {
     Waiter waiter = waitingByHolder.remove(holder);
     if (waiter != null) {
       waiting.remove(waiter);
+      decrement(waitingByNode, waiter.worker().address());
+      forgetNodeIfIdle(waiter.worker().address());
     }
     return waiter;
   }
 
-  private void hold(String holder, String key, long now) {
-    held.put(holder, new Held(key, now + leaseNanos));
+  private void hold(String holder, String key, String node, long now) {
+    held.put(holder, new Held(key, node, now + leaseNanos));
     if (key != null) {
       heldByKey.merge(key, 1, Integer::sum);
     }
+    heldByNode.merge(node, 1, Integer::sum);
   }
 
-  private void decrementKey(String key) {
-    if (key != null) {
-      heldByKey.computeIfPresent(key, (k, n) -> n > 1 ? n - 1 : null);
+  private void forget(Held released) {
+    if (released.key() != null) {
+      decrement(heldByKey, released.key());
     }
+    decrement(heldByNode, released.node());
+    forgetNodeIfIdle(released.node());
+  }
+
+  /** A node gone (or idle) leaves nothing behind: addresses are new with every node start. */
+  private void forgetNodeIfIdle(String node) {
+    if (!heldByNode.containsKey(node) && !waitingByNode.containsKey(node)) {
+      nodeLimits.remove(node);
+    }
+  }
+
+  private static void decrement(Map<String, Integer> counts, String key) {
+    counts.computeIfPresent(key, (k, n) -> n > 1 ? n - 1 : null);
   }
 
   private void forgetOldGrants(long now) {

@@ -30,7 +30,9 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 /**
  * Hands out run permits for one queue, cluster-wide: at most {@code maxConcurrency} tasks run at
  * once, at most {@code maxConcurrencyPerKey} per concurrency key, and starts follow a token
- * bucket. Waiting tasks are served by priority, then due time, then arrival.
+ * bucket. Waiting tasks are served by priority, then due time, then arrival. Whatever the
+ * queue's limits (none included), the tasks on one node hold at most its {@link
+ * WorkerNode#maxPermits()}: a node is never handed more attempts than it can soon run.
  *
  * <p>Its settings are event-sourced: the first start of a queue's manager records {@link
  * Opened}, and every run-time change (pause, resume, limits, reset) is one command persisted as
@@ -102,6 +104,7 @@ public final class QueueManager
       int priority,
       Instant dueAt,
       String concurrencyKey,
+      WorkerNode worker,
       ActorRef<PermitReply> replyTo)
       implements Command {}
 
@@ -112,7 +115,8 @@ public final class QueueManager
   public record ConfirmParked(String holder) implements Command {}
 
   /** Extends a held permit's lease; re-registers it if this manager did not know it. */
-  public record RenewPermit(String holder, String concurrencyKey) implements Command {}
+  public record RenewPermit(String holder, String concurrencyKey, WorkerNode worker)
+      implements Command {}
 
   /** Returns a held permit, or withdraws a waiting request. */
   public record ReleasePermit(String holder) implements Command {}
@@ -327,7 +331,7 @@ public final class QueueManager
     }
     if (command instanceof RenewPermit renew) {
       parking.arrived(renew.holder());
-      permits.renew(renew.holder(), renew.concurrencyKey(), now());
+      permits.renew(renew.holder(), renew.concurrencyKey(), renew.worker(), now());
       return Effect().noReply();
     }
     if (command instanceof ConfirmParked) {

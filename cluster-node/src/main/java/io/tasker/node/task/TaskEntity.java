@@ -690,7 +690,8 @@ public final class TaskEntity
         switch (permit) {
           case WAITING -> requestPermit(state);
           case HELD -> queue(state).tell(
-              new QueueManager.RenewPermit(id.value(), state.spec().concurrencyKey()));
+              new QueueManager.RenewPermit(
+                  id.value(), state.spec().concurrencyKey(), runtime.worker()));
           case NONE -> timers.cancel(Timer.PERMIT_KEEP_ALIVE);
         }
       }
@@ -889,7 +890,7 @@ public final class TaskEntity
   private void requestPermit(State state) {
     permitQueue = state.spec().queue();
     queue(state).tell(new QueueManager.RequestPermit(id.value(), state.priority(), state.runAt(),
-        state.spec().concurrencyKey(), permitAdapter));
+        state.spec().concurrencyKey(), runtime.worker(), permitAdapter));
   }
 
   private void releasePermit() {

@@ -2,6 +2,7 @@ package io.tasker.node.task;
 
 import io.tasker.node.index.TaskRows;
 import io.tasker.node.queue.QueueManager;
+import io.tasker.node.queue.WorkerNode;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.DoubleSupplier;
@@ -16,6 +17,8 @@ import org.apache.pekko.actor.typed.RecipientRef;
  * @param clock the time source for run times, backoff and history
  * @param random uniform numbers in [0, 1) for backoff jitter
  * @param node this node's name, recorded in attempts
+ * @param worker this node as its queue managers count it: how many permits of one queue its
+ *     tasks may hold at once
  * @param index the task's index row beyond its events: lease extensions, orphan removal
  * @param lease how long a running attempt is presumed alive without a heartbeat (heartbeats
  *     extend it in the index row every third of it while the handler runs)
@@ -33,6 +36,7 @@ public record TaskRuntime(
     Clock clock,
     DoubleSupplier random,
     String node,
+    WorkerNode worker,
     Duration permitKeepAlive,
     Duration waitingKeepAlive,
     TaskRows index,

@@ -59,6 +59,8 @@ class QueueManagerTest {
   private static final Duration GENEROUS = Duration.ofSeconds(5);
   private static final Instant DUE = Instant.parse("2024-01-01T00:00:00Z");
   private static final AtomicInteger QUEUES = new AtomicInteger();
+  /** The node of the tests' requests unless they say otherwise: it never limits them. */
+  private static final WorkerNode NODE = new WorkerNode("node-a", 1_000);
 
   private static final Config CONFIG = EventSourcedBehaviorTestKit.config()
       .withFallback(ConfigFactory.parseString(
@@ -157,7 +159,12 @@ class QueueManagerTest {
 
     void request(
         String holder, int priority, Instant dueAt, String key, ActorRef<PermitReply> replyTo) {
-      manager.tell(new RequestPermit(holder, priority, dueAt, key, replyTo));
+      manager.tell(new RequestPermit(holder, priority, dueAt, key, NODE, replyTo));
+    }
+
+    void requestOn(WorkerNode node, String holder, int priority, String key,
+        ActorRef<PermitReply> replyTo) {
+      manager.tell(new RequestPermit(holder, priority, DUE, key, node, replyTo));
     }
 
     void release(String holder) {
@@ -165,7 +172,11 @@ class QueueManagerTest {
     }
 
     void renew(String holder, String key) {
-      manager.tell(new RenewPermit(holder, key));
+      renewOn(NODE, holder, key);
+    }
+
+    void renewOn(WorkerNode node, String holder, String key) {
+      manager.tell(new RenewPermit(holder, key, node));
     }
 
     PermitGranted granted(String holder) {
@@ -230,6 +241,47 @@ class QueueManagerTest {
     q.expectGrant("d");
     q.expectCounts(3, 0);
     q.expectNoGrant();
+  }
+
+  @Test
+  void aNodeHoldsNoMorePermitsThanItsMaxWhatTheQueueAllowsAndOtherNodesStillGetTheirs() {
+    Queue q = new Queue(QueueLimits.UNLIMITED, LONG_LEASE);
+    WorkerNode a = new WorkerNode("node-a", 2);
+    WorkerNode b = new WorkerNode("node-b", 1);
+    TestProbe<PermitReply> onA = testKit.createTestProbe(PermitReply.class);
+    TestProbe<PermitReply> onB = testKit.createTestProbe(PermitReply.class);
+
+    q.requestOn(a, "a1", 0, null, onA.getRef());
+    q.requestOn(a, "a2", 0, null, onA.getRef());
+    onA.expectMessage(GENEROUS, q.granted("a1"));
+    onA.expectMessage(GENEROUS, q.granted("a2"));
+    q.requestOn(a, "a3", 9, null, onA.getRef()); // first in service order, but node-a is full
+    q.requestOn(b, "b1", 0, null, onB.getRef());
+    q.requestOn(b, "b2", 0, null, onB.getRef());
+    onB.expectMessage(GENEROUS, q.granted("b1")); // a3 waits for node-a, not for the queue
+    onA.expectNoMessage(QUIET);
+    onB.expectNoMessage(QUIET);
+    q.expectCounts(3, 2);
+
+    q.release("b1");
+    onB.expectMessage(GENEROUS, q.granted("b2")); // node-b's permit back goes to node-b
+    onA.expectNoMessage(QUIET);
+    q.release("a1");
+    onA.expectMessage(GENEROUS, q.granted("a3"));
+    q.expectCounts(3, 0);
+  }
+
+  @Test
+  void renewalsFromAnUnknownHolderCountAgainstItsNodeAfterAManagerRestart() {
+    Queue q = new Queue(QueueLimits.UNLIMITED, LONG_LEASE);
+    WorkerNode a = new WorkerNode("node-a", 1);
+    TestProbe<PermitReply> onA = testKit.createTestProbe(PermitReply.class);
+    q.renewOn(a, "running", null); // a task that ran before this manager started
+    q.requestOn(a, "next", 0, null, onA.getRef());
+    onA.expectNoMessage(QUIET);
+    q.expectCounts(1, 1);
+    q.release("running");
+    onA.expectMessage(GENEROUS, q.granted("next"));
   }
 
   @Test
@@ -959,7 +1011,7 @@ class QueueManagerTest {
         QueueManager.State>create(testKit.system(), QueueManager.create(
             "q" + QUEUES.incrementAndGet(), maxConcurrency(1), QueueRuntime.of(LONG_LEASE, GRACE)));
     TestProbe<PermitReply> grant = testKit.createTestProbe(PermitReply.class);
-    kit.runCommand(new RequestPermit("a", 0, DUE, null, grant.getRef()));
+    kit.runCommand(new RequestPermit("a", 0, DUE, null, NODE, grant.getRef()));
     grant.expectMessageClass(PermitGranted.class, GENEROUS);
     assertTrue(kit.getState().opened());
     assertEquals(0, kit.getState().version());

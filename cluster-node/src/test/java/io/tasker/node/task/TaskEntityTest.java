@@ -124,6 +124,7 @@ class TaskEntityTest {
         clock,
         () -> 0.5,
         "node-1",
+        new io.tasker.node.queue.WorkerNode("pekko://tasker@node-1#1", 8),
         Duration.ofSeconds(30),
         Duration.ofSeconds(30),
         index,
