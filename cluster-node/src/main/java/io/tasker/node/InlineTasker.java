@@ -247,7 +247,7 @@ public final class InlineTasker implements Tasker {
   @Override
   public CompletionStage<ClusterView> cluster() {
     return CompletableFuture.completedFuture(new ClusterView(NODE,
-        List.of(new ClusterView.Member(NODE, "Up", Set.of("worker", "gateway"))), List.of()));
+        List.of(new ClusterView.Member(NODE, "Up", Set.of("worker", "gateway"), true)), List.of()));
   }
 
   @Override

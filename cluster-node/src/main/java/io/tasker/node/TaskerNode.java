@@ -78,6 +78,7 @@ public final class TaskerNode implements Tasker {
   private final ExecutorService workers;
   private final ScheduledExecutorService watchdog;
   private final Clock clock;
+  private static final Duration CLUSTER_STATS_TIMEOUT = Duration.ofSeconds(2);
   private final Duration askTimeout;
   private final Duration readyTimeout;
   private final NewTasks newTasks;
@@ -439,9 +440,10 @@ public final class TaskerNode implements Tasker {
   public CompletionStage<ClusterView> cluster() {
     Cluster cluster = Cluster.get(system);
     List<ClusterView.Member> members = new java.util.ArrayList<>();
+    Set<org.apache.pekko.cluster.Member> unreachable = cluster.state().getUnreachable();
     cluster.state().getMembers().forEach(member -> members.add(new ClusterView.Member(
         member.address().toString(), member.status().toString(),
-        new java.util.TreeSet<>(member.getRoles()))));
+        new java.util.TreeSet<>(member.getRoles()), !unreachable.contains(member))));
     CompletableFuture<List<ClusterView.Distribution>> tasks =
         distribution(TaskEntity.ENTITY_TYPE_KEY).toCompletableFuture();
     CompletableFuture<List<ClusterView.Distribution>> queues =
@@ -453,11 +455,15 @@ public final class TaskerNode implements Tasker {
     });
   }
 
+  /**
+   * Asks every shard region, briefly: a node that died does not answer until it is removed, and
+   * the view must answer at once all the same (without its row).
+   */
   private CompletionStage<List<ClusterView.Distribution>> distribution(EntityTypeKey<?> type) {
     return onDispatcher(AskPattern.<ClusterShardingQuery, ShardRegion.ClusterShardingStats>ask(
             sharding.shardState(),
-            replyTo -> new GetClusterShardingStats(type, askTimeout, replyTo),
-            askTimeout.plusSeconds(1),
+            replyTo -> new GetClusterShardingStats(type, CLUSTER_STATS_TIMEOUT, replyTo),
+            CLUSTER_STATS_TIMEOUT.plusSeconds(1),
             system.scheduler()))
         .thenApply(stats -> {
           List<ClusterView.Distribution> rows = new java.util.ArrayList<>();
@@ -465,7 +471,8 @@ public final class TaskerNode implements Tasker {
               type.name(), address.toString(), region.getStats().size(),
               region.getStats().values().stream().mapToInt(n -> ((Number) n).intValue()).sum())));
           return rows;
-        });
+        })
+        .exceptionally(failure -> List.of());
   }
 
   @Override

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
+import io.tasker.protocol.ClusterView;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import com.typesafe.config.ConfigFactory;
 import io.tasker.protocol.AttemptOutcome;
 import io.tasker.protocol.ClusterView;
@@ -272,6 +275,17 @@ class MultiNodeTest {
     await().atMost(PATIENCE).until(() -> runsPerNode().getOrDefault("node-2", 0) >= 30);
     victim.close(); // no coordinated shutdown: no hand-off, no leave
     nodes.remove(victim);
+    // during the failover a survivor's view of the cluster answers at once (a dead node's shard
+    // region never does) and shows the dead node unreachable until it is removed
+    AtomicBoolean sawUnreachable = new AtomicBoolean();
+    await().atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).until(() -> {
+      ClusterView view = cluster.get(0).cluster().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      if (view.members().stream().anyMatch(member -> !member.reachable())) {
+        sawUnreachable.set(true);
+      }
+      return view.members().size() == 2;
+    });
+    assertTrue(sawUnreachable.get(), "the dead node was never shown unreachable");
     awaitMembersUp(2); // the survivors' split brain resolver downed it
     awaitSucceeded(cluster.get(0), "default", 1200);
     int duplicates = 0;

@@ -490,7 +490,7 @@ final class JsonContract {
     ArrayNode members = node.putArray("members");
     for (ClusterView.Member member : view.members()) {
       ObjectNode m = members.addObject().put("address", member.address())
-          .put("status", member.status());
+          .put("status", member.status()).put("reachable", member.reachable());
       ArrayNode roles = m.putArray("roles");
       member.roles().forEach(roles::add);
     }

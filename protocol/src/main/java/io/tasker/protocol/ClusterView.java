@@ -8,7 +8,8 @@ import java.util.Set;
  *
  * @param self the address of the node that answered
  * @param members every member with its status and roles
- * @param distribution per entity type and node: shards hosted and entities alive in them
+ * @param distribution per entity type and node: shards hosted and entities alive in them; a
+ *     node that does not answer within a few seconds (unreachable, busy) is left out
  */
 public record ClusterView(String self, List<Member> members, List<Distribution> distribution) {
 
@@ -21,8 +22,10 @@ public record ClusterView(String self, List<Member> members, List<Distribution> 
    * @param address the member's cluster address
    * @param status its membership status (Up, Leaving, Down, ...)
    * @param roles its roles (worker, gateway)
+   * @param reachable false while the answering node cannot reach it (it may have died: it is
+   *     downed and removed after the split-brain resolver's stable-after)
    */
-  public record Member(String address, String status, Set<String> roles) {}
+  public record Member(String address, String status, Set<String> roles, boolean reachable) {}
 
   /**
    * @param entityType {@code Task} or {@code Queue}
