@@ -1,11 +1,11 @@
 package io.tasker.node;
 
-import io.tasker.node.queue.QueueManager.QueueStats;
+import io.tasker.protocol.QueueStats;
 import io.tasker.node.schedule.DeclaredSchedules;
 import io.tasker.node.schedule.ScheduleEntity;
 import io.tasker.node.schedule.ScheduleSettings;
-import io.tasker.node.schedule.ScheduleSpec;
-import io.tasker.node.schedule.ScheduleView;
+import io.tasker.node.ScheduleSpec;
+import io.tasker.node.ScheduleView;
 import io.tasker.node.task.AttemptResult;
 import io.tasker.node.task.HandlerRegistry;
 import io.tasker.node.task.HandlerRuntime;

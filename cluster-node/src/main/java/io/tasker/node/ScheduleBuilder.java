@@ -1,8 +1,9 @@
 package io.tasker.node;
 
+
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tasker.node.schedule.ScheduleSpec;
-import io.tasker.node.schedule.ScheduleView;
+import io.tasker.node.ScheduleSpec;
+import io.tasker.node.ScheduleView;
 import io.tasker.node.schedule.Trigger;
 import io.tasker.protocol.Backoff;
 import io.tasker.protocol.EnqueueRequest;

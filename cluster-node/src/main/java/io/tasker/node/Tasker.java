@@ -1,8 +1,9 @@
 package io.tasker.node;
 
-import io.tasker.node.queue.QueueManager.QueueStats;
-import io.tasker.node.schedule.ScheduleSpec;
-import io.tasker.node.schedule.ScheduleView;
+
+import io.tasker.protocol.QueueStats;
+import io.tasker.node.ScheduleSpec;
+import io.tasker.node.ScheduleView;
 import io.tasker.protocol.ClusterView;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.QueueCounts;

@@ -1,5 +1,8 @@
 package io.tasker.node;
 
+
+import io.tasker.node.internal.TaskerSettings;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.tasker.node.task.HandlerDefaults;

@@ -1,5 +1,13 @@
 package io.tasker.node;
 
+import io.tasker.node.internal.NodeHealth;
+
+import io.tasker.node.internal.NodeManagement;
+
+import io.tasker.node.internal.TaskerSettings;
+
+import io.tasker.node.internal.PekkoSettings;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.tasker.node.index.JdbcTaskIndex;
@@ -9,12 +17,12 @@ import io.tasker.node.queue.QueueManager;
 import io.tasker.node.queue.ParkedTasks;
 import io.tasker.node.queue.QueueRuntime;
 import io.tasker.node.queue.WorkerNode;
-import io.tasker.node.queue.QueueManager.QueueStats;
+import io.tasker.protocol.QueueStats;
 import io.tasker.node.schedule.DeclaredSchedules;
 import io.tasker.node.schedule.ScheduleEntity;
 import io.tasker.node.schedule.ScheduleRuntime;
-import io.tasker.node.schedule.ScheduleSpec;
-import io.tasker.node.schedule.ScheduleView;
+import io.tasker.node.ScheduleSpec;
+import io.tasker.node.ScheduleView;
 import io.tasker.node.task.HandlerRegistry;
 import io.tasker.node.task.HandlerRuntime;
 import io.tasker.node.task.NewTasks;

@@ -1,5 +1,6 @@
 package io.tasker.node;
 
+
 import static io.tasker.node.Stages.join;
 import static io.tasker.node.Stages.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.tasker.node.schedule.ScheduleView;
+import io.tasker.node.ScheduleView;
 import io.tasker.protocol.TaskQuery;
 import io.tasker.protocol.TaskSummary;
 import java.time.Duration;

@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
-import io.tasker.node.schedule.ScheduleSpec;
-import io.tasker.node.schedule.ScheduleView;
+import io.tasker.node.ScheduleSpec;
+import io.tasker.node.ScheduleView;
 import io.tasker.protocol.Backoff;
 import io.tasker.protocol.ScheduleNotFoundException;
 import io.tasker.protocol.TaskQuery;

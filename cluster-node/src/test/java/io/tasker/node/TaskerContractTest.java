@@ -1,5 +1,6 @@
 package io.tasker.node;
 
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,7 +15,7 @@ import io.tasker.protocol.AttemptOutcome;
 import io.tasker.protocol.AttemptRecord;
 import io.tasker.protocol.Backoff;
 import io.tasker.protocol.EnqueueRequest;
-import io.tasker.node.queue.QueueManager.QueueStats;
+import io.tasker.protocol.QueueStats;
 import io.tasker.protocol.OutcomeUnknownException;
 import io.tasker.protocol.QueueLimits;
 import io.tasker.protocol.QueueUpdate;

@@ -2,10 +2,10 @@ package io.tasker.gateway;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.tasker.node.PekkoSettings;
+import io.tasker.node.internal.PekkoSettings;
 import io.tasker.node.Tasker;
 import io.tasker.node.TaskerNode;
-import io.tasker.node.TaskerSettings;
+import io.tasker.node.internal.TaskerSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

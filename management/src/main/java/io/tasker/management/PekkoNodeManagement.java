@@ -2,9 +2,9 @@ package io.tasker.management;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.tasker.node.NodeHealth;
-import io.tasker.node.NodeManagement;
-import io.tasker.node.TaskerSettings;
+import io.tasker.node.internal.NodeHealth;
+import io.tasker.node.internal.NodeManagement;
+import io.tasker.node.internal.TaskerSettings;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorSystem;

@@ -1,5 +1,7 @@
 package io.tasker.node.schedule;
 
+import io.tasker.node.ScheduleSpec;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;

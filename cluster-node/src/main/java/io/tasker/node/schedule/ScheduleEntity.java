@@ -1,5 +1,9 @@
 package io.tasker.node.schedule;
 
+import io.tasker.node.ScheduleView;
+
+import io.tasker.node.ScheduleSpec;
+
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.tasker.node.EnqueueResult;
@@ -322,7 +326,7 @@ public final class ScheduleEntity
       if (next == null || next.isAfter(now)) {
         return events;
       }
-      Trigger trigger = spec.trigger(createdAt);
+      Trigger trigger = triggerOf(spec, createdAt);
       Instant until = spec.endAt() != null && spec.endAt().isBefore(now) ? spec.endAt() : now;
       Instant newNext = trigger.nextAfter(now)
           .filter(t -> spec.endAt() == null || !t.isAfter(spec.endAt())).orElse(null);
@@ -381,7 +385,7 @@ public final class ScheduleEntity
       List<Instant> times = new ArrayList<>();
       if (!spec.paused() && next != null) {
         times.add(next);
-        spec.trigger(createdAt).next(next, upcoming - 1).stream()
+        triggerOf(spec, createdAt).next(next, upcoming - 1).stream()
             .filter(t -> spec.endAt() == null || !t.isAfter(spec.endAt()))
             .forEach(times::add);
       }
@@ -462,7 +466,7 @@ public final class ScheduleEntity
       Instant from = spec.startAt() != null && spec.startAt().isAfter(now)
           ? spec.startAt().minusNanos(1)
           : now;
-      return spec.trigger(created).nextAfter(from)
+      return triggerOf(spec, created).nextAfter(from)
           .filter(t -> spec.endAt() == null || !t.isAfter(spec.endAt()))
           .orElse(null);
     }
@@ -726,5 +730,14 @@ public final class ScheduleEntity
       error = error.getCause();
     }
     return error;
+  }
+
+  /** @return when {@code spec} fires; intervals count from its {@code startAt} or {@code created} */
+  static Trigger triggerOf(ScheduleSpec spec, Instant created) {
+    if (spec.cron() != null) {
+      return Trigger.cron(spec.cron(), Trigger.parseZone(spec.zone()));
+    }
+    return Trigger.interval(spec.interval(),
+        spec.startAt() != null ? spec.startAt() : created.plus(spec.interval()));
   }
 }

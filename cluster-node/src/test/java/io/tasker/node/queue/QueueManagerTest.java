@@ -13,7 +13,7 @@ import io.tasker.node.queue.QueueManager.PermitGranted;
 import io.tasker.node.queue.QueueManager.PermitReply;
 import io.tasker.node.queue.QueueManager.Parked;
 import io.tasker.node.queue.QueueManager.ConfirmParked;
-import io.tasker.node.queue.QueueManager.QueueStats;
+import io.tasker.protocol.QueueStats;
 import io.tasker.node.queue.QueueManager.ReleasePermit;
 import io.tasker.node.queue.QueueManager.RenewPermit;
 import io.tasker.node.queue.QueueManager.RequestPermit;

@@ -1,5 +1,7 @@
 package io.tasker.node.schedule;
 
+import io.tasker.node.ScheduleSpec;
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

@@ -1,4 +1,4 @@
-package io.tasker.node;
+package io.tasker.node.internal;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -23,7 +23,7 @@ public final class NodeHealth implements Extension {
     return ID.get(system);
   }
 
-  void readiness(Supplier<CompletionStage<Boolean>> check) {
+  public void readiness(Supplier<CompletionStage<Boolean>> check) {
     this.readiness = check;
   }
 

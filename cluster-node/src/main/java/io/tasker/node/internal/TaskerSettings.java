@@ -1,4 +1,4 @@
-package io.tasker.node;
+package io.tasker.node.internal;
 
 import com.typesafe.config.Config;
 import io.tasker.node.index.TaskWaker;

@@ -1,5 +1,6 @@
-package io.tasker.node.schedule;
+package io.tasker.node;
 
+import io.tasker.node.schedule.Trigger;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.TaskerSerializable;
 import io.tasker.protocol.Validation;
@@ -138,14 +139,6 @@ public record ScheduleSpec(
       throw new ValidationException("task." + invalid.field(), invalid.reason());
     }
     return this;
-  }
-
-  /** @return when this schedule fires; intervals count from {@code startAt} or {@code created} */
-  public Trigger trigger(Instant created) {
-    if (cron != null) {
-      return Trigger.cron(cron, Trigger.parseZone(zone));
-    }
-    return Trigger.interval(interval, startAt != null ? startAt : created.plus(interval));
   }
 
   /**

@@ -1,4 +1,4 @@
-package io.tasker.node.schedule;
+package io.tasker.node;
 
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskerSerializable;

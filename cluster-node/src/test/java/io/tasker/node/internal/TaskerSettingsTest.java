@@ -1,4 +1,4 @@
-package io.tasker.node;
+package io.tasker.node.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
