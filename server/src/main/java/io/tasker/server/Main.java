@@ -1,34 +1,36 @@
-package io.tasker.gateway;
+package io.tasker.server;
 
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.tasker.gateway.HttpGateway;
 import io.tasker.node.Tasker;
+import io.tasker.node.TaskerBuilder;
 import io.tasker.node.TaskerNode;
-import io.tasker.node.sample.SampleHandlers;
-import io.tasker.protocol.TaskId;
-import io.tasker.protocol.TaskView;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The {@code ./tasker} command: run a node with its HTTP gateway, or run the demo. */
+/**
+ * The Tasker server ({@code ./tasker}, the Docker image): a node with its HTTP gateway, running
+ * the handlers of the plugins in the plugin directory.
+ */
 public final class Main {
   private static final String HELP =
       """
       Usage: ./tasker [command]
 
-        (none), run   start a Tasker node with the sample handlers (echo, sleep, flaky, fail)
-                      and the HTTP API on port 8080, on the embedded H2 journal under ./data;
-                      wait for work (Ctrl-C stops gracefully)
-        demo          start a node on a temporary journal, enqueue a mix of demo tasks and
-                      show them run, retry, time out, dead-letter and cancel, then exit
+        (none), run   start a Tasker node with the handlers of its plugins and the HTTP API
+                      on port 8080, on the embedded H2 journal under ./data; wait for work
+                      (Ctrl-C stops gracefully). ./tasker adds the sample handlers (echo,
+                      sleep, flaky, fail) unless TASKER_SAMPLES=off.
+        demo          (./tasker only) start a node on a temporary journal, enqueue a mix of
+                      sample tasks and show them run, retry, time out, dead-letter and cancel
         --help        show this text
 
       Environment:
+        TASKER_PLUGINS_DIR   directory of plugin jars, whose handlers the node runs
+                             (default ./plugins; see "Run your own handlers" in the README)
         TASKER_DATA_DIR      directory of the embedded H2 journal (default ./data)
         TASKER_DB_URL        JDBC URL of a PostgreSQL journal instead of H2,
                              e.g. jdbc:postgresql://localhost:5432/tasker
@@ -55,7 +57,7 @@ public final class Main {
       Every setting is listed in cluster-node/src/main/resources/reference.conf.
       """;
 
-  private static final JsonMapper JSON = new JsonMapper();
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
   private Main() {}
 
@@ -63,7 +65,10 @@ public final class Main {
     String command = args.length == 0 ? "run" : args[0];
     switch (command) {
       case "run" -> run();
-      case "demo" -> demo();
+      case "demo" -> {
+        System.err.println("tasker: the demo is part of the sample handlers: run ./tasker demo");
+        System.exit(2);
+      }
       case "--help", "-h", "help" -> System.out.print(HELP);
       default -> {
         System.err.println("unknown command: " + command);
@@ -75,7 +80,15 @@ public final class Main {
 
   private static void run() throws InterruptedException {
     Config config = ConfigFactory.load();
-    TaskerNode node = SampleHandlers.register(Tasker.builder()).config(config).start();
+    TaskerBuilder builder = Tasker.builder().config(config);
+    try {
+      applyPlugins(ServerSettings.create(config), builder);
+    } catch (PluginLoadException e) {
+      System.err.println("tasker: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    TaskerNode node = builder.start();
     if (node.hasRole("gateway")) {
       HttpGateway gateway;
       try {
@@ -104,67 +117,17 @@ public final class Main {
     stopped.await();
   }
 
-  private static void demo() throws Exception {
-    // a throwaway journal, so the demo runs beside a node that holds ./data
-    java.nio.file.Path journal = java.nio.file.Files.createTempDirectory("tasker-demo-");
-    try (Tasker tasker = SampleHandlers.register(Tasker.builder()).dataDir(journal).start()) {
-      List<String> labels = new ArrayList<>();
-      List<TaskId> ids = new ArrayList<>();
-      labels.add("echo, runs at once");
-      ids.add(join(tasker.enqueue(SampleHandlers.ECHO.with(
-          JSON.valueToTree(Map.of("hello", "world"))))));
-      labels.add("echo, delayed 2s");
-      ids.add(join(tasker.enqueue(SampleHandlers.ECHO.with(
-          JSON.valueToTree(Map.of("later", true))).delay(Duration.ofSeconds(2)))));
-      labels.add("flaky, fails twice then succeeds");
-      ids.add(join(tasker.enqueue(SampleHandlers.FLAKY.with(new SampleHandlers.Flaky(2)))));
-      labels.add("fail, retried then dead-lettered");
-      ids.add(join(tasker.enqueue(SampleHandlers.FAIL.with(
-          new SampleHandlers.Fail("upstream unavailable", true)).maxAttempts(3))));
-      labels.add("fail, non-retryable: dead at once");
-      ids.add(join(tasker.enqueue(SampleHandlers.FAIL.with(
-          new SampleHandlers.Fail("invalid address", false)))));
-      labels.add("sleep 60s, cancelled while running");
-      TaskId sleeper = join(tasker.enqueue(SampleHandlers.SLEEP.with(new SampleHandlers.Sleep(60_000))));
-      ids.add(sleeper);
-      labels.add("sleep 100ms with a 50ms timeout");
-      ids.add(join(tasker.enqueue(SampleHandlers.SLEEP.with(new SampleHandlers.Sleep(100))
-          .timeout(Duration.ofMillis(50)).maxAttempts(2))));
-
-      awaitStatus(tasker, sleeper, io.tasker.protocol.TaskStatus.RUNNING);
-      join(tasker.cancel(sleeper));
-
-      Instant deadline = Instant.now().plusSeconds(60);
-      List<TaskView> views = new ArrayList<>();
-      while (Instant.now().isBefore(deadline)) {
-        views.clear();
-        for (TaskId id : ids) {
-          views.add(join(tasker.get(id)));
-        }
-        if (views.stream().allMatch(v -> v.status().isTerminal())) {
-          break;
-        }
-        Thread.sleep(200);
-      }
-      System.out.println();
-      System.out.printf("%-38s %-10s %-8s %s%n", "task", "status", "attempts", "what");
-      for (int i = 0; i < views.size(); i++) {
-        TaskView v = views.get(i);
-        System.out.printf("%-38s %-10s %-8d %s%n", v.id(), v.status(), v.attempts(), labels.get(i));
-      }
-      System.out.println();
+  private static void applyPlugins(ServerSettings settings, TaskerBuilder builder) {
+    List<LoadedPlugin> plugins =
+        Plugins.apply(settings.pluginsDir, Main.class.getClassLoader(), builder);
+    for (LoadedPlugin plugin : plugins) {
+      LOG.info("Plugin {} from {}: task types {}", plugin.name(), plugin.source(),
+          plugin.taskTypes());
     }
-  }
-
-  private static void awaitStatus(Tasker tasker, TaskId id, io.tasker.protocol.TaskStatus status)
-      throws InterruptedException {
-    Instant deadline = Instant.now().plusSeconds(30);
-    while (join(tasker.get(id)).status() != status && Instant.now().isBefore(deadline)) {
-      Thread.sleep(50);
+    if (builder.taskTypes().isEmpty()) {
+      LOG.warn("No handlers: no plugin in {} (TASKER_PLUGINS_DIR) nor on the class path; "
+          + "tasks of every type are refused until one is installed",
+          settings.pluginsDir.toAbsolutePath());
     }
-  }
-
-  private static <T> T join(java.util.concurrent.CompletionStage<T> stage) {
-    return stage.toCompletableFuture().join();
   }
 }
