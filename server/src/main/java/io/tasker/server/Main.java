@@ -31,6 +31,7 @@ public final class Main {
       Environment:
         TASKER_PLUGINS_DIR   directory of plugin jars, whose handlers the node runs
                              (default ./plugins; see "Run your own handlers" in the README)
+        TASKER_SAMPLES       "off": ./tasker leaves the sample handlers out
         TASKER_DATA_DIR      directory of the embedded H2 journal (default ./data)
         TASKER_DB_URL        JDBC URL of a PostgreSQL journal instead of H2,
                              e.g. jdbc:postgresql://localhost:5432/tasker
@@ -100,13 +101,8 @@ public final class Main {
         System.exit(1);
         return;
       }
-      gateway.developmentKey().ifPresent(key -> System.out.printf("%n"
-          + "  Development API key (all scopes): %s%n"
-          + "  Try: curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\%n"
-          + "         -d '{\"type\":\"echo\",\"payload\":{\"hello\":\"world\"}}' "
-          + "http://localhost:%d/v1/tasks%n"
-          + "  Set real keys with TASKER_API_KEYS or tasker.http.auth.keys (see README).%n%n",
-          key, key, gateway.port()));
+      boolean echo = builder.taskTypes().contains("echo");
+      gateway.developmentKey().ifPresent(key -> printDevelopmentKey(key, gateway.port(), echo));
     }
     CountDownLatch stopped = new CountDownLatch(1);
     node.system().getWhenTerminated().thenRun(stopped::countDown);
@@ -115,6 +111,18 @@ public final class Main {
       stopped.countDown();
     }));
     stopped.await();
+  }
+
+  private static void printDevelopmentKey(String key, int port, boolean echo) {
+    System.out.printf("%n  Development API key (all scopes): %s%n", key);
+    if (echo) {
+      System.out.printf("  Try: curl -H 'Authorization: Bearer %s' "
+          + "-H 'Content-Type: application/json' \\%n"
+          + "         -d '{\"type\":\"echo\",\"payload\":{\"hello\":\"world\"}}' "
+          + "http://localhost:%d/v1/tasks%n", key, port);
+    }
+    System.out.printf(
+        "  Set real keys with TASKER_API_KEYS or tasker.http.auth.keys (see README).%n%n");
   }
 
   private static void applyPlugins(ServerSettings settings, TaskerBuilder builder) {

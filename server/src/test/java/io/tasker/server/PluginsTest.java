@@ -16,12 +16,13 @@ import org.junit.jupiter.api.Test;
 /** How the server finds plugins; the sample handlers are on this test's class path. */
 class PluginsTest {
   private static final ClassLoader CLASS_PATH = PluginsTest.class.getClassLoader();
+  private static final Path NO_DIR = Path.of("target", "no-such-dir");
 
   @Test
   void appliesThePluginsOnTheClassPathWhenThePluginDirectoryIsMissing() {
     TaskerBuilder builder = Tasker.builder();
 
-    List<LoadedPlugin> loaded = Plugins.apply(Path.of("target", "no-such-dir"), CLASS_PATH, builder);
+    List<LoadedPlugin> loaded = Plugins.apply(NO_DIR, CLASS_PATH, builder);
 
     assertEquals(1, loaded.size(), loaded::toString);
     assertEquals(SampleHandlers.class.getName(), loaded.get(0).name());
@@ -34,11 +35,11 @@ class PluginsTest {
     TaskerBuilder builder = Tasker.builder().plugin(new SampleHandlers());
 
     PluginLoadException e = assertThrows(PluginLoadException.class,
-        () -> Plugins.apply(Path.of("target", "no-such-dir"), CLASS_PATH, builder));
+        () -> Plugins.apply(NO_DIR, CLASS_PATH, builder));
 
     assertTrue(e.getMessage().startsWith("plugin " + SampleHandlers.class.getName() + " from ")
-        && e.getMessage().endsWith("failed to register: a handler for 'echo' is registered already"),
-        e.getMessage());
+        && e.getMessage().endsWith(
+            "failed to register: a handler for 'echo' is registered already"), e.getMessage());
   }
 
   @Test
