@@ -32,7 +32,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Three real node processes ({@code io.tasker.gateway.Main}, what {@code ./tasker} runs) on one
+ * Three real node processes ({@code io.tasker.server.Main}, what {@code ./tasker} runs) on one
  * real PostgreSQL; one is killed with SIGKILL while it runs tasks. Every task still succeeds;
  * the only tasks that ran more than once are those the killed node was running, each with that
  * attempt recorded {@code LOST} on the killed node and then re-run on a survivor.
