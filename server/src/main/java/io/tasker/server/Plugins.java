@@ -24,6 +24,7 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -131,7 +132,8 @@ final class Plugins {
   private static String sourceOf(ServiceConfigurationError e, Map<String, Path> declaredBy) {
     String message = String.valueOf(e.getMessage());
     return declaredBy.entrySet().stream()
-        .filter(declared -> message.contains(declared.getKey()))
+        .filter(declared -> Pattern.compile("(?<![\\w.$])" + Pattern.quote(declared.getKey())
+            + "(?![\\w.$])").matcher(message).find())
         .map(declared -> "plugin jar " + declared.getValue())
         .findFirst()
         .orElse("a plugin on the class path");

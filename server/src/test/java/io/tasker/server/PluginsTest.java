@@ -43,6 +43,19 @@ class PluginsTest {
   }
 
   @Test
+  void namesTheJarThatDeclaresAMissingPluginClass() throws Exception {
+    Path dir = Files.createTempDirectory("tasker-plugins-");
+    PluginJars.declaring("com.example.Missing", dir.resolve("b-broken.jar"));
+    PluginJars.declaring("com.example.MissingToo", dir.resolve("c-broken-too.jar"));
+
+    PluginLoadException e = assertThrows(PluginLoadException.class,
+        () -> Plugins.apply(dir, CLASS_PATH, Tasker.builder()));
+
+    assertEquals("plugin jar " + dir.resolve("b-broken.jar") + ": io.tasker.node.TaskerPlugin: "
+        + "Provider com.example.Missing not found", e.getMessage());
+  }
+
+  @Test
   void refusesAPluginDirectoryThatIsAFile() throws Exception {
     Path file = Files.createTempFile("tasker-plugins-", ".txt");
 
