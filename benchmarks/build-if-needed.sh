@@ -6,7 +6,8 @@ jar="$here/target/tasker-benchmarks-0.1.0-SNAPSHOT.jar"
 
 build_if_needed() {
   if [ ! -f "$jar" ] || [ ! -d "$here/target/lib" ] || [ -n "$(find "$root/pom.xml" \
-      "$root/protocol" "$root/cluster-node" "$root/http-gateway" "$here" \
+      "$root/protocol" "$root/cluster-node" "$root/http-gateway" "$root/server" \
+      "$root/sample-handlers" "$here" \
       \( -path '*/target' -o -path '*/results' \) -prune -o \( -type f -newer "$jar" -print \) \
       2>/dev/null | head -1)" ]; then
     echo "$1: building..." >&2

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs io.tasker.bench.faults.FaultSuite: faults injected into real node processes
-# (io.tasker.gateway.Main) on the H2 journal and on an embedded PostgreSQL 17 with fsync and
+# (io.tasker.server.Main) on the H2 journal and on an embedded PostgreSQL 17 with fsync and
 # synchronous_commit on. One row per scenario: accepted / succeeded / lost / ran twice / 5xx.
 #   benchmarks/run-faults.sh [--scale small|full] [--only single-kill,node-kill,db-outage,cluster-kill,hostile]
 # small: a few minutes; full: about half an hour. Exit status 1 if a row lost a task, left one

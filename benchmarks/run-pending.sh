@@ -6,7 +6,7 @@
 #                             [--pg-durable off]   (on: PostgreSQL with fsync + synchronous_commit)
 #                             [--batch 1]   (N > 1: far-off tasks through enqueueAll, N per call)
 # JVM options: BENCH_JAVA_OPTS (default -Xmx1g). Logging: logback-bench.xml (no line per task
-# transition); add -Dlogback.configurationFile=$PWD/http-gateway/src/main/resources/logback.xml
+# transition); add -Dlogback.configurationFile=$PWD/server/src/main/resources/logback.xml
 # to BENCH_JAVA_OPTS for the server's own.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/build-if-needed.sh"

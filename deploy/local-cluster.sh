@@ -22,7 +22,7 @@ http_port="${TASKER_LOCAL_HTTP_PORT:-8080}"
 cluster_port="${TASKER_LOCAL_CLUSTER_PORT:-25520}"
 
 build() {
-  if [ ! -f "$root/http-gateway/target/tasker-http-gateway-0.1.0-SNAPSHOT.jar" ] \
+  if [ ! -f "$root/server/target/tasker-server-0.1.0-SNAPSHOT.jar" ] \
       || [ ! -f "$root/benchmarks/target/tasker-benchmarks-0.1.0-SNAPSHOT.jar" ]; then
     echo "building..." >&2
     # package, not install: the reactor takes the modules from their target/ directories

@@ -12,10 +12,13 @@ import io.tasker.protocol.Validation;
 import io.tasker.protocol.ValidationException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -91,6 +94,20 @@ public final class TaskerBuilder {
       throw new IllegalArgumentException("a handler for '" + type.name() + "' is registered already");
     }
     return this;
+  }
+
+  /**
+   * @param plugin handlers packaged as a plugin (see {@link TaskerPlugin})
+   * @return this builder, with what {@code plugin} registers
+   */
+  public TaskerBuilder plugin(TaskerPlugin plugin) {
+    plugin.register(this);
+    return this;
+  }
+
+  /** @return the task types that have a handler so far, in the order they were registered */
+  public Set<String> taskTypes() {
+    return Collections.unmodifiableSet(new LinkedHashSet<>(handlers.keySet()));
   }
 
   /**

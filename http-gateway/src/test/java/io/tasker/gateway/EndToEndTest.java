@@ -13,7 +13,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.tasker.node.Tasker;
 import io.tasker.node.TaskerNode;
-import io.tasker.node.sample.SampleHandlers;
+import io.tasker.sample.SampleHandlers;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -86,7 +86,7 @@ class EndToEndTest {
             "pekko.cluster.jmx.multi-mbeans-in-same-jvm = on"))
         .withFallback(ConfigFactory.load())
         .resolve();
-    node = SampleHandlers.register(Tasker.builder()).config(config).start();
+    node = Tasker.builder().plugin(new SampleHandlers()).config(config).start();
     gateway = HttpGateway.start(node, config);
     await().atMost(PATIENCE).pollInterval(Duration.ofMillis(200))
         .until(() -> get("/health/ready", null).status() == 200);

@@ -10,7 +10,7 @@ import com.typesafe.config.ConfigFactory;
 import io.tasker.node.InlineTasker;
 import io.tasker.node.SettableClock;
 import io.tasker.node.Tasker;
-import io.tasker.node.sample.SampleHandlers;
+import io.tasker.sample.SampleHandlers;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -83,7 +83,8 @@ final class GatewayFixture implements AutoCloseable {
             "pekko.actor.provider = local")))
         .withFallback(ConfigFactory.load())
         .resolve();
-    tasker = SampleHandlers.register(Tasker.builder()).clock(clock).config(config).startInline();
+    tasker = Tasker.builder().plugin(new SampleHandlers()).clock(clock).config(config)
+        .startInline();
     system = ActorSystem.create(Behaviors.empty(), "gateway-test", config);
     try {
       Path dataDir = Files.createTempDirectory("tasker-gateway-");

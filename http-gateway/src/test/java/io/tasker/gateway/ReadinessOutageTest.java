@@ -8,7 +8,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.tasker.node.Tasker;
 import io.tasker.node.TaskerNode;
-import io.tasker.node.sample.SampleHandlers;
+import io.tasker.sample.SampleHandlers;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskStatus;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -87,7 +87,7 @@ class ReadinessOutageTest {
             "pekko.cluster.jmx.multi-mbeans-in-same-jvm = on"))
         .withFallback(ConfigFactory.load())
         .resolve();
-    node = SampleHandlers.register(Tasker.builder()).config(config)
+    node = Tasker.builder().plugin(new SampleHandlers()).config(config)
         .journal("jdbc:postgresql://localhost:" + pgPort + "/readiness", "postgres", "")
         .start();
     gateway = HttpGateway.start(node, config);

@@ -1,8 +1,8 @@
 package io.tasker.bench.faults;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tasker.gateway.NodeApi;
-import io.tasker.gateway.NodeProcess;
+import io.tasker.server.NodeApi;
+import io.tasker.server.NodeProcess;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Node processes ({@code io.tasker.gateway.Main}, started by the gateway's {@link NodeProcess})
+ * Node processes ({@code io.tasker.server.Main}, started by the server's {@link NodeProcess})
  * forming one cluster on loopback, node 0 its seed. A node is killed with SIGKILL and started
  * again on the same ports and data directory, under a new name ({@code node-1-r1}) so that its
  * log and the attempt histories tell the incarnations apart.

@@ -1,6 +1,6 @@
 package io.tasker.bench.faults;
 
-import io.tasker.gateway.NodeProcess;
+import io.tasker.server.NodeProcess;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

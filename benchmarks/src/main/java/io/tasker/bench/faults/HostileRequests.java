@@ -5,7 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tasker.gateway.NodeProcess;
+import io.tasker.server.NodeProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;

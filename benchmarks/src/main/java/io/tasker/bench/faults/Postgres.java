@@ -1,6 +1,6 @@
 package io.tasker.bench.faults;
 
-import io.tasker.gateway.NodeApi;
+import io.tasker.server.NodeApi;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package io.tasker.bench.faults;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tasker.gateway.NodeProcess;
+import io.tasker.server.NodeProcess;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;

@@ -4,7 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tasker.gateway.NodeProcess;
+import io.tasker.server.NodeProcess;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.time.Duration;

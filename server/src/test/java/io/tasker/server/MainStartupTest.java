@@ -1,4 +1,4 @@
-package io.tasker.gateway;
+package io.tasker.server;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

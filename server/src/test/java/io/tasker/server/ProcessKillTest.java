@@ -1,4 +1,4 @@
-package io.tasker.gateway;
+package io.tasker.server;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.awaitility.Awaitility.await;
@@ -32,7 +32,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Three real node processes ({@code io.tasker.gateway.Main}, what {@code ./tasker} runs) on one
+ * Three real node processes ({@code io.tasker.server.Main}, what {@code ./tasker} runs) on one
  * real PostgreSQL; one is killed with SIGKILL while it runs tasks. Every task still succeeds;
  * the only tasks that ran more than once are those the killed node was running, each with that
  * attempt recorded {@code LOST} on the killed node and then re-run on a survivor.
@@ -184,7 +184,7 @@ class ProcessKillTest {
   private static List<String> enqueue(NodeProcess node, int count) throws Exception {
     List<String> bodies = new ArrayList<>();
     for (int start = 0; start < count; start += 100) {
-      ObjectNode body = JsonContract.MAPPER.createObjectNode();
+      ObjectNode body = NodeApi.JSON.createObjectNode();
       ArrayNode tasks = body.putArray("tasks");
       for (int i = start; i < Math.min(count, start + 100); i++) {
         ObjectNode task = tasks.addObject().put("type", "sleep").put("idempotencyKey", "pk-" + i);
@@ -203,7 +203,7 @@ class ProcessKillTest {
         response = sendBatch(node, bodies.get(b)).join();
       }
       assertTrue(response.statusCode() == 201 || response.statusCode() == 200, response.body());
-      JsonContract.MAPPER.readTree(response.body()).get("tasks")
+      NodeApi.JSON.readTree(response.body()).get("tasks")
           .forEach(t -> ids.add(t.get("id").asText()));
     }
     return ids;
@@ -231,7 +231,7 @@ class ProcessKillTest {
       if (response.statusCode() != 200) {
         continue;
       }
-      JsonNode history = JsonContract.MAPPER.readTree(response.body()).get("history");
+      JsonNode history = NodeApi.JSON.readTree(response.body()).get("history");
       JsonNode last = history.isEmpty() ? null : history.get(history.size() - 1);
       if (last != null && last.get("outcome").isNull()
           && last.get("node").asText().equals(nodeName)) {

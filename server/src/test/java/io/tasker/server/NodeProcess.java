@@ -1,4 +1,4 @@
-package io.tasker.gateway;
+package io.tasker.server;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

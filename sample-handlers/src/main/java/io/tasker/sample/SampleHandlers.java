@@ -1,15 +1,20 @@
-package io.tasker.node.sample;
+package io.tasker.sample;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tasker.node.NonRetryableException;
 import io.tasker.node.TaskType;
 import io.tasker.node.TaskerBuilder;
+import io.tasker.node.TaskerPlugin;
 import io.tasker.protocol.Backoff;
 import java.time.Duration;
 import java.util.Map;
 
-/** Handlers the stock node ships with, to try Tasker out and to demonstrate its lifecycle. */
-public final class SampleHandlers {
+/**
+ * Handlers the stock server ships with, to try Tasker out and to demonstrate its lifecycle: a
+ * plugin (see {@code META-INF/services/io.tasker.node.TaskerPlugin}) that {@code ./tasker} and
+ * the Docker image load by default.
+ */
+public final class SampleHandlers implements TaskerPlugin {
 
   /** Returns its payload as the result. */
   public static final TaskType<JsonNode> ECHO = TaskType.of("echo", JsonNode.class);
@@ -29,12 +34,10 @@ public final class SampleHandlers {
 
   public record Fail(String message, boolean retryable) {}
 
-  private SampleHandlers() {}
-
-  /** @return {@code builder} with the sample handlers registered */
-  public static TaskerBuilder register(TaskerBuilder builder) {
+  @Override
+  public void register(TaskerBuilder builder) {
     Backoff quick = Backoff.exponential(Duration.ofMillis(500), 2.0, Duration.ofSeconds(10));
-    return builder
+    builder
         .handler(ECHO, (payload, ctx) -> payload)
         .handler(SLEEP, (sleep, ctx) -> {
           Thread.sleep(sleep.millis());

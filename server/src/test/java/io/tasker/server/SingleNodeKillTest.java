@@ -1,4 +1,4 @@
-package io.tasker.gateway;
+package io.tasker.server;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.awaitility.Awaitility.await;
@@ -109,7 +109,7 @@ class SingleNodeKillTest {
     List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
     Instant runAt = Instant.now().plus(DUE_IN);
     for (int i = 0; i < TASKS; i++) {
-      ObjectNode body = JsonContract.MAPPER.createObjectNode()
+      ObjectNode body = NodeApi.JSON.createObjectNode()
           .put("type", "echo").put("runAt", runAt.toString());
       body.putObject("payload").put("n", i);
       window.acquire();
@@ -123,7 +123,7 @@ class SingleNodeKillTest {
     for (CompletableFuture<HttpResponse<String>> answer : answers) {
       HttpResponse<String> response = answer.join();
       assertEquals(201, response.statusCode(), response.body());
-      ids.add(JsonContract.MAPPER.readTree(response.body()).get("id").asText());
+      ids.add(NodeApi.JSON.readTree(response.body()).get("id").asText());
     }
     return ids;
   }

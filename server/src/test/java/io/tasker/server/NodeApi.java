@@ -1,8 +1,9 @@
-package io.tasker.gateway;
+package io.tasker.server;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -14,6 +15,9 @@ import java.time.Duration;
 
 /** The HTTP API of a {@link NodeProcess}, as the process tests and the fault suite call it. */
 public final class NodeApi {
+  /** Reads and writes the API's JSON bodies. */
+  public static final ObjectMapper JSON = new ObjectMapper();
+
   private static final HttpClient HTTP = HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -41,7 +45,7 @@ public final class NodeApi {
       throw new IllegalStateException("GET " + path + " on " + node.name + ": "
           + response.statusCode() + " " + response.body());
     }
-    return JsonContract.MAPPER.readTree(response.body());
+    return NodeApi.JSON.readTree(response.body());
   }
 
   public JsonNode getTask(NodeProcess node, String id) throws IOException, InterruptedException {
