@@ -16,9 +16,9 @@ import org.springframework.core.env.ConfigurableEnvironment;
 
 /**
  * What a node bean gets: it is closed with the application, after the web server ({@link
- * TaskerLifecycle}); its HTTP API is served when {@code tasker.http.enabled} is true (on {@code
- * tasker.http.port}, with {@code tasker.http.*} settings); Actuator shows its health as {@code
- * tasker}.
+ * TaskerLifecycle}); its HTTP API is served when {@code tasker.http.enabled} is true and
+ * tasker-http-gateway is on the class path (on {@code tasker.http.port}, with the other {@code
+ * tasker.http.*} settings); Actuator shows its health as {@code tasker}.
  */
 @AutoConfiguration(after = TaskerAutoConfiguration.class)
 @ConditionalOnBean(TaskerNode.class)
@@ -29,11 +29,16 @@ public class TaskerNodeAutoConfiguration {
     return new TaskerLifecycle(node);
   }
 
-  /** Unbound and drained by the node's coordinated shutdown, when the node closes. */
-  @Bean(destroyMethod = "")
+  /** Tasker's HTTP API, when tasker-http-gateway is on the class path. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "io.tasker.gateway.HttpGateway")
   @ConditionalOnProperty(name = "tasker.http.enabled", havingValue = "true")
-  HttpGateway taskerHttpGateway(TaskerNode node, ConfigurableEnvironment environment) {
-    return HttpGateway.start(node, TaskerConfigs.load(environment));
+  static class HttpGatewayConfiguration {
+    /** Unbound and drained by the node's coordinated shutdown, when the node closes. */
+    @Bean(destroyMethod = "")
+    HttpGateway taskerHttpGateway(TaskerNode node, ConfigurableEnvironment environment) {
+      return HttpGateway.start(node, TaskerConfigs.load(environment));
+    }
   }
 
   @Configuration(proxyBeanMethods = false)

@@ -3,10 +3,15 @@ package io.tasker.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.tasker.gateway.HttpGateway;
 import io.tasker.node.TaskerNode;
 import io.tasker.protocol.QueueLimits;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskStatus;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,30 +53,44 @@ class TaskerAutoConfigurationTest {
   }
 
   @Test
-  void startsANodeWithThePropertiesAndTheHandlerBeansAndClosesItWithTheContext() {
+  void startsANodeWithThePropertiesHandlerBeansAndHttpApiAndClosesItWithTheContext()
+      throws Exception {
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
     TaskerNode[] started = new TaskerNode[1];
-    runner().run(context -> {
-      TaskerNode node = context.getBean(TaskerNode.class);
-      started[0] = node;
-      assertThat(node.taskTypes()).containsExactly("greet");
-      assertThat(node.queueStats("greetings").toCompletableFuture().join().limits())
-          .isEqualTo(new QueueLimits(3, 0, 50.0, 5, false));
+    runner()
+        .withPropertyValues("tasker.http.enabled=true", "tasker.http.port=" + port)
+        .run(context -> {
+          TaskerNode node = context.getBean(TaskerNode.class);
+          started[0] = node;
+          assertThat(node.taskTypes()).containsExactly("greet");
+          assertThat(node.queueStats("greetings").toCompletableFuture().join().limits())
+              .isEqualTo(new QueueLimits(3, 0, 50.0, 5, false));
 
-      TaskId id = node.enqueue(Greet.TYPE.with(new Greet.Person("Ada")))
-          .toCompletableFuture().join();
+          TaskId id = node.enqueue(Greet.TYPE.with(new Greet.Person("Ada")))
+              .toCompletableFuture().join();
 
-      await().atMost(TIMEOUT).until(() ->
-          node.get(id).toCompletableFuture().join().status() == TaskStatus.SUCCEEDED);
-      assertThat(context.getBean(Greet.class).greeted).containsExactly("Ada");
-      assertThat(Files.exists(dataDir.resolve("journal.mv.db"))).isTrue();
-    });
+          await().atMost(TIMEOUT).until(() ->
+              node.get(id).toCompletableFuture().join().status() == TaskStatus.SUCCEEDED);
+          assertThat(context.getBean(Greet.class).greeted).containsExactly("Ada");
+          assertThat(Files.exists(dataDir.resolve("journal.mv.db"))).isTrue();
+
+          assertThat(context.getBean(HttpGateway.class).port()).isEqualTo(port);
+          HttpResponse<String> live = HttpClient.newHttpClient().send(
+              HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/health/live")).build(),
+              HttpResponse.BodyHandlers.ofString());
+          assertThat(live.statusCode()).isEqualTo(200);
+        });
 
     assertThat(started[0].system().getWhenTerminated().toCompletableFuture().isDone()).isTrue();
   }
 
   @Test
-  void reportsHealthAsTasker() {
+  void reportsHealthAsTaskerAndServesNoHttpApiByDefault() {
     runner().run(context -> {
+      assertThat(context).doesNotHaveBean(HttpGateway.class);
       TaskerHealthIndicator indicator = context.getBean(TaskerHealthIndicator.class);
       assertThat(context).hasBean("taskerHealthIndicator"); // Actuator names it "tasker"
 
