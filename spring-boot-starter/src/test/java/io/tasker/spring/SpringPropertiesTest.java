@@ -7,6 +7,8 @@ import io.tasker.node.TaskerSettings;
 import io.tasker.protocol.QueueLimits;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.env.YamlPropertySourceLoader;
+import org.springframework.core.io.ClassPathResource;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
@@ -38,6 +40,26 @@ class SpringPropertiesTest {
     assertThat(settings.handlerDefaults.backoff().initialDelay()).hasSeconds(3);
     assertThat(settings.nodeName).isEqualTo("node-a1");
     assertThat(settings.workerThreads).isEqualTo(32); // reference.conf below the properties
+  }
+
+  @Test
+  void theReadmesApplicationYmlConfiguresTheNode() throws Exception {
+    // src/test/resources/readme-application.yml is a copy of the README's example
+    StandardEnvironment environment = new StandardEnvironment();
+    new YamlPropertySourceLoader()
+        .load("readme", new ClassPathResource("readme-application.yml"))
+        .forEach(environment.getPropertySources()::addFirst);
+
+    Config config = TaskerConfigs.load(environment);
+    TaskerSettings settings = TaskerSettings.create(config);
+
+    assertThat(settings.nodeName).isEqualTo("orders-1");
+    assertThat(settings.seedNodes).hasSize(2);
+    assertThat(settings.handlerDefaults.maxAttempts()).isEqualTo(5);
+    assertThat(settings.handlerDefaults.backoff().maxDelay()).hasMinutes(10);
+    assertThat(settings.limitsFor("emails")).isEqualTo(new QueueLimits(5, 0, 10.0, 20, false));
+    assertThat(config.getBoolean("tasker.http.enabled")).isFalse();
+    assertThat(config.getInt("pekko.remote.artery.canonical.port")).isEqualTo(7355);
   }
 
   @Test
