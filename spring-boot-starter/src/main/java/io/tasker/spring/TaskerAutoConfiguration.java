@@ -10,6 +10,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceProperties;
 import org.springframework.context.annotation.Bean;
@@ -19,7 +20,7 @@ import org.springframework.core.env.ConfigurableEnvironment;
 /**
  * A Tasker node for the application: settings from {@code tasker.*} (and {@code pekko.*})
  * properties over Tasker's {@code reference.conf}, every {@link TaskerHandler} bean registered,
- * the journal in the application's database when it has one ({@code spring.datasource.*}),
+ * the journal in the application's database when it has one ({@code spring.datasource.url}),
  * else in the embedded H2 under {@code tasker.data-dir}. An application that defines its own
  * {@link Tasker} bean keeps it. What the node gets then: {@link TaskerNodeAutoConfiguration}.
  */
@@ -45,10 +46,14 @@ public class TaskerAutoConfiguration {
     builder.handler(handler.type(), handler, handler::options);
   }
 
-  /** The application's database ({@code spring.datasource.*}) as Tasker's journal. */
+  /**
+   * The application's database as Tasker's journal, when {@code spring.datasource.url} names it.
+   * Without a URL, Spring Boot makes an in-memory database (Tasker brings H2): no journal.
+   */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(name = "org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseType")
   @ConditionalOnBean({DataSource.class, DataSourceProperties.class})
+  @ConditionalOnProperty("spring.datasource.url")
   static class ApplicationDatabaseConfiguration {
     @Bean
     JournalDatabase taskerJournalDatabase(DataSourceProperties properties) {

@@ -19,7 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.Status;
+import javax.sql.DataSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.web.context.WebServerGracefulShutdownLifecycle;
 import org.springframework.context.annotation.Bean;
@@ -100,6 +102,17 @@ class TaskerAutoConfigurationTest {
           .containsEntry("node", "spring-test")
           .containsEntry("members", 1);
     });
+  }
+
+  @Test
+  void keepsTheJournalInH2WhenTheApplicationsDataSourceIsAnInMemoryOne() {
+    // no spring.datasource.url: Spring Boot makes an in-memory H2 DataSource, lost at exit
+    runner()
+        .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class))
+        .run(context -> {
+          assertThat(context).hasSingleBean(DataSource.class);
+          assertThat(Files.exists(dataDir.resolve("journal.mv.db"))).isTrue();
+        });
   }
 
   @Test
