@@ -2,6 +2,7 @@ package io.tasker.spring;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
 import org.springframework.core.env.ConfigurableEnvironment;
 
 /** The configuration a starter-made node runs with. */
@@ -12,7 +13,7 @@ final class TaskerConfigs {
    */
   private static final Config STARTER_DEFAULTS =
       ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
-          com.typesafe.config.ConfigParseOptions.defaults().setOriginDescription(
+          ConfigParseOptions.defaults().setOriginDescription(
               "tasker-spring-boot-starter"));
 
   private TaskerConfigs() {}
@@ -22,7 +23,6 @@ final class TaskerConfigs {
    *     starter's defaults, every {@code reference.conf}
    */
   static Config load(ConfigurableEnvironment environment) {
-    ConfigFactory.invalidateCaches();
     return SpringProperties.toConfig(environment)
         .withFallback(ConfigFactory.defaultOverrides())
         .withFallback(ConfigFactory.defaultApplication())
