@@ -3,7 +3,7 @@ package io.tasker.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.Config;
-import io.tasker.node.TaskerSettings;
+import io.tasker.node.internal.TaskerSettings;
 import io.tasker.protocol.QueueLimits;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
