@@ -38,55 +38,55 @@ final class ErrorResponses {
     }
     if (error instanceof HttpProblem problem) {
       HttpResponse response = Responses.json(problem.status,
-          JsonContract.error(problem.code, problem.getMessage(), problem.field));
+          JsonViews.error(problem.code, problem.getMessage(), problem.field));
       return problem.retryAfter == null ? response : withRetryAfter(response, problem.retryAfter);
     }
     if (error instanceof ValidationException invalid) {
       return Responses.json(StatusCodes.BAD_REQUEST,
-          JsonContract.error(invalid.code().name(), invalid.getMessage(), invalid.field()));
+          JsonViews.error(invalid.code().name(), invalid.getMessage(), invalid.field()));
     }
     if (error instanceof ScheduleNotFoundException notFound) {
       return Responses.json(StatusCodes.NOT_FOUND,
-          JsonContract.error(notFound.code().name(), notFound.getMessage(), null));
+          JsonViews.error(notFound.code().name(), notFound.getMessage(), null));
     }
     if (error instanceof TaskNotFoundException notFound) {
       return Responses.json(StatusCodes.NOT_FOUND,
-          JsonContract.error(notFound.code().name(), notFound.getMessage(), null));
+          JsonViews.error(notFound.code().name(), notFound.getMessage(), null));
     }
     if (error instanceof TaskStateConflictException conflict) {
-      ObjectNode body = JsonContract.error(conflict.code().name(), conflict.getMessage(), null);
+      ObjectNode body = JsonViews.error(conflict.code().name(), conflict.getMessage(), null);
       ((ObjectNode) body.get("error")).put("status", conflict.status().name());
       return Responses.json(StatusCodes.CONFLICT, body);
     }
     if (error instanceof OutcomeUnknownException unknown) {
-      ObjectNode body = JsonContract.error(unknown.code().name(), unknown.getMessage(), null);
+      ObjectNode body = JsonViews.error(unknown.code().name(), unknown.getMessage(), null);
       ((ObjectNode) body.get("error")).put("taskId", unknown.taskId().value());
       return withRetryAfter(Responses.json(StatusCodes.SERVICE_UNAVAILABLE, body), retryAfter);
     }
     if (error instanceof TaskerUnavailableException || error instanceof TimeoutException) {
       return withRetryAfter(Responses.json(StatusCodes.SERVICE_UNAVAILABLE,
-          JsonContract.error("UNAVAILABLE",
+          JsonViews.error("UNAVAILABLE",
               "Tasker did not answer in time: a read changed nothing, a change of a queue or"
                   + " schedule may or may not have been applied (read it back before repeating"
                   + " it)", null)), retryAfter);
     }
     log.error("request failed unexpectedly", error);
     return Responses.json(StatusCodes.INTERNAL_SERVER_ERROR,
-        JsonContract.error("INTERNAL", "an unexpected error occurred; see the server log", null));
+        JsonViews.error("INTERNAL", "an unexpected error occurred; see the server log", null));
   }
 
   static HttpResponse notFound() {
     return Responses.json(StatusCodes.NOT_FOUND,
-        JsonContract.error("NOT_FOUND", "no such endpoint; see /v1/openapi.json", null));
+        JsonViews.error("NOT_FOUND", "no such endpoint; see /v1/openapi.json", null));
   }
 
   static HttpResponse methodNotAllowed() {
     return Responses.json(StatusCodes.METHOD_NOT_ALLOWED,
-        JsonContract.error("METHOD_NOT_ALLOWED", "this endpoint does not take that method", null));
+        JsonViews.error("METHOD_NOT_ALLOWED", "this endpoint does not take that method", null));
   }
 
   static HttpResponse badRequest(String message) {
-    return Responses.json(StatusCodes.BAD_REQUEST, JsonContract.error("BAD_REQUEST", message, null));
+    return Responses.json(StatusCodes.BAD_REQUEST, JsonViews.error("BAD_REQUEST", message, null));
   }
 
   private static HttpResponse withRetryAfter(HttpResponse response, Duration wait) {

@@ -17,6 +17,6 @@ public final class JsonParsingErrorHandler extends ParsingErrorHandler {
   public HttpResponse handle(
       StatusCode status, ErrorInfo info, LoggingAdapter log, ServerSettings settings) {
     String code = status.intValue() == 413 ? "PAYLOAD_TOO_LARGE" : "MALFORMED_REQUEST";
-    return Responses.json(status, JsonContract.error(code, info.formatPretty(), null));
+    return Responses.json(status, JsonViews.error(code, info.formatPretty(), null));
   }
 }

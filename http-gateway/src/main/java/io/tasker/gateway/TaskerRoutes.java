@@ -94,7 +94,7 @@ final class TaskerRoutes extends AllDirectives {
             HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, openApi)))),
         path("tasks:batch", () -> post(() -> op(Scope.TASKS_WRITE, this::enqueueBatch))),
         path("cluster", () -> get(() -> op(Scope.TASKS_READ,
-            r -> tasker.cluster().thenApply(view -> ok(JsonContract.cluster(view)))))),
+            r -> tasker.cluster().thenApply(view -> ok(JsonViews.cluster(view)))))),
         pathPrefix("tasks", () -> concat(
             pathEnd(() -> concat(
                 post(() -> op(Scope.TASKS_WRITE, this::enqueue)),
@@ -105,7 +105,7 @@ final class TaskerRoutes extends AllDirectives {
             pathPrefix(PathMatchers.segment(), this::queueRoutes))),
         pathPrefix("schedules", () -> concat(
             pathEnd(() -> get(() -> op(Scope.TASKS_READ, r -> tasker.schedules()
-                .thenApply(views -> ok(JsonContract.schedules(views)))))),
+                .thenApply(views -> ok(JsonViews.schedules(views)))))),
             pathPrefix(PathMatchers.segment(), this::scheduleRoutes))));
   }
 
@@ -128,19 +128,19 @@ final class TaskerRoutes extends AllDirectives {
   }
 
   private HttpResponse scheduleJson(ScheduleView view) {
-    return ok(JsonContract.schedule(view));
+    return ok(JsonViews.schedule(view));
   }
 
   private Route taskRoutes(String id) {
     return concat(
         pathEnd(() -> concat(
             get(() -> op(Scope.TASKS_READ,
-                r -> tasker.get(taskId(id)).thenApply(t -> ok(JsonContract.task(t))))),
+                r -> tasker.get(taskId(id)).thenApply(t -> ok(JsonViews.task(t))))),
             delete(() -> op(Scope.TASKS_WRITE,
                 r -> tasker.cancel(taskId(id)).thenApply(t -> noContent()))),
             patch(() -> op(Scope.TASKS_WRITE, r -> reschedule(r, id))))),
         path("retry", () -> post(() -> op(Scope.TASKS_WRITE,
-            r -> tasker.retry(taskId(id)).thenApply(t -> ok(JsonContract.task(t)))))));
+            r -> tasker.retry(taskId(id)).thenApply(t -> ok(JsonViews.task(t)))))));
   }
 
   private Route queueRoutes(String name) {
@@ -197,7 +197,7 @@ final class TaskerRoutes extends AllDirectives {
       }
       return tasker.enqueue(enqueue);
     }).thenApply(result -> Responses.json(
-            result.created() ? StatusCodes.CREATED : StatusCodes.OK, JsonContract.accepted(result))
+            result.created() ? StatusCodes.CREATED : StatusCodes.OK, JsonViews.accepted(result))
         .addHeader(RawHeader.create("Location", "/v1/tasks/" + result.task().id())));
   }
 
@@ -219,7 +219,7 @@ final class TaskerRoutes extends AllDirectives {
     }).thenApply(results -> {
       ObjectNode body = NODES.objectNode();
       ArrayNode accepted = body.putArray("tasks");
-      results.forEach(result -> accepted.add(JsonContract.accepted(result)));
+      results.forEach(result -> accepted.add(JsonViews.accepted(result)));
       boolean anyCreated = results.stream().anyMatch(EnqueueResult::created);
       return Responses.json(anyCreated ? StatusCodes.CREATED : StatusCodes.OK, body);
     });
@@ -239,7 +239,7 @@ final class TaskerRoutes extends AllDirectives {
     int limit = query.get("limit").map(TaskerRoutes::parseLimit).orElse(50);
     TaskQuery taskQuery = new TaskQuery(query.get("queue").orElse(null), status,
         query.get("type").orElse(null), order, limit, query.get("cursor").orElse(null));
-    return tasker.list(taskQuery).thenApply(page -> ok(JsonContract.page(page)));
+    return tasker.list(taskQuery).thenApply(page -> ok(JsonViews.page(page)));
   }
 
   private CompletionStage<HttpResponse> reschedule(HttpRequest request, String id) {
@@ -247,7 +247,7 @@ final class TaskerRoutes extends AllDirectives {
     return body(request).thenCompose(json -> {
       JsonContract.Reschedule change = JsonContract.reschedule(json, clock.instant());
       return tasker.reschedule(taskId, change.runAt(), change.priority());
-    }).thenApply(task -> ok(JsonContract.task(task)));
+    }).thenApply(task -> ok(JsonViews.task(task)));
   }
 
   // Queues
@@ -274,7 +274,7 @@ final class TaskerRoutes extends AllDirectives {
   private CompletionStage<JsonNode> queueJson(String name, List<QueueCounts> counts) {
     QueueCounts ofQueue = counts.stream().filter(c -> c.queue().equals(name)).findFirst()
         .orElse(new QueueCounts(name, Map.of()));
-    return tasker.queueStats(name).thenApply(stats -> JsonContract.queue(stats, ofQueue));
+    return tasker.queueStats(name).thenApply(stats -> JsonViews.queue(stats, ofQueue));
   }
 
   /** One command to the queue's manager: the fields of the body change together. */
