@@ -65,24 +65,31 @@ public final class SchemaMigrations {
    * @throws IllegalStateException if the database cannot be reached or a migration fails
    */
   public static MigrateResult migrate(JournalSettings settings) {
-    synchronized (IN_THIS_JVM) {
-      try (Connection lock = connect(settings)) { // closing it releases the advisory lock
-        if (settings.dialect() == JournalSettings.Dialect.POSTGRES) {
-          execute(lock, "SELECT pg_advisory_lock(" + MIGRATION_LOCK + ")");
-        }
-        Flyway flyway = flyway(settings, hasTable(lock, TASKER_TABLE) ? "1" : "0");
-        try {
-          return flyway.migrate();
-        } catch (FlywayValidateException e) {
-          throw mismatch(flyway, settings, e.getMessage());
-        } catch (FlywayException e) {
-          throw new IllegalStateException(
-              "cannot migrate the schema at " + settings.url() + ": " + e.getMessage(), e);
-        }
-      } catch (SQLException e) {
+    if (settings.dialect() == JournalSettings.Dialect.H2) {
+      synchronized (IN_THIS_JVM) {
+        return migrateInTurn(settings);
+      }
+    }
+    return migrateInTurn(settings);
+  }
+
+  private static MigrateResult migrateInTurn(JournalSettings settings) {
+    try (Connection lock = connect(settings)) { // closing it releases the advisory lock
+      if (settings.dialect() == JournalSettings.Dialect.POSTGRES) {
+        execute(lock, "SELECT pg_advisory_lock(" + MIGRATION_LOCK + ")");
+      }
+      Flyway flyway = flyway(settings, hasTable(lock, TASKER_TABLE) ? "1" : "0");
+      try {
+        return flyway.migrate();
+      } catch (FlywayValidateException e) {
+        throw mismatch(flyway, settings, e.getMessage());
+      } catch (FlywayException e) {
         throw new IllegalStateException(
             "cannot migrate the schema at " + settings.url() + ": " + e.getMessage(), e);
       }
+    } catch (SQLException e) {
+      throw new IllegalStateException(
+          "cannot migrate the schema at " + settings.url() + ": " + e.getMessage(), e);
     }
   }
 
@@ -126,20 +133,29 @@ public final class SchemaMigrations {
 
   private static SchemaVersionException mismatch(
       Flyway flyway, JournalSettings settings, String details) {
-    Optional<MigrationVersion> future = Arrays.stream(flyway.info().applied())
-        .filter(m -> m.getState() == MigrationState.FUTURE_SUCCESS
-            || m.getState() == MigrationState.FUTURE_FAILED)
-        .map(MigrationInfo::getVersion)
+    MigrationInfo[] all = flyway.info().all();
+    Optional<MigrationVersion> future = Arrays.stream(all)
+        .filter(SchemaMigrations::isFuture).map(MigrationInfo::getVersion)
         .max(MigrationVersion::compareTo);
     if (future.isPresent()) {
+      // without Flyway's details: they suggest a repair, which would corrupt the history
+      String known = Arrays.stream(all).filter(m -> !isFuture(m) && m.getVersion() != null)
+          .map(MigrationInfo::getVersion).max(MigrationVersion::compareTo)
+          .map(MigrationVersion::toString).orElse("none");
       return new SchemaVersionException("the schema at " + settings.url() + " is at version "
-          + future.get() + ", newer than this Tasker knows: a newer Tasker migrated it. Run that"
-          + " version (or a newer one) on it; nothing was changed. (" + details.strip() + ")");
+          + future.get() + ", newer than this Tasker knows (" + known + "): a newer Tasker"
+          + " migrated it. Run that version (or a newer one) on it; nothing was changed.");
     }
     return new SchemaVersionException("the schema at " + settings.url() + " is not the one this"
-        + " Tasker expects: " + details.strip() + ". Let a node migrate it (tasker.journal.migrate"
-        + " = on) or run the scripts in " + location(settings.dialect()) + " with Flyway (history"
-        + " table " + HISTORY_TABLE + "); see the README, \"Schema and upgrades\".");
+        + " Tasker expects (" + details.strip().replaceAll("\\.+$", "") + "). Let a node migrate"
+        + " it (tasker.journal.migrate = on) or run the scripts in "
+        + location(settings.dialect()) + " with Flyway (history table " + HISTORY_TABLE + ");"
+        + " see the README, \"Schema and upgrades\".");
+  }
+
+  private static boolean isFuture(MigrationInfo migration) {
+    return migration.getState() == MigrationState.FUTURE_SUCCESS
+        || migration.getState() == MigrationState.FUTURE_FAILED;
   }
 
   private static Connection connect(JournalSettings settings) throws SQLException {
