@@ -29,6 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class SchemaMigrationsTest {
   private static final Applied V1 = new Applied("1", "SQL", true);
+  private static final Applied V2 = new Applied("2", "SQL", true);
   private static final Applied BASELINE_V1 = new Applied("1", "BASELINE", true);
   private static int databases;
 
@@ -72,7 +73,7 @@ class SchemaMigrationsTest {
   void threeNodesStartingTogetherOnAFreshPostgresMigrateItOnce() throws Exception {
     JournalSettings journal = postgres(JournalSettings.Migrate.ON);
     migrateConcurrently(journal, 3);
-    assertEquals(List.of(V1), ReleasedSchema.history(journal));
+    assertEquals(List.of(V1, V2), ReleasedSchema.history(journal));
     assertTrue(ReleasedSchema.hasTable(journal, "tasker_schedule_index"));
   }
 
@@ -81,19 +82,36 @@ class SchemaMigrationsTest {
     JournalSettings journal = postgres(JournalSettings.Migrate.ON);
     ReleasedSchema.create010(journal);
     migrateConcurrently(journal, 3);
-    assertEquals(List.of(BASELINE_V1), ReleasedSchema.history(journal));
+    assertEquals(List.of(BASELINE_V1, V2), ReleasedSchema.history(journal));
   }
 
   @ParameterizedTest
   @MethodSource("journals")
-  void aDatabaseOf010IsAdoptedAsVersion1AndAFreshOneMigrated(JournalSettings journal)
+  void aDatabaseOf010IsAdoptedAsVersion1ThenMigrated(JournalSettings journal)
       throws Exception {
     ReleasedSchema.create010(journal);
+    assertEquals(journal.dialect() == JournalSettings.Dialect.H2 ? 2 : 1, orderingIndexes(journal));
     SchemaMigrations.migrate(journal);
-    assertEquals(List.of(BASELINE_V1), ReleasedSchema.history(journal));
+    assertEquals(List.of(BASELINE_V1, V2), ReleasedSchema.history(journal));
+    assertEquals(1, orderingIndexes(journal), "V2 leaves one unique index on ordering");
     SchemaMigrations.migrate(journal); // the next start finds nothing to do
-    assertEquals(List.of(BASELINE_V1), ReleasedSchema.history(journal));
+    assertEquals(List.of(BASELINE_V1, V2), ReleasedSchema.history(journal));
     SchemaMigrations.validate(journal);
+  }
+
+  private static int orderingIndexes(JournalSettings journal) throws Exception {
+    String sql = journal.dialect() == JournalSettings.Dialect.H2
+        ? "SELECT COUNT(*) FROM INFORMATION_SCHEMA.INDEX_COLUMNS"
+            + " WHERE TABLE_NAME = 'event_journal' AND COLUMN_NAME = 'ordering'"
+        : "SELECT COUNT(*) FROM pg_indexes"
+            + " WHERE tablename = 'event_journal' AND indexdef LIKE '%(ordering)'";
+    try (var connection = java.sql.DriverManager.getConnection(
+            journal.url(), journal.user(), journal.password());
+        var statement = connection.createStatement();
+        var rs = statement.executeQuery(sql)) {
+      rs.next();
+      return rs.getInt(1);
+    }
   }
 
   @Test
@@ -104,7 +122,7 @@ class SchemaMigrationsTest {
       statement.execute("CREATE TABLE another_application (id INTEGER)");
     }
     SchemaMigrations.migrate(journal);
-    assertEquals(List.of(new Applied("0", "BASELINE", true), V1),
+    assertEquals(List.of(new Applied("0", "BASELINE", true), V1, V2),
         ReleasedSchema.history(journal));
     assertTrue(ReleasedSchema.hasTable(journal, "tasker_task_index"));
   }
@@ -120,11 +138,11 @@ class SchemaMigrationsTest {
         .load()
         .migrate(); // what a newer Tasker would have done
     List<Applied> before = ReleasedSchema.history(journal);
-    assertEquals(2, before.size());
+    assertEquals(3, before.size());
 
     SchemaMigrations.SchemaVersionException refused = assertThrows(
         SchemaMigrations.SchemaVersionException.class, () -> SchemaMigrations.migrate(journal));
-    assertTrue(refused.getMessage().contains("is at version 99, newer than this Tasker knows (1)"),
+    assertTrue(refused.getMessage().contains("is at version 99, newer than this Tasker knows (2)"),
         refused.getMessage());
     assertEquals(before, ReleasedSchema.history(journal));
     assertTrue(ReleasedSchema.hasTable(journal, "tasker_from_a_newer_tasker"));
