@@ -22,8 +22,9 @@ import org.flywaydb.core.api.output.ValidateResult;
  *
  * <p>A database created before migrations existed (Tasker 0.1.0 created its tables without a
  * history) is adopted as version 1, whose script is that schema: its later versions run, nothing
- * is recreated. A database migrated by a newer Tasker (a version this jar does not know) fails
- * the start and is left as it is.
+ * is recreated (a schema holding only other programs' tables gets a baseline at 0, then version 1).
+ * A database migrated by a newer Tasker (a version this jar does not know) fails the start and is
+ * left as it is.
  *
  * <p>Nodes starting together take turns: on PostgreSQL under an advisory lock held for the
  * whole run (Flyway's own lock covers each migration, not its decision to adopt a database), on
