@@ -127,6 +127,26 @@ class SchemaMigrationsTest {
     assertTrue(ReleasedSchema.hasTable(journal, "tasker_task_index"));
   }
 
+  @Test
+  void migratesTheSchemaTheUrlNames() throws Exception {
+    JournalSettings inPublic = postgres(JournalSettings.Migrate.ON);
+    try (var connection = java.sql.DriverManager.getConnection(inPublic.url(), "postgres", "");
+        var statement = connection.createStatement()) {
+      statement.execute("CREATE SCHEMA tasker");
+      JournalSettings journal = new JournalSettings(inPublic.url() + "&currentSchema=tasker",
+          "postgres", "", 2, JournalSettings.Migrate.ON);
+      SchemaMigrations.migrate(journal);
+      assertEquals(List.of(V1, V2), ReleasedSchema.history(journal));
+      try (var rs = statement.executeQuery("SELECT COUNT(*) FROM information_schema.tables"
+          + " WHERE table_schema = 'tasker' AND table_name IN"
+          + " ('tasker_schema_history', 'event_journal', 'tasker_task_index')")) {
+        rs.next();
+        assertEquals(3, rs.getInt(1));
+      }
+      assertFalse(ReleasedSchema.hasTable(inPublic, "tasker_task_index"), "nothing in public");
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("journals")
   void refusesASchemaMigratedByANewerTaskerAndChangesNothing(JournalSettings journal) {
