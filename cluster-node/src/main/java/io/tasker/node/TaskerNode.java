@@ -12,7 +12,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.tasker.node.index.JdbcTaskIndex;
 import io.tasker.node.index.TaskWaker;
-import io.tasker.node.journal.SchemaInitializer;
+import io.tasker.node.journal.SchemaMigrations;
 import io.tasker.node.queue.QueueManager;
 import io.tasker.node.queue.ParkedTasks;
 import io.tasker.node.queue.QueueRuntime;
@@ -128,9 +128,7 @@ public final class TaskerNode implements Tasker {
           + " needs io.tasker:tasker-management on the class path (./tasker adds it when"
           + " TASKER_MANAGEMENT or TASKER_BOOTSTRAP is on)");
     }
-    if (settings.journal.createSchema()) {
-      SchemaInitializer.ensureSchema(settings.journal);
-    }
+    SchemaMigrations.apply(settings.journal); // before the journal and the index open
     Config required = management
         .map(m -> m.requiredPekkoConfig().withFallback(PekkoSettings.required()))
         .orElseGet(PekkoSettings::required);

@@ -23,6 +23,15 @@ final class TestJournals {
   private TestJournals() {}
 
   static synchronized TaskerBuilder h2(TaskerBuilder builder, String name) {
+    return builder.dataDir(h2Dir(name));
+  }
+
+  /** @return the JDBC URL of the H2 journal {@link #h2} gives a node */
+  static synchronized String h2Url(String name) {
+    return io.tasker.node.journal.JournalSettings.h2Url(h2Dir(name));
+  }
+
+  private static Path h2Dir(String name) {
     try {
       if (h2Root == null) {
         h2Root = Files.createTempDirectory("tasker-h2-");
@@ -30,7 +39,7 @@ final class TestJournals {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return builder.dataDir(h2Root.resolve(name));
+    return h2Root.resolve(name);
   }
 
   static synchronized TaskerBuilder postgres(TaskerBuilder builder, String name) {

@@ -15,24 +15,45 @@ import java.util.Map;
  * @param user the database user
  * @param password the database password
  * @param poolSize connections in the pool
- * @param createSchema whether to create missing tables at start
+ * @param migrate what a node does with the schema at start
  */
 public record JournalSettings(
-    String url, String user, String password, int poolSize, boolean createSchema) {
+    String url, String user, String password, int poolSize, Migrate migrate) {
+
+  /** What a node does with the schema at start ({@code tasker.journal.migrate}). */
+  public enum Migrate {
+    /** Applies pending migrations (see {@link SchemaMigrations}). */
+    ON,
+    /** Leaves the schema alone: its owner migrates it. */
+    OFF,
+    /** Fails the start unless the schema is at the version this Tasker expects. */
+    VALIDATE;
+
+    static Migrate parse(String value) {
+      return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+        case "on", "true", "yes" -> ON;
+        case "off", "false", "no" -> OFF;
+        case "validate" -> VALIDATE;
+        default -> throw new IllegalArgumentException(
+            "tasker.journal.migrate must be on, off or validate, was '" + value + "'");
+      };
+    }
+  }
 
   /** The databases Tasker knows how to talk to. */
   public enum Dialect {
-    H2("slick.jdbc.H2Profile$", "org.h2.Driver", "h2-schema.sql"),
-    POSTGRES("slick.jdbc.PostgresProfile$", "org.postgresql.Driver", "postgres-schema.sql");
+    H2("slick.jdbc.H2Profile$", "org.h2.Driver", "h2"),
+    POSTGRES("slick.jdbc.PostgresProfile$", "org.postgresql.Driver", "postgresql");
 
     final String slickProfile;
     final String driver;
-    final String schemaResource;
+    /** The folder of this database's migrations under {@code db/migration/tasker/}. */
+    final String migrations;
 
-    Dialect(String slickProfile, String driver, String schemaResource) {
+    Dialect(String slickProfile, String driver, String migrations) {
       this.slickProfile = slickProfile;
       this.driver = driver;
-      this.schemaResource = schemaResource;
+      this.migrations = migrations;
     }
   }
 
@@ -42,18 +63,22 @@ public record JournalSettings(
     if (url.isBlank()) {
       url = h2Url(dataDir);
     }
+    if (journal.hasPath("create-schema")) {
+      throw new IllegalArgumentException("tasker.journal.create-schema was replaced by"
+          + " tasker.journal.migrate = on | off | validate");
+    }
     return new JournalSettings(
         durable(url),
         journal.getString("user"),
         journal.getString("password"),
         journal.getInt("pool-size"),
-        journal.getBoolean("create-schema"));
+        Migrate.parse(journal.getString("migrate")));
   }
 
   /** Reads the settings {@link #toPekkoConfig} gave the journal plugin. */
   static JournalSettings fromPluginConfig(Config plugin) {
     return new JournalSettings(plugin.getString("url"), plugin.getString("user"),
-        plugin.getString("password"), plugin.getInt("pool-size"), false);
+        plugin.getString("password"), plugin.getInt("pool-size"), Migrate.OFF);
   }
 
   /** @return a connection pool on this database */

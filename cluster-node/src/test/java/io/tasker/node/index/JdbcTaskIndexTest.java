@@ -13,7 +13,7 @@ import io.tasker.node.journal.Jdbc;
 import io.tasker.node.journal.JournalRow;
 import io.tasker.node.journal.JournalSettings;
 import io.tasker.node.journal.JournalTable;
-import io.tasker.node.journal.SchemaInitializer;
+import io.tasker.node.journal.SchemaMigrations;
 import io.tasker.node.journal.TableRow;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskStatus;
@@ -45,8 +45,8 @@ class JdbcTaskIndexTest {
     String h2 = JournalSettings.h2Url(Files.createTempDirectory("tasker-index-"));
     String pg = io.tasker.node.TestJournalsAccess.postgresUrl("index_test");
     return Stream.of(
-        new JournalSettings(h2, "", "", 3, true),
-        new JournalSettings(pg, "postgres", "", 3, true));
+        new JournalSettings(h2, "", "", 3, JournalSettings.Migrate.ON),
+        new JournalSettings(pg, "postgres", "", 3, JournalSettings.Migrate.ON));
   }
 
   private static IndexRow row(TaskId id, TaskStatus status, long seqNr) {
@@ -109,7 +109,7 @@ class JdbcTaskIndexTest {
   @MethodSource("journals")
   void laterEventsWinAndAnOlderRowNeverOverwritesANewer(JournalSettings journal)
       throws SQLException {
-    SchemaInitializer.ensureSchema(journal);
+    SchemaMigrations.migrate(journal);
     try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);
         HikariDataSource pool = journal.dataSource("test", 2);
         Connection connection = pool.getConnection()) {
@@ -127,7 +127,7 @@ class JdbcTaskIndexTest {
   @MethodSource("journals")
   void leaseExtensionsMoveOnlyTheRowOfTheRunningAttempt(JournalSettings journal)
       throws SQLException {
-    SchemaInitializer.ensureSchema(journal);
+    SchemaMigrations.migrate(journal);
     try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);
         HikariDataSource pool = journal.dataSource("test", 2);
         Connection connection = pool.getConnection()) {
@@ -150,7 +150,7 @@ class JdbcTaskIndexTest {
   @ParameterizedTest
   @MethodSource("journals")
   void manyTasksInOneTransactionKeepTheirLatestRow(JournalSettings journal) throws SQLException {
-    SchemaInitializer.ensureSchema(journal);
+    SchemaMigrations.migrate(journal);
     try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);
         HikariDataSource pool = journal.dataSource("test", 2);
         Connection connection = pool.getConnection()) {
@@ -181,7 +181,7 @@ class JdbcTaskIndexTest {
   @MethodSource("journals")
   void aRowLostEarlierIsRestoredWhileItsJournalHoldsThePreviousEvent(JournalSettings journal)
       throws SQLException {
-    SchemaInitializer.ensureSchema(journal);
+    SchemaMigrations.migrate(journal);
     try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);
         HikariDataSource pool = journal.dataSource("test", 2);
         Connection connection = pool.getConnection()) {
@@ -202,7 +202,7 @@ class JdbcTaskIndexTest {
   @MethodSource("journals")
   void orphanRemovalNeverRemovesTheRowOfAnEventCommittingMeanwhile(JournalSettings journal)
       throws SQLException {
-    SchemaInitializer.ensureSchema(journal);
+    SchemaMigrations.migrate(journal);
     try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);
         HikariDataSource pool = journal.dataSource("test", 3);
         Connection enqueue = pool.getConnection();
@@ -240,7 +240,7 @@ class JdbcTaskIndexTest {
   @ParameterizedTest
   @MethodSource("journals")
   void retentionAndARequeueNeverLeaveHalfATask(JournalSettings journal) throws SQLException {
-    SchemaInitializer.ensureSchema(journal);
+    SchemaMigrations.migrate(journal);
     Map<TaskStatus, Instant> old = Map.of(TaskStatus.DEAD, T.plusSeconds(3600));
     try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);
         HikariDataSource pool = journal.dataSource("test", 3);
@@ -275,7 +275,7 @@ class JdbcTaskIndexTest {
   @ParameterizedTest
   @MethodSource("journals")
   void dueRowsComeInPagesOrderedByWakeTimeThenId(JournalSettings journal) throws SQLException {
-    SchemaInitializer.ensureSchema(journal);
+    SchemaMigrations.migrate(journal);
     try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);
         HikariDataSource pool = journal.dataSource("test", 2);
         Connection connection = pool.getConnection()) {
@@ -327,7 +327,7 @@ class JdbcTaskIndexTest {
   @MethodSource("journals")
   void parkingClearsTheWakeTimeOnlyOfAScheduledRowAsOfTheGivenEvent(JournalSettings journal)
       throws SQLException {
-    SchemaInitializer.ensureSchema(journal);
+    SchemaMigrations.migrate(journal);
     try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);
         HikariDataSource pool = journal.dataSource("test", 2);
         Connection connection = pool.getConnection()) {
@@ -361,7 +361,7 @@ class JdbcTaskIndexTest {
   @MethodSource("journals")
   void parkedTasksComeByPriorityThenRunTimeAndTheWakerNeverSeesThem(JournalSettings journal)
       throws SQLException {
-    SchemaInitializer.ensureSchema(journal);
+    SchemaMigrations.migrate(journal);
     try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);
         HikariDataSource pool = journal.dataSource("test", 2);
         Connection connection = pool.getConnection()) {

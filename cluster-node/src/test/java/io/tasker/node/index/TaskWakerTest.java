@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.tasker.node.journal.JournalSettings;
-import io.tasker.node.journal.SchemaInitializer;
+import io.tasker.node.journal.SchemaMigrations;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
@@ -67,8 +67,8 @@ class TaskWakerTest {
                 + "pekko.cluster.jmx.enabled = off")
         .withFallback(ConfigFactory.load()));
     JournalSettings journal = new JournalSettings(
-        JournalSettings.h2Url(Files.createTempDirectory("tasker-waker-")), "", "", 2, true);
-    SchemaInitializer.ensureSchema(journal);
+        JournalSettings.h2Url(Files.createTempDirectory("tasker-waker-")), "", "", 2, JournalSettings.Migrate.ON);
+    SchemaMigrations.migrate(journal);
     index = JdbcTaskIndex.open(journal, 2); // only for retention sweeps, which do not run here
   }
 

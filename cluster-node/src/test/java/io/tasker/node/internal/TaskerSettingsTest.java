@@ -48,6 +48,21 @@ class TaskerSettingsTest {
   }
 
   @Test
+  void readsTheMigrationModeAndRejectsUnknownOnesNamingTheKey() {
+    assertEquals(JournalSettings.Migrate.ON, settings("").journal.migrate());
+    assertEquals(JournalSettings.Migrate.VALIDATE,
+        settings("tasker.journal.migrate = validate").journal.migrate());
+    assertEquals(JournalSettings.Migrate.OFF,
+        settings("tasker.journal.migrate = off").journal.migrate());
+    IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+        () -> settings("tasker.journal.migrate = later"));
+    assertTrue(unknown.getMessage().contains("tasker.journal.migrate"), unknown.getMessage());
+    IllegalArgumentException replaced = assertThrows(IllegalArgumentException.class,
+        () -> settings("tasker.journal.create-schema = off"));
+    assertTrue(replaced.getMessage().contains("tasker.journal.migrate"), replaced.getMessage());
+  }
+
+  @Test
   void rejectsInvalidQueueLimitsNamingTheKey() {
     ValidationException invalid = assertThrows(ValidationException.class,
         () -> settings("tasker.queues.bad.max-concurrency = -1"));

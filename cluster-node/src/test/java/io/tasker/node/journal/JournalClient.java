@@ -18,6 +18,8 @@ import scala.jdk.javaapi.CollectionConverters;
 
 /** Talks to a system's journal in its own protocol, as a persistent actor would. */
 final class JournalClient {
+  private static final Duration PATIENCE = Duration.ofSeconds(30);
+
   private final ActorRef journal;
   private final TestKit probe;
 
@@ -47,9 +49,11 @@ final class JournalClient {
   /** Writes and waits for the journal's confirmation. */
   void write(String persistenceId, long from, String... events) {
     send(0, persistenceId, from, events);
-    probe.expectMsgClass(JournalProtocol.WriteMessagesSuccessful$.class);
+    // patience, not a limit: a plugin's first write (pool, Slick, class loading) on a busy
+    // machine took longer than the test kit's 3 s default
+    probe.expectMsgClass(PATIENCE, JournalProtocol.WriteMessagesSuccessful$.class);
     for (int i = 0; i < events.length; i++) {
-      probe.expectMsgClass(JournalProtocol.WriteMessageSuccess.class);
+      probe.expectMsgClass(PATIENCE, JournalProtocol.WriteMessageSuccess.class);
     }
   }
 

@@ -17,8 +17,8 @@ final class JournalTck {
 
   static Config journalConfig(String url) {
     JournalSettings settings = new JournalSettings(url, url.startsWith("jdbc:h2:") ? "" : "postgres",
-        "", 3, true);
-    SchemaInitializer.ensureSchema(settings);
+        "", 3, JournalSettings.Migrate.ON);
+    SchemaMigrations.migrate(settings);
     return ConfigFactory.parseMap(Map.of(
             "pekko.persistence.journal.plugin", "tasker-journal",
             "pekko.actor.provider", "local"))
