@@ -70,6 +70,8 @@ public final class InlineTasker implements Tasker {
   private final Function<String, QueueLimits> configuredLimits;
   private final Map<String, ScheduleEntity.State> schedules = new java.util.TreeMap<>();
   private final ScheduleSettings scheduleSettings;
+  /** Callers of {@link #result} waiting for unfinished tasks. */
+  private final Map<TaskId, List<CompletableFuture<TaskView>>> waiting = new java.util.HashMap<>();
 
   InlineTasker(
       HandlerRegistry registry,
@@ -139,6 +141,41 @@ public final class InlineTasker implements Tasker {
   @Override
   public synchronized CompletionStage<TaskView> get(TaskId id) {
     return attempt(() -> find(id).toView());
+  }
+
+  /** Completes when a later call (e.g. {@link #runDue()}) finishes the task. */
+  @Override
+  public CompletionStage<TaskView> result(TaskId id) {
+    return await(id, null);
+  }
+
+  @Override
+  public CompletionStage<TaskView> result(TaskId id, Duration timeout) {
+    try {
+      return await(id, OutcomeWaits.checked(timeout));
+    } catch (ValidationException invalid) {
+      return CompletableFuture.failedFuture(invalid);
+    }
+  }
+
+  private synchronized CompletionStage<TaskView> await(TaskId id, Duration timeout) {
+    State task = tasks.get(id);
+    if (task == null) {
+      return CompletableFuture.failedFuture(new TaskNotFoundException(id));
+    } else if (task.status().isTerminal()) {
+      return CompletableFuture.completedFuture(task.toView());
+    }
+    CompletableFuture<TaskView> outcome = new CompletableFuture<>();
+    waiting.computeIfAbsent(id, k -> new java.util.ArrayList<>()).add(outcome);
+    if (timeout != null) {
+      watchdog.schedule(() -> {
+        synchronized (this) {
+          waiting.getOrDefault(id, new java.util.ArrayList<>()).remove(outcome);
+          outcome.complete(tasks.get(id).toView());
+        }
+      }, timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+    return outcome;
   }
 
   @Override
@@ -279,6 +316,10 @@ public final class InlineTasker implements Tasker {
     State after = before.apply(event);
     tasks.put(after.id(), after);
     log.info("task {} [{}] {}", after.id(), after.spec().type(), event.describe());
+    if (after.status().isTerminal() && waiting.containsKey(after.id())) {
+      TaskView finished = after.toView();
+      waiting.remove(after.id()).forEach(outcome -> outcome.complete(finished));
+    }
     return after;
   }
 
