@@ -18,6 +18,7 @@ import io.tasker.protocol.TaskQuery;
 import io.tasker.protocol.TaskSpec;
 import io.tasker.protocol.TaskStatus;
 import io.tasker.protocol.TaskView;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -115,6 +116,15 @@ final class ReadmeSnippets {
     clock.advance(Duration.ofMinutes(1));
     tasker.runDue();                             // runs retries and delayed tasks that came due
     // end::inline-mode[]
+  }
+
+  static void configFile(TaskHandler<Email> handler) {
+    // tag::config-file[]
+    Tasker tasker = Tasker.builder()
+        .configFile(Path.of("tasker.yaml"))   // or .yml; a .conf file is read as HOCON
+        .handler(SEND_EMAIL, handler)
+        .start();
+    // end::config-file[]
   }
 
   static void schedules(Tasker tasker, Ping ping) {
