@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.tasker.node.InlineTasker;
+import io.tasker.node.Tasker;
+import io.tasker.protocol.QueueLimits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +20,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every Java code block of the README is compiled code: the block follows a line {@code <!--
@@ -103,6 +107,19 @@ class ReadmeSnippetsTest {
     return lines.stream()
         .map(l -> l.isBlank() ? "" : l.substring(indent).stripTrailing())
         .collect(Collectors.joining("\n"));
+  }
+
+  @Test
+  void theYamlExampleOfTheReadmeConfiguresTasker(@TempDir Path dir) throws IOException {
+    String readme = Files.readString(README);
+    int start = readme.indexOf("```yaml\n");
+    assertTrue(start >= 0, "no YAML block in the README");
+    String yaml = readme.substring(start + 8, readme.indexOf("```", start + 8));
+    Path file = Files.writeString(dir.resolve("tasker.yaml"), yaml);
+    try (InlineTasker tasker = Tasker.builder().configFile(file).startInline()) {
+      QueueLimits emails = tasker.queueStats("emails").toCompletableFuture().join().limits();
+      assertEquals(new QueueLimits(5, 0, 10, 20), emails);
+    }
   }
 
   @Test
