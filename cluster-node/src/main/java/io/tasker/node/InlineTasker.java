@@ -25,6 +25,7 @@ import io.tasker.protocol.TaskSpec;
 import io.tasker.protocol.TaskStatus;
 import io.tasker.protocol.TaskSummary;
 import io.tasker.protocol.TaskView;
+import io.tasker.protocol.TaskerUnavailableException;
 import io.tasker.protocol.Validation;
 import io.tasker.protocol.ValidationException;
 import java.time.Clock;
@@ -167,7 +168,7 @@ public final class InlineTasker implements Tasker {
     }
     CompletableFuture<TaskView> outcome = new CompletableFuture<>();
     waiting.computeIfAbsent(id, k -> new java.util.ArrayList<>()).add(outcome);
-    if (timeout != null) {
+    if (timeout != null && !watchdog.isShutdown()) {
       watchdog.schedule(() -> {
         synchronized (this) {
           waiting.getOrDefault(id, new java.util.ArrayList<>()).remove(outcome);
@@ -298,8 +299,11 @@ public final class InlineTasker implements Tasker {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     watchdog.shutdownNow();
+    waiting.values().forEach(outcomes -> outcomes.forEach(outcome -> outcome.completeExceptionally(
+        new TaskerUnavailableException("Tasker was closed while waiting for a task's outcome"))));
+    waiting.clear();
   }
 
   private CompletionStage<TaskView> change(TaskId id, Function<State, TaskEntity.Event> decision) {
