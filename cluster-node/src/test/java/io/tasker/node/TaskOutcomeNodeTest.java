@@ -64,8 +64,8 @@ class TaskOutcomeNodeTest {
     CompletableFuture<TaskView> outcome = node.result(id).toCompletableFuture();
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
         .until(() -> Probe.record(TEST).started.contains("blocked"));
-    // more than two rounds: the entity answered "not finished" and was asked again
-    assertEquals(TaskStatus.RUNNING, join(node.result(id, Duration.ofSeconds(7))).status());
+    // more than one round: the entity answered "not finished" and was asked again
+    assertEquals(TaskStatus.RUNNING, join(node.result(id, Duration.ofSeconds(4))).status());
     assertFalse(outcome.isDone());
     Probe.record(TEST).gate("blocked").countDown();
     assertEquals(TaskStatus.SUCCEEDED, outcome.join().status());
@@ -73,10 +73,10 @@ class TaskOutcomeNodeTest {
 
   @Test
   void aWaitForAFarOffTaskSurvivesItsPassivationAndRestarts() {
-    // due in 8 s, beyond the 2 s keep-alive window: between rounds the entity is idle, so it
+    // due in 5 s, beyond the 2 s keep-alive window: between rounds the entity is idle, so it
     // may passivate and be started again by the next round or by the waker
     TaskId id = join(node.enqueue(Probe.WORK.with(Probe.of(TEST, "later"))
-        .delay(Duration.ofSeconds(8))));
+        .delay(Duration.ofSeconds(5))));
     TaskView done = join(node.result(id, Duration.ofSeconds(60)));
     assertEquals(TaskStatus.SUCCEEDED, done.status());
     assertEquals("later", done.result().asText());
