@@ -781,8 +781,9 @@ public final class TaskEntity
   /**
    * Too many tasks wait for the queue's permits: this one drops its request, marks its index
    * row parked (no event: the row is {@code SCHEDULED} without a wake time, which the waker
-   * never scans; its next event rewrites it) and passivates. The queue manager wakes it when
-   * there is room. If the mark fails, the row still says due and the waker wakes the task.
+   * never scans; its next event rewrites it) and passivates, unless someone waits for its
+   * outcome. The queue manager wakes it when there is room. If the mark fails, the row still
+   * says due and the waker wakes the task.
    */
   private ReplyEffect<Event, State> onParked(State state) {
     if (permit != Permit.WAITING || state.status() != TaskStatus.SCHEDULED) {
@@ -801,7 +802,9 @@ public final class TaskEntity
             failure.toString());
       }
     });
-    passivate();
+    if (waiters.isEmpty()) {
+      passivate(); // else it stays, parked, for its waiters (who would restart it at once)
+    }
     return Effect().noReply();
   }
 

@@ -635,6 +635,21 @@ class TaskEntityTest {
   }
 
   @Test
+  void aParkedTaskWithAWaiterStaysAliveUntilWokenAndAnswersIt() {
+    enqueue(spec("ok", 3));
+    TestProbe<TaskEntity.Reply> waiter = awaitOutcome(Duration.ofMinutes(1));
+    QueueManager.RequestPermit request =
+        queue.expectMessageClass(QueueManager.RequestPermit.class, Duration.ofSeconds(10));
+    request.replyTo().tell(new QueueManager.Parked("default", request.holder()));
+    assertEquals(id.value(), queue.expectMessageClass(QueueManager.ConfirmParked.class).holder());
+    shard.expectNoMessage(Duration.ofMillis(300)); // no passivation: the waiter would restart it
+    task.runCommand(new TaskEntity.Wake(null));
+    grantPermit();
+    assertEquals(TaskStatus.SUCCEEDED,
+        waiter.expectMessageClass(TaskEntity.Accepted.class).task().status());
+  }
+
+  @Test
   void aStoppingEntityTellsItsWaitersToAskAgain() {
     enqueue(spec("ok", NOW.plus(Duration.ofHours(3)), 3, Duration.ofMinutes(1)));
     TestProbe<TaskEntity.Reply> waiter = awaitOutcome(Duration.ofMinutes(1));
