@@ -112,8 +112,9 @@ class ReadmeSnippetsTest {
   @Test
   void theYamlExampleOfTheReadmeConfiguresTasker(@TempDir Path dir) throws IOException {
     String readme = Files.readString(README);
-    int start = readme.indexOf("```yaml\n");
-    assertTrue(start >= 0, "no YAML block in the README");
+    int start = readme.indexOf("```yaml\n", readme.indexOf("### A YAML file"));
+    assertTrue(start >= 0 && readme.contains("### A YAML file"),
+        "no YAML block under '### A YAML file' in the README");
     String yaml = readme.substring(start + 8, readme.indexOf("```", start + 8));
     Path file = Files.writeString(dir.resolve("tasker.yaml"), yaml);
     try (InlineTasker tasker = Tasker.builder().configFile(file).startInline()) {
