@@ -25,6 +25,7 @@ import io.tasker.protocol.TaskSpec;
 import io.tasker.protocol.TaskStatus;
 import io.tasker.protocol.TaskSummary;
 import io.tasker.protocol.TaskView;
+import io.tasker.protocol.TaskerUnavailableException;
 import io.tasker.protocol.Validation;
 import io.tasker.protocol.ValidationException;
 import java.time.Clock;
@@ -70,6 +71,8 @@ public final class InlineTasker implements Tasker {
   private final Function<String, QueueLimits> configuredLimits;
   private final Map<String, ScheduleEntity.State> schedules = new java.util.TreeMap<>();
   private final ScheduleSettings scheduleSettings;
+  /** Callers of {@link #result} waiting for unfinished tasks. */
+  private final Map<TaskId, List<CompletableFuture<TaskView>>> waiting = new java.util.HashMap<>();
 
   InlineTasker(
       HandlerRegistry registry,
@@ -139,6 +142,41 @@ public final class InlineTasker implements Tasker {
   @Override
   public synchronized CompletionStage<TaskView> get(TaskId id) {
     return attempt(() -> find(id).toView());
+  }
+
+  /** Completes when a later call (e.g. {@link #runDue()}) finishes the task. */
+  @Override
+  public CompletionStage<TaskView> result(TaskId id) {
+    return await(id, null);
+  }
+
+  @Override
+  public CompletionStage<TaskView> result(TaskId id, Duration timeout) {
+    try {
+      return await(id, OutcomeWaits.checked(timeout));
+    } catch (ValidationException invalid) {
+      return CompletableFuture.failedFuture(invalid);
+    }
+  }
+
+  private synchronized CompletionStage<TaskView> await(TaskId id, Duration timeout) {
+    State task = tasks.get(id);
+    if (task == null) {
+      return CompletableFuture.failedFuture(new TaskNotFoundException(id));
+    } else if (task.status().isTerminal()) {
+      return CompletableFuture.completedFuture(task.toView());
+    }
+    CompletableFuture<TaskView> outcome = new CompletableFuture<>();
+    waiting.computeIfAbsent(id, k -> new java.util.ArrayList<>()).add(outcome);
+    if (timeout != null && !watchdog.isShutdown()) {
+      watchdog.schedule(() -> {
+        synchronized (this) {
+          waiting.getOrDefault(id, new java.util.ArrayList<>()).remove(outcome);
+          outcome.complete(tasks.get(id).toView());
+        }
+      }, timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+    return outcome;
   }
 
   @Override
@@ -261,8 +299,11 @@ public final class InlineTasker implements Tasker {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     watchdog.shutdownNow();
+    waiting.values().forEach(outcomes -> outcomes.forEach(outcome -> outcome.completeExceptionally(
+        new TaskerUnavailableException("Tasker was closed while waiting for a task's outcome"))));
+    waiting.clear();
   }
 
   private CompletionStage<TaskView> change(TaskId id, Function<State, TaskEntity.Event> decision) {
@@ -279,6 +320,10 @@ public final class InlineTasker implements Tasker {
     State after = before.apply(event);
     tasks.put(after.id(), after);
     log.info("task {} [{}] {}", after.id(), after.spec().type(), event.describe());
+    if (after.status().isTerminal() && waiting.containsKey(after.id())) {
+      TaskView finished = after.toView();
+      waiting.remove(after.id()).forEach(outcome -> outcome.complete(finished));
+    }
     return after;
   }
 

@@ -16,6 +16,7 @@ import io.tasker.protocol.TaskQuery;
 import io.tasker.protocol.TaskSpec;
 import io.tasker.protocol.TaskView;
 import io.tasker.protocol.ValidationException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -103,6 +104,58 @@ public interface Tasker extends AutoCloseable {
 
   /** @return the task with its attempt history */
   CompletionStage<TaskView> get(TaskId id);
+
+  /**
+   * Waits for a task to finish, without polling: the task answers when its outcome is stored.
+   * The wait survives the task moving to another node or its node dying. It does not fail for a
+   * task that failed: check {@link TaskView#status()}.
+   *
+   * @return the finished task: {@code SUCCEEDED} with its {@link TaskView#result()}, {@code
+   *     DEAD} (its last error in {@link TaskView#lastAttempt()}) or {@code CANCELLED}
+   */
+  CompletionStage<TaskView> result(TaskId id);
+
+  /**
+   * Waits for a task to finish, at most {@code timeout}, as {@link #result(TaskId)}.
+   *
+   * @param timeout the longest wait; zero answers at once
+   * @return the finished task, or, when {@code timeout} passes first, the task as it stands
+   *     ({@code SCHEDULED} or {@code RUNNING}): check {@link TaskView#status()}
+   * @throws ValidationException (in the stage) naming {@code timeout} if it is negative
+   */
+  CompletionStage<TaskView> result(TaskId id, Duration timeout);
+
+  /**
+   * Enqueues a typed task and waits for it to finish (see {@link #result(TaskId)}).
+   *
+   * @return the finished task: check {@link TaskView#status()}
+   */
+  default <P> CompletionStage<TaskView> enqueueAndWait(TaskRequest<P> request) {
+    return enqueue(request).thenCompose(this::result);
+  }
+
+  /**
+   * Enqueues a typed task and waits at most {@code timeout} (from its acceptance) for it to
+   * finish (see {@link #result(TaskId, Duration)}).
+   *
+   * @return the finished task, or the task as it stands after {@code timeout}: check {@link
+   *     TaskView#status()}
+   */
+  default <P> CompletionStage<TaskView> enqueueAndWait(TaskRequest<P> request, Duration timeout) {
+    return enqueue(request).thenCompose(id -> result(id, timeout));
+  }
+
+  /**
+   * Enqueues a task described in JSON terms and waits at most {@code timeout} (from its
+   * acceptance) for it to finish (see {@link #result(TaskId, Duration)}). With an idempotency
+   * key of a stored task, waits for that task.
+   *
+   * @return the finished task, or the task as it stands after {@code timeout}: check {@link
+   *     TaskView#status()}
+   */
+  default CompletionStage<TaskView> enqueueAndWait(EnqueueRequest request, Duration timeout) {
+    return enqueue(request).thenCompose(accepted -> result(accepted.task().id(), timeout));
+  }
 
   /**
    * Cancels a task that has not finished. A running handler sees {@link

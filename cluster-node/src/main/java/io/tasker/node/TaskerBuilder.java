@@ -52,6 +52,27 @@ public final class TaskerBuilder {
     return this;
   }
 
+  /**
+   * Reads settings from a file instead of {@code application.conf}: YAML ({@code .yaml}, {@code
+   * .yml}) or HOCON ({@code .conf}), with the keys of {@code reference.conf}, e.g.
+   *
+   * <pre>{@code
+   * tasker:
+   *   queues:
+   *     emails: {max-concurrency: 5, rate: 10}
+   * }</pre>
+   *
+   * System properties still win over the file; the defaults fill what it leaves out.
+   *
+   * @return this builder
+   * @throws com.typesafe.config.ConfigException.Parse naming the file and line of invalid
+   *     content (a value of the wrong type is reported the same way when the node starts)
+   * @throws IllegalArgumentException for another file extension
+   */
+  public TaskerBuilder configFile(Path file) {
+    return config(ConfigFactory.load(ConfigFiles.parse(Objects.requireNonNull(file, "file"))));
+  }
+
   /** @return this builder, keeping the embedded H2 journal under {@code dir} */
   public TaskerBuilder dataDir(Path dir) {
     overrides.put("tasker.data-dir", dir.toString());

@@ -90,6 +90,7 @@ public final class TaskerNode implements Tasker {
   private final Duration askTimeout;
   private final Duration readyTimeout;
   private final NewTasks newTasks;
+  private final OutcomeWaits outcomes;
   // the database ping of readiness checks, shared while it is in flight
   private final AtomicReference<CompletableFuture<Boolean>> databasePing =
       new AtomicReference<>(CompletableFuture.completedFuture(false));
@@ -113,6 +114,8 @@ public final class TaskerNode implements Tasker {
     this.askTimeout = settings.askTimeout;
     this.readyTimeout = settings.readyTimeout;
     this.newTasks = new NewTasks(system, index, clock, settings.keepAliveWindow);
+    this.outcomes = new OutcomeWaits((id, wait, timeout) -> askEntity(TaskEntity.ENTITY_TYPE_KEY,
+        id.value(), replyTo -> new TaskEntity.AwaitOutcome(wait, replyTo), timeout), askTimeout);
   }
 
   static TaskerNode start(
@@ -377,6 +380,20 @@ public final class TaskerNode implements Tasker {
   }
 
   @Override
+  public CompletionStage<TaskView> result(TaskId id) {
+    return outcomes.await(id, null);
+  }
+
+  @Override
+  public CompletionStage<TaskView> result(TaskId id, Duration timeout) {
+    try {
+      return outcomes.await(id, OutcomeWaits.checked(timeout));
+    } catch (ValidationException invalid) {
+      return CompletableFuture.failedFuture(invalid);
+    }
+  }
+
+  @Override
   public CompletionStage<TaskView> cancel(TaskId id) {
     return view(id, TaskEntity.Cancel::new);
   }
@@ -527,6 +544,7 @@ public final class TaskerNode implements Tasker {
 
   @Override
   public void close() {
+    outcomes.close();
     system.terminate();
     try {
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);

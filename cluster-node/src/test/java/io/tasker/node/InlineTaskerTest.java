@@ -46,6 +46,22 @@ class InlineTaskerTest {
   }
 
   @Test
+  void resultCompletesWhenALaterRunFinishesTheTask(TestInfo info) {
+    TaskId id = join(tasker.enqueue(Probe.WORK.with(Probe.of(name(info), "later"))
+        .delay(Duration.ofMinutes(5))));
+    java.util.concurrent.CompletableFuture<TaskView> outcome =
+        tasker.result(id).toCompletableFuture();
+    assertFalse(outcome.isDone());
+    assertEquals(TaskStatus.SCHEDULED, join(tasker.result(id, Duration.ZERO)).status());
+    clock.advance(Duration.ofMinutes(5));
+    tasker.runDue();
+    assertEquals(TextNode.valueOf("later"), outcome.join().result());
+    assertEquals(TaskStatus.DEAD, join(tasker.enqueueAndWait(
+        Probe.STRICT.with(Probe.of(name(info), "refused")))).status());
+    failure(TaskNotFoundException.class, tasker.result(TaskId.random("probe")));
+  }
+
+  @Test
   void retriesFollowTheBackoffOnTheSettableClock(TestInfo info) {
     TaskId id = join(tasker.enqueue(Probe.WORK.with(Probe.of(name(info), "flaky").failing(2))
         .backoff(Backoff.exponential(Duration.ofMinutes(1), 2, Duration.ofHours(1)).withoutJitter())));

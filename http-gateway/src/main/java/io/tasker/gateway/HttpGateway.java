@@ -94,13 +94,17 @@ public final class HttpGateway implements AutoCloseable {
 
   /**
    * Pekko HTTP's server settings with Tasker's parsing error handler, so requests too malformed
-   * to route get the same JSON error body as all others; set here rather than in a
+   * to route get the same JSON error body as all others, and an idle timeout above the longest
+   * wait of {@code GET /v1/tasks/{id}/result}; set here rather than in a
    * {@code reference.conf}, where it would compete with Pekko HTTP's own by class-path order.
    * An application that configures its own handler keeps it (see {@link PekkoSettings}).
    */
   static ServerSettings serverSettings(ActorSystem<?> system) {
     Config required = ConfigFactory.parseMap(Map.of(
-        "pekko.http.server.parsing.error-handler", JsonParsingErrorHandler.class.getName()));
+        "pekko.http.server.parsing.error-handler", JsonParsingErrorHandler.class.getName(),
+        // above the longest result wait: the idle timeout would close a connection waiting
+        "pekko.http.server.idle-timeout",
+        ResultWait.REQUEST_TIMEOUT.plusSeconds(15).toSeconds() + "s"));
     return ServerSettings.create(PekkoSettings.applyTo(system.settings().config(), required));
   }
 

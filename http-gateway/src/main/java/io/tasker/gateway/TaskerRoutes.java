@@ -140,7 +140,16 @@ final class TaskerRoutes extends AllDirectives {
                 r -> tasker.cancel(taskId(id)).thenApply(t -> noContent()))),
             patch(() -> op(Scope.TASKS_WRITE, r -> reschedule(r, id))))),
         path("retry", () -> post(() -> op(Scope.TASKS_WRITE,
-            r -> tasker.retry(taskId(id)).thenApply(t -> ok(JsonViews.task(t)))))));
+            r -> tasker.retry(taskId(id)).thenApply(t -> ok(JsonViews.task(t)))))),
+        path("result", () -> get(() -> withRequestTimeout(ResultWait.REQUEST_TIMEOUT,
+            () -> op(Scope.TASKS_READ, r -> result(r, id))))));
+  }
+
+  /** A long poll: the finished task, or the task as it stands once {@code wait} passed. */
+  private CompletionStage<HttpResponse> result(HttpRequest request, String id) {
+    TaskId taskId = taskId(id);
+    return tasker.result(taskId, ResultWait.of(request.getUri().query()))
+        .thenApply(task -> ok(JsonViews.task(task)));
   }
 
   private Route queueRoutes(String name) {

@@ -54,6 +54,7 @@ class OpenApiDocumentTest {
       "DELETE /v1/tasks/{id}",
       "PATCH /v1/tasks/{id}",
       "POST /v1/tasks/{id}/retry",
+      "GET /v1/tasks/{id}/result",
       "GET /v1/queues",
       "GET /v1/queues/{name}",
       "PUT /v1/queues/{name}",

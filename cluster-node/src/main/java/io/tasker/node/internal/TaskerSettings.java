@@ -1,6 +1,7 @@
 package io.tasker.node.internal;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import io.tasker.node.index.TaskWaker;
 import io.tasker.node.journal.JournalSettings;
 import io.tasker.node.schedule.DeclaredSchedules;
@@ -122,8 +123,14 @@ public final class TaskerSettings {
     Map<String, QueueLimits> configured = new HashMap<>();
     Config queueSection = tasker.getConfig("queues");
     for (String name : queueSection.root().keySet()) {
-      configured.put(
-          name, limits(queueSection.getConfig(name).withFallback(tasker.getConfig("queue-defaults"))));
+      try {
+        configured.put(name,
+            limits(queueSection.getConfig(name).withFallback(tasker.getConfig("queue-defaults"))));
+      } catch (ConfigException.WrongType | ConfigException.BadValue wrong) {
+        // the key alone (max-concurrency) would not say which queue
+        throw new ConfigException.BadValue(wrong.origin(), "tasker.queues." + name,
+            wrong.getMessage(), wrong);
+      }
     }
     queues = Map.copyOf(configured);
     Config scheduling = tasker.getConfig("scheduling");

@@ -129,6 +129,16 @@ public final class TaskEntity
   public record Requeue(ActorRef<Reply> replyTo) implements ReplyingCommand {}
 
   /**
+   * Answers with the task once it is finished ({@link Accepted}), at once if it is. Otherwise the
+   * caller waits in the entity's memory, up to {@code upTo}, and is then answered {@link
+   * NotFinished} (so also when the entity stops): it asks again (see {@link OutcomeWaiters}).
+   */
+  public record AwaitOutcome(Duration upTo, ActorRef<Reply> replyTo) implements ReplyingCommand {}
+
+  /** The wait of {@code waiter} ran out. */
+  record WaitEnded(ActorRef<Reply> waiter) implements Command {}
+
+  /**
    * From the waker: the task index says this task needs attention by {@code indexedWakeAt}.
    * Starting the entity is the point; it then arms its timer. For an attempt of an earlier
    * incarnation, {@code indexedWakeAt} is its lease as its node last extended it.
@@ -163,6 +173,9 @@ public final class TaskEntity
 
   /** @param created true only for the enqueue that created the task */
   public record Accepted(TaskView task, boolean created) implements Reply {}
+
+  /** To {@link AwaitOutcome}: the task is not finished yet; ask again to go on waiting. */
+  public record NotFinished(TaskView task) implements Reply {}
 
   public record Rejected(ErrorCode code, String message, String field, TaskStatus status)
       implements Reply {
@@ -513,6 +526,7 @@ public final class TaskEntity
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final ActorRef<QueueManager.PermitReply> permitAdapter;
+  private final OutcomeWaiters waiters;
   private HandlerRuntime.Attempt execution;
   private Permit permit = Permit.NONE;
   private String permitQueue;
@@ -533,6 +547,7 @@ public final class TaskEntity
     this.context = context;
     this.timers = timers;
     this.permitAdapter = context.messageAdapter(QueueManager.PermitReply.class, PermitArrived::new);
+    this.waiters = new OutcomeWaiters(timers);
   }
 
   @Override
@@ -589,6 +604,10 @@ public final class TaskEntity
       return onReschedule(state, reschedule);
     } else if (command instanceof Requeue requeue) {
       return onRequeue(state, requeue);
+    } else if (command instanceof AwaitOutcome await) {
+      return onAwaitOutcome(state, await);
+    } else if (command instanceof WaitEnded ended) {
+      return onWaitEnded(state, ended);
     } else if (command == Stop.INSTANCE) {
       return onStop(state, Stop.INSTANCE);
     }
@@ -604,7 +623,7 @@ public final class TaskEntity
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), this::onRecovered)
-        .onSignal(PostStop.instance(), state -> onStopped())
+        .onSignal(PostStop.instance(), this::onStopped)
         .build();
   }
 
@@ -660,6 +679,22 @@ public final class TaskEntity
 
   private ReplyEffect<Event, State> onRequeue(State state, Requeue cmd) {
     return decide(state, cmd.replyTo(), s -> s.requeue(now()), this::settle);
+  }
+
+  private ReplyEffect<Event, State> onAwaitOutcome(State state, AwaitOutcome await) {
+    if (state.status().isTerminal()) {
+      return replyWith(await.replyTo(), state, false);
+    }
+    waiters.add(await.replyTo(), await.upTo()); // answered when an event finishes the task
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onWaitEnded(State state, WaitEnded ended) {
+    waiters.release(ended.waiter(), new NotFinished(state.toView()));
+    if (isIdle(state)) {
+      timers.startSingleTimer(Timer.PASSIVATE_IF_IDLE, Duration.ZERO);
+    }
+    return Effect().noReply();
   }
 
   private ReplyEffect<Event, State> onTimer(State state, Timer timer) {
@@ -747,8 +782,9 @@ public final class TaskEntity
   /**
    * Too many tasks wait for the queue's permits: this one drops its request, marks its index
    * row parked (no event: the row is {@code SCHEDULED} without a wake time, which the waker
-   * never scans; its next event rewrites it) and passivates. The queue manager wakes it when
-   * there is room. If the mark fails, the row still says due and the waker wakes the task.
+   * never scans; its next event rewrites it) and passivates, unless someone waits for its
+   * outcome. The queue manager wakes it when there is room. If the mark fails, the row still
+   * says due and the waker wakes the task.
    */
   private ReplyEffect<Event, State> onParked(State state) {
     if (permit != Permit.WAITING || state.status() != TaskStatus.SCHEDULED) {
@@ -767,7 +803,9 @@ public final class TaskEntity
             failure.toString());
       }
     });
-    passivate();
+    if (waiters.isEmpty()) {
+      passivate(); // else it stays, parked, for its waiters (who would restart it at once)
+    }
     return Effect().noReply();
   }
 
@@ -828,7 +866,10 @@ public final class TaskEntity
     }
   }
 
-  private void onStopped() {
+  private void onStopped(State state) {
+    if (!waiters.isEmpty()) {
+      waiters.answerAll(new NotFinished(state.toView())); // they ask again, wherever it restarts
+    }
     if (execution != null) {
       execution.cancel();
       if (permit != Permit.NONE) {
@@ -861,9 +902,12 @@ public final class TaskEntity
     }
   }
 
-  /** @return true when the task needs no actor: finished, or due beyond the keep-alive window */
+  /**
+   * @return true when the task needs no actor: finished, or due beyond the keep-alive window,
+   *     and nobody waits for its outcome
+   */
   private boolean isIdle(State state) {
-    if (execution != null || permit != Permit.NONE) {
+    if (execution != null || permit != Permit.NONE || !waiters.isEmpty()) {
       return false;
     }
     return state.status().isTerminal()
@@ -924,6 +968,9 @@ public final class TaskEntity
     EffectBuilder<Event, State> effect = Effect().persist(new Indexed(event, row)).thenRun(next -> {
       if (eventLog.isInfoEnabled()) {
         eventLog.info("task {} [{}] {}", id, next.spec().type(), event.describe());
+      }
+      if (next.status().isTerminal() && !waiters.isEmpty()) {
+        waiters.answerAll(new Accepted(next.toView(), false));
       }
       then.apply(next);
     });

@@ -575,6 +575,90 @@ class TaskEntityTest {
     assertTrue(index.parkedAt.isEmpty());
   }
 
+  // Waiting for the outcome
+
+  private TestProbe<TaskEntity.Reply> awaitOutcome(Duration upTo) {
+    TestProbe<TaskEntity.Reply> waiter = testKit.createTestProbe();
+    task.runCommand(new TaskEntity.AwaitOutcome(upTo, waiter.ref()));
+    return waiter;
+  }
+
+  @Test
+  void aWaiterIsAnsweredWhenTheTaskSucceeds() {
+    enqueue(spec("ok", 3));
+    TestProbe<TaskEntity.Reply> waiter = awaitOutcome(Duration.ofMinutes(1));
+    waiter.expectNoMessage(Duration.ofMillis(100)); // nothing to say before the outcome
+    grantPermit();
+    TaskEntity.Accepted done = waiter.expectMessageClass(TaskEntity.Accepted.class);
+    assertEquals(TaskStatus.SUCCEEDED, done.task().status());
+    assertEquals(TextNode.valueOf("hi"), done.task().result());
+    shard.expectMessageClass(ClusterSharding.Passivate.class); // nobody waits any more
+  }
+
+  @Test
+  void aWaiterIsAnsweredWhenTheTaskIsDeadLettered() {
+    enqueue(spec("invalid", 3));
+    TestProbe<TaskEntity.Reply> waiter = awaitOutcome(Duration.ofMinutes(1));
+    grantPermit();
+    TaskEntity.Accepted dead = waiter.expectMessageClass(TaskEntity.Accepted.class);
+    assertEquals(TaskStatus.DEAD, dead.task().status());
+    assertEquals("io.tasker.node.NonRetryableException", dead.task().lastAttempt().errorType());
+  }
+
+  @Test
+  void aFinishedTaskAnswersAtOnceAndPersistsNothing() {
+    enqueue(spec("ok", 3));
+    grantPermit();
+    awaitStatus(TaskStatus.SUCCEEDED);
+    var result = task.<TaskEntity.Reply>runCommand(
+        replyTo -> new TaskEntity.AwaitOutcome(Duration.ofMinutes(1), replyTo));
+    assertEquals(TaskStatus.SUCCEEDED,
+        assertInstanceOf(TaskEntity.Accepted.class, result.reply()).task().status());
+    assertTrue(result.hasNoEvents());
+  }
+
+  @Test
+  void anUnknownTaskIsRejectedToAWaiter() {
+    var result = task.<TaskEntity.Reply>runCommand(
+        replyTo -> new TaskEntity.AwaitOutcome(Duration.ofMinutes(1), replyTo));
+    assertEquals(ErrorCode.TASK_NOT_FOUND,
+        assertInstanceOf(TaskEntity.Rejected.class, result.reply()).code());
+  }
+
+  @Test
+  void aWaiterKeepsAFarOffTaskAliveUntilItsWaitEndsThenHearsNotFinished() {
+    enqueue(spec("ok", NOW.plus(Duration.ofHours(3)), 3, Duration.ofMinutes(1)));
+    shard.expectMessageClass(ClusterSharding.Passivate.class); // due beyond the window: idle
+    TestProbe<TaskEntity.Reply> waiter = awaitOutcome(Duration.ofMillis(300));
+    TaskEntity.NotFinished notYet = waiter.expectMessageClass(TaskEntity.NotFinished.class);
+    assertEquals(TaskStatus.SCHEDULED, notYet.task().status());
+    shard.expectMessageClass(ClusterSharding.Passivate.class); // idle again once nobody waits
+  }
+
+  @Test
+  void aParkedTaskWithAWaiterStaysAliveUntilWokenAndAnswersIt() {
+    enqueue(spec("ok", 3));
+    TestProbe<TaskEntity.Reply> waiter = awaitOutcome(Duration.ofMinutes(1));
+    QueueManager.RequestPermit request =
+        queue.expectMessageClass(QueueManager.RequestPermit.class, Duration.ofSeconds(10));
+    request.replyTo().tell(new QueueManager.Parked("default", request.holder()));
+    assertEquals(id.value(), queue.expectMessageClass(QueueManager.ConfirmParked.class).holder());
+    shard.expectNoMessage(Duration.ofMillis(300)); // no passivation: the waiter would restart it
+    task.runCommand(new TaskEntity.Wake(null));
+    grantPermit();
+    assertEquals(TaskStatus.SUCCEEDED,
+        waiter.expectMessageClass(TaskEntity.Accepted.class).task().status());
+  }
+
+  @Test
+  void aStoppingEntityTellsItsWaitersToAskAgain() {
+    enqueue(spec("ok", NOW.plus(Duration.ofHours(3)), 3, Duration.ofMinutes(1)));
+    TestProbe<TaskEntity.Reply> waiter = awaitOutcome(Duration.ofMinutes(1));
+    task.restart(); // as on a hand-off to another node
+    assertEquals(TaskStatus.SCHEDULED,
+        waiter.expectMessageClass(TaskEntity.NotFinished.class).task().status());
+  }
+
   static {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> watchdog.shutdownNow()));
   }

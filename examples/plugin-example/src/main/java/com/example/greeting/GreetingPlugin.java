@@ -9,6 +9,7 @@ import io.tasker.node.TaskerPlugin;
  * Registers the {@code greet} handler on the Tasker server. Named in
  * {@code META-INF/services/io.tasker.node.TaskerPlugin}, which is how the server finds it.
  */
+// tag::greeting-plugin[]
 public final class GreetingPlugin implements TaskerPlugin {
 
   /** Greets someone: {@code {"type":"greet","payload":{"name":"Ada","language":"fr"}}}. */
@@ -40,3 +41,4 @@ public final class GreetingPlugin implements TaskerPlugin {
     }, h -> h.maxAttempts(3));
   }
 }
+// end::greeting-plugin[]

@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /** Sends the welcome email of a sign-up (here: logs it). A bean, so Tasker registers it. */
+// tag::spring-handler-bean[]
 @Component
 public class SendWelcomeEmail implements TaskerHandler<SendWelcomeEmail.Welcome> {
   private static final Logger log = LoggerFactory.getLogger(SendWelcomeEmail.class);
@@ -34,3 +35,4 @@ public class SendWelcomeEmail implements TaskerHandler<SendWelcomeEmail.Welcome>
     return "sent";
   }
 }
+// end::spring-handler-bean[]
