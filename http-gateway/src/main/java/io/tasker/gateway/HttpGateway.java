@@ -41,6 +41,14 @@ public final class HttpGateway implements AutoCloseable {
     this.devKey = devKey;
   }
 
+  /**
+   * Serves {@code node}'s API from its own actor system, with the {@code tasker.http} settings
+   * of the configuration the node was started with: one call to embed the API in an application.
+   */
+  public static HttpGateway start(TaskerNode node) {
+    return start(node, node.system().settings().config());
+  }
+
   /** Serves {@code node}'s API with the {@code tasker.http} settings of {@code config}. */
   public static HttpGateway start(TaskerNode node, Config config) {
     TaskerSettings nodeSettings = TaskerSettings.create(config);

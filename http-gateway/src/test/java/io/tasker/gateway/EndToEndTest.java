@@ -87,7 +87,7 @@ class EndToEndTest {
         .withFallback(ConfigFactory.load())
         .resolve();
     node = Tasker.builder().plugin(new SampleHandlers()).config(config).start();
-    gateway = HttpGateway.start(node, config);
+    gateway = HttpGateway.start(node); // the node's own configuration: the embedding call
     await().atMost(PATIENCE).pollInterval(Duration.ofMillis(200))
         .until(() -> get("/health/ready", null).status() == 200);
   }

@@ -1,11 +1,13 @@
 package io.tasker.examples.hello;
 
+import io.tasker.gateway.HttpGateway;
 import io.tasker.node.EnqueueResult;
 import io.tasker.node.InlineTasker;
 import io.tasker.node.SettableClock;
 import io.tasker.node.TaskHandler;
 import io.tasker.node.TaskType;
 import io.tasker.node.Tasker;
+import io.tasker.node.TaskerNode;
 import io.tasker.node.ScheduleSpec;
 import io.tasker.protocol.Backoff;
 import io.tasker.protocol.EnqueueRequest;
@@ -140,5 +142,19 @@ final class ReadmeSnippets {
     tasker.getSchedule("daily-report");   // also schedules(), pauseSchedule, resumeSchedule,
     tasker.triggerSchedule("daily-report");          // triggerSchedule (run now), deleteSchedule
     // end::schedules[]
+  }
+
+  static void embeddedApi(Mailer mailer) {
+    // tag::embedded-api[]
+    TaskerNode node = Tasker.builder()
+        .handler(SEND_EMAIL, (email, ctx) -> {
+              mailer.send(email, ctx.taskId().value());
+              return null;
+            })
+        .start();
+    // the API on tasker.http.port (8080) with the node's tasker.http.* settings: keys, limits
+    HttpGateway api = HttpGateway.start(node);
+    // ... on shutdown: api.close(); node.close();
+    // end::embedded-api[]
   }
 }
