@@ -161,13 +161,13 @@ class TaskEntityTest {
   private void grantPermit() {
     // patient: on a loaded machine a restart or a lease timer may take a while
     QueueManager.RequestPermit request =
-        queue.expectMessageClass(QueueManager.RequestPermit.class, Duration.ofSeconds(10));
+        queue.expectMessageClass(QueueManager.RequestPermit.class, Duration.ofSeconds(30));
     assertEquals(id.value(), request.holder());
     request.replyTo().tell(new QueueManager.PermitGranted("default", request.holder()));
   }
 
   private TaskEntity.State awaitStatus(TaskStatus status) {
-    await().atMost(Duration.ofSeconds(10)).until(() -> task.getState().status() == status);
+    await().atMost(Duration.ofSeconds(30)).until(() -> task.getState().status() == status);
     return task.getState();
   }
 
@@ -547,7 +547,7 @@ class TaskEntityTest {
     enqueue(spec("ok", 3));
     // patient: on a loaded machine a restart or a lease timer may take a while
     QueueManager.RequestPermit request =
-        queue.expectMessageClass(QueueManager.RequestPermit.class, Duration.ofSeconds(10));
+        queue.expectMessageClass(QueueManager.RequestPermit.class, Duration.ofSeconds(30));
     request.replyTo().tell(new QueueManager.Parked("default", request.holder()));
     shard.expectMessageClass(ClusterSharding.Passivate.class);
     // marked as of its one event, then confirmed to its queue manager
@@ -568,7 +568,7 @@ class TaskEntityTest {
     enqueue(spec("ok", 3));
     // patient: on a loaded machine a restart or a lease timer may take a while
     QueueManager.RequestPermit request =
-        queue.expectMessageClass(QueueManager.RequestPermit.class, Duration.ofSeconds(10));
+        queue.expectMessageClass(QueueManager.RequestPermit.class, Duration.ofSeconds(30));
     request.replyTo().tell(new QueueManager.PermitGranted("default", request.holder()));
     request.replyTo().tell(new QueueManager.Parked("default", request.holder())); // stale
     awaitStatus(TaskStatus.SUCCEEDED);
@@ -640,7 +640,7 @@ class TaskEntityTest {
     enqueue(spec("ok", 3));
     TestProbe<TaskEntity.Reply> waiter = awaitOutcome(Duration.ofMinutes(1));
     QueueManager.RequestPermit request =
-        queue.expectMessageClass(QueueManager.RequestPermit.class, Duration.ofSeconds(10));
+        queue.expectMessageClass(QueueManager.RequestPermit.class, Duration.ofSeconds(30));
     request.replyTo().tell(new QueueManager.Parked("default", request.holder()));
     assertEquals(id.value(), queue.expectMessageClass(QueueManager.ConfirmParked.class).holder());
     shard.expectNoMessage(Duration.ofMillis(300)); // no passivation: the waiter would restart it
