@@ -925,6 +925,7 @@ public final class TaskEntity
       if (eventLog.isInfoEnabled()) {
         eventLog.info("task {} [{}] {}", id, next.spec().type(), event.describe());
       }
+      runtime.metrics().recorded(next.spec(), event);
       then.apply(next);
     });
     if (replyTo != null) {
