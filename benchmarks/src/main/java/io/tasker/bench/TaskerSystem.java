@@ -3,8 +3,11 @@ package io.tasker.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tasker.node.EnqueueResult;
 import io.tasker.node.Tasker;
+import io.tasker.node.TaskerBuilder;
 import io.tasker.node.TaskType;
 import io.tasker.protocol.Backoff;
 import io.tasker.protocol.EnqueueRequest;
@@ -38,6 +41,13 @@ final class TaskerSystem implements SystemUnderTest {
 
   private final boolean inMemoryJournal =
       "memory".equals(System.getProperty("bench.tasker.journal"));
+  /**
+   * {@code -Dbench.tasker.metrics=prometheus}: the node records into a Prometheus registry, as
+   * behind a gateway serving /metrics; by default into its own registry with nothing attached
+   * (meters that record nothing).
+   */
+  private final boolean prometheus =
+      "prometheus".equals(System.getProperty("bench.tasker.metrics"));
   private Tasker tasker;
   private Config config;
 
@@ -54,7 +64,8 @@ final class TaskerSystem implements SystemUnderTest {
         + ", queue max-concurrency=" + config.getInt("tasker.queue-defaults.max-concurrency")
         + ", waker scan-interval=" + config.getString("tasker.waker.scan-interval")
         + ", retries: fixed 1 s backoff, max 3 attempts; enqueueAll per batch"
-        + (inMemoryJournal ? "; IN-MEMORY JOURNAL (a bound, not durable)" : "");
+        + (inMemoryJournal ? "; IN-MEMORY JOURNAL (a bound, not durable)" : "")
+        + (prometheus ? "; metrics in a Prometheus registry" : "; metrics not recorded");
   }
 
   @Override
@@ -67,7 +78,11 @@ final class TaskerSystem implements SystemUnderTest {
             "tasker.worker.threads", Integer.getInteger("bench.threads", 20)))
         .withFallback(inMemoryJournal ? IN_MEMORY_JOURNAL : ConfigFactory.empty())
         .withFallback(ConfigFactory.load());
-    tasker = Tasker.builder()
+    TaskerBuilder builder = Tasker.builder();
+    if (prometheus) {
+      builder.meterRegistry(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+    tasker = builder
         .config(config)
         .journal(db.jdbcUrl(), db.user(), "")
         .handler(BENCH, (payload, ctx) -> {

@@ -5,6 +5,8 @@ import io.tasker.node.internal.TaskerSettings;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.tasker.node.task.HandlerDefaults;
 import io.tasker.node.task.HandlerRegistry;
 import io.tasker.protocol.QueueLimits;
@@ -43,6 +45,7 @@ public final class TaskerBuilder {
   private final Map<String, Object> overrides = new HashMap<>();
   private Config config;
   private Clock clock = Clock.systemUTC();
+  private MeterRegistry meterRegistry;
 
   TaskerBuilder() {}
 
@@ -99,6 +102,16 @@ public final class TaskerBuilder {
     return this;
   }
 
+  /**
+   * @param registry where the node's meters go, e.g. the application's own (Spring's); by
+   *     default the node keeps a registry of its own ({@link TaskerNode#meterRegistry()})
+   * @return this builder, recording Tasker's metrics in {@code registry}
+   */
+  public TaskerBuilder meterRegistry(MeterRegistry registry) {
+    this.meterRegistry = Objects.requireNonNull(registry, "registry");
+    return this;
+  }
+
   /** @return this builder, with {@code handler} running tasks of {@code type} */
   public <P> TaskerBuilder handler(TaskType<P> type, TaskHandler<P> handler) {
     return handler(type, handler, options -> {});
@@ -147,7 +160,8 @@ public final class TaskerBuilder {
   public TaskerNode start() {
     Config resolved = resolvedConfig();
     TaskerSettings settings = TaskerSettings.create(resolved);
-    return TaskerNode.start(resolved, settings, registry(settings), limits(settings), clock);
+    return TaskerNode.start(resolved, settings, registry(settings), limits(settings), clock,
+        meterRegistry != null ? meterRegistry : new CompositeMeterRegistry());
   }
 
   /**

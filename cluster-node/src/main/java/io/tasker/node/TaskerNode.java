@@ -8,6 +8,10 @@ import io.tasker.node.internal.TaskerSettings;
 
 import io.tasker.node.internal.PekkoSettings;
 
+import io.tasker.node.internal.metrics.NodeMetrics;
+import io.tasker.node.journal.JournalMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.tasker.node.index.JdbcTaskIndex;
@@ -91,6 +95,7 @@ public final class TaskerNode implements Tasker {
   private final Duration readyTimeout;
   private final NewTasks newTasks;
   private final OutcomeWaits outcomes;
+  private final NodeMetrics metrics;
   // the database ping of readiness checks, shared while it is in flight
   private final AtomicReference<CompletableFuture<Boolean>> databasePing =
       new AtomicReference<>(CompletableFuture.completedFuture(false));
@@ -103,8 +108,10 @@ public final class TaskerNode implements Tasker {
       ExecutorService workers,
       ScheduledExecutorService watchdog,
       Clock clock,
-      TaskerSettings settings) {
+      TaskerSettings settings,
+      NodeMetrics metrics) {
     this.system = system;
+    this.metrics = metrics;
     this.sharding = ClusterSharding.get(system);
     this.registry = registry;
     this.index = index;
@@ -113,7 +120,8 @@ public final class TaskerNode implements Tasker {
     this.clock = clock;
     this.askTimeout = settings.askTimeout;
     this.readyTimeout = settings.readyTimeout;
-    this.newTasks = new NewTasks(system, index, clock, settings.keepAliveWindow);
+    this.newTasks =
+        new NewTasks(system, index, clock, settings.keepAliveWindow, metrics.tasks());
     this.outcomes = new OutcomeWaits((id, wait, timeout) -> askEntity(TaskEntity.ENTITY_TYPE_KEY,
         id.value(), replyTo -> new TaskEntity.AwaitOutcome(wait, replyTo), timeout), askTimeout);
   }
@@ -123,7 +131,9 @@ public final class TaskerNode implements Tasker {
       TaskerSettings settings,
       HandlerRegistry registry,
       Function<String, QueueLimits> queueLimits,
-      Clock clock) {
+      Clock clock,
+      MeterRegistry meterRegistry) {
+    NodeMetrics metrics = new NodeMetrics(meterRegistry);
     java.util.Optional<NodeManagement> management = NodeManagement.find();
     if (settings.management.enabled() && management.isEmpty()) {
       throw new IllegalStateException((settings.bootstrap.enabled()
@@ -153,6 +163,7 @@ public final class TaskerNode implements Tasker {
         .withFallback(settings.journal.toPekkoConfig())
         .withFallback(withRequired);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "tasker", resolved);
+    JournalMetrics.set(system.classicSystem(), metrics.journal()); // before any entity writes
     Cluster cluster = Cluster.get(system);
     if (settings.management.enabled()) {
       management.get().start(system, settings);
@@ -169,7 +180,7 @@ public final class TaskerNode implements Tasker {
     JdbcTaskIndex index = JdbcTaskIndex.open(settings.journal, settings.indexPoolSize);
     QueueManager.initSharding(system, queueLimits,
         QueueRuntime.of(settings.permitLease, settings.permitStartUpGrace, settings.maxWaiting,
-            parkedTasks(index, sharding)), TaskEntity.WORKER_ROLE);
+            parkedTasks(index, sharding), metrics.queues()), TaskEntity.WORKER_ROLE);
     String node =
         settings.nodeName.isBlank()
             ? cluster.selfMember().address().hostPort()
@@ -177,7 +188,7 @@ public final class TaskerNode implements Tasker {
     TaskEntity.initSharding(
         system,
         new TaskRuntime(
-            new HandlerRuntime(registry, workers, watchdog, clock),
+            new HandlerRuntime(registry, workers, watchdog, clock, metrics.tasks()),
             queue -> sharding.entityRefFor(QueueManager.ENTITY_TYPE_KEY, queue),
             clock,
             () -> ThreadLocalRandom.current().nextDouble(),
@@ -189,13 +200,15 @@ public final class TaskerNode implements Tasker {
             index,
             settings.lease,
             settings.keepAliveWindow,
-            settings.startAhead),
+            settings.startAhead,
+            metrics.tasks()),
         settings.shardsPerType,
         settings.rebalanceShare);
     TaskerNode tasker =
-        new TaskerNode(system, registry, index, workers, watchdog, clock, settings);
+        new TaskerNode(system, registry, index, workers, watchdog, clock, settings, metrics);
     ScheduleEntity.initSharding(system, new ScheduleRuntime(
-        clock, tasker::enqueue, tasker::get, index, settings.scheduling));
+        clock, tasker::enqueue, tasker::get, index, settings.scheduling, metrics.schedules()));
+    metrics.refreshEvery(settings.metricsRefreshInterval, system, index::counts);
     TaskWaker.init(system, index,
         List.of(TaskWaker.tasks(index, sharding), ScheduleEntity.wakeTarget(index, sharding)),
         settings.waker, clock);
@@ -318,9 +331,18 @@ public final class TaskerNode implements Tasker {
     try {
       spec = registry.resolve(request, clock.instant());
     } catch (RuntimeException invalid) {
+      metrics.enqueues().rejected(invalid);
       return CompletableFuture.failedFuture(invalid);
     }
-    return enqueue(spec);
+    return countRejection(enqueue(spec));
+  }
+
+  private <T> CompletionStage<T> countRejection(CompletionStage<T> answer) {
+    return answer.whenComplete((done, failure) -> {
+      if (failure != null) {
+        metrics.enqueues().rejected(failure);
+      }
+    });
   }
 
   private CompletionStage<EnqueueResult> enqueue(TaskSpec spec) {
@@ -348,6 +370,7 @@ public final class TaskerNode implements Tasker {
     try {
       specs = validateAll(requests);
     } catch (ValidationException invalid) {
+      metrics.enqueues().rejected(invalid);
       return CompletableFuture.failedFuture(invalid);
     }
     List<CompletableFuture<List<EnqueueResult>>> parts = new java.util.ArrayList<>();
@@ -361,8 +384,8 @@ public final class TaskerNode implements Tasker {
       }
     }
     storeTogether(together, parts);
-    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done ->
-        parts.stream().flatMap(part -> part.join().stream()).toList());
+    return countRejection(CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+        .thenApply(done -> parts.stream().flatMap(part -> part.join().stream()).toList()));
   }
 
   private void storeTogether(
@@ -537,6 +560,15 @@ public final class TaskerNode implements Tasker {
     return Cluster.get(system).selfMember().hasRole(role);
   }
 
+  /**
+   * @return the registry the node's meters are in: the one given to {@link
+   *     TaskerBuilder#meterRegistry}, or else a composite of the node's own (to which the HTTP
+   *     gateway adds a Prometheus registry for {@code GET /metrics})
+   */
+  public MeterRegistry meterRegistry() {
+    return metrics.registry();
+  }
+
   /** @return the node's actor system, e.g. to serve HTTP from it */
   public ActorSystem<Void> system() {
     return system;
@@ -545,6 +577,7 @@ public final class TaskerNode implements Tasker {
   @Override
   public void close() {
     outcomes.close();
+    metrics.close();
     system.terminate();
     try {
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -23,6 +23,7 @@ public final class GatewaySettings {
   public final boolean devKey;
   public final double ratePerKey;
   public final int burstPerKey;
+  public final boolean metricsPublic;
 
   private GatewaySettings(Config http) {
     host = http.getString("host");
@@ -43,6 +44,7 @@ public final class GatewaySettings {
     devKey = http.getBoolean("auth.dev-key");
     ratePerKey = http.getDouble("rate-limit.per-key");
     burstPerKey = http.getInt("rate-limit.burst");
+    metricsPublic = http.getBoolean("metrics.public");
   }
 
   public static GatewaySettings create(Config config) {

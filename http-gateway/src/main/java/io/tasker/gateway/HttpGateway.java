@@ -76,8 +76,10 @@ public final class HttpGateway implements AutoCloseable {
     } else if (keys.isEmpty()) {
       log.warn("no API keys are configured: every request will be refused with 401");
     }
+    PrometheusScrape metrics = tasker instanceof TaskerNode node
+        ? PrometheusScrape.of(node.meterRegistry()) : PrometheusScrape.NONE;
     TaskerRoutes routes = new TaskerRoutes(
-        tasker, keys, settings, Materializer.matFromSystem(system), clock);
+        tasker, keys, settings, Materializer.matFromSystem(system), clock, metrics);
     try {
       ServerBinding binding = Http.get(system)
           .newServerAt(settings.host, settings.port)

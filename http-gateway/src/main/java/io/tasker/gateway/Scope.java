@@ -6,7 +6,8 @@ import java.util.Arrays;
 public enum Scope {
   TASKS_READ("tasks:read"),
   TASKS_WRITE("tasks:write"),
-  QUEUES_ADMIN("queues:admin");
+  QUEUES_ADMIN("queues:admin"),
+  METRICS_READ("metrics:read");
 
   private final String label;
 
@@ -23,6 +24,7 @@ public enum Scope {
         .filter(scope -> scope.label.equals(label.trim()))
         .findFirst()
         .orElseThrow(() -> new IllegalArgumentException(
-            "unknown scope '" + label + "'; scopes are tasks:read, tasks:write, queues:admin"));
+            "unknown scope '" + label + "'; scopes are " + Arrays.stream(values())
+                .map(Scope::label).collect(java.util.stream.Collectors.joining(", "))));
   }
 }

@@ -62,10 +62,12 @@ final class TaskerRoutes extends AllDirectives {
   private final Clock clock;
   private final ErrorResponses errors;
   private final byte[] openApi;
+  private final PrometheusScrape metrics;
 
   TaskerRoutes(Tasker tasker, ApiKeys keys, GatewaySettings settings, Materializer materializer,
-      Clock clock) {
+      Clock clock, PrometheusScrape metrics) {
     this.tasker = tasker;
+    this.metrics = metrics;
     this.keys = keys;
     this.settings = settings;
     this.materializer = materializer;
@@ -79,7 +81,19 @@ final class TaskerRoutes extends AllDirectives {
         ExceptionHandler.newBuilder().matchAny(e -> complete(errors.of(e))).build(),
         () -> handleRejections(rejections(), () -> concat(
             pathPrefix("health", this::healthRoutes),
+            path("metrics", () -> get(() -> settings.metricsPublic
+                ? complete(scrape())
+                : op(Scope.METRICS_READ, r -> CompletableFuture.completedFuture(scrape())))),
             pathPrefix("v1", this::apiRoutes))));
+  }
+
+  /** Renders the meters on the request's thread: a scrape reads in-memory values only. */
+  private HttpResponse scrape() {
+    return metrics.scrape()
+        .map(text -> HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8, text))
+        .orElseGet(() -> Responses.json(StatusCodes.NOT_FOUND, JsonViews.error("NOT_FOUND",
+            "the node records its metrics in the application's own MeterRegistry, which is not"
+                + " a Prometheus one; export them from the application", null)));
   }
 
   private Route healthRoutes() {

@@ -79,7 +79,8 @@ final class GatewayFixture implements AutoCloseable {
             "tasker.http.port = 0",
             "tasker.http.host = \"127.0.0.1\"",
             "tasker.http.auth.env-keys = \"" + READER + "=tasks:read;" + WRITER
-                + "=tasks:read,tasks:write;" + ADMIN + "=tasks:read,tasks:write,queues:admin\"",
+                + "=tasks:read,tasks:write;" + ADMIN
+                + "=tasks:read,tasks:write,queues:admin,metrics:read\"",
             "pekko.actor.provider = local")))
         .withFallback(ConfigFactory.load())
         .resolve();

@@ -1,6 +1,7 @@
 package io.tasker.spring;
 
 import com.typesafe.config.Config;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.tasker.node.Tasker;
 import io.tasker.node.TaskerBuilder;
 import io.tasker.node.TaskerNode;
@@ -21,7 +22,8 @@ import org.springframework.core.env.ConfigurableEnvironment;
  * A Tasker node for the application: settings from {@code tasker.*} (and {@code pekko.*})
  * properties over Tasker's {@code reference.conf}, every {@link TaskerHandler} bean registered,
  * the journal in the application's database when it has one ({@code spring.datasource.url}),
- * else in the embedded H2 under {@code tasker.data-dir}. An application that defines its own
+ * else in the embedded H2 under {@code tasker.data-dir}; its meters in the application's {@link
+ * MeterRegistry} when there is one. An application that defines its own
  * {@link Tasker} bean keeps it. What the node gets then: {@link TaskerNodeAutoConfiguration}.
  */
 @AutoConfiguration(after = DataSourceAutoConfiguration.class)
@@ -32,13 +34,15 @@ public class TaskerAutoConfiguration {
   TaskerNode taskerNode(
       ConfigurableEnvironment environment,
       ObjectProvider<TaskerHandler<?>> handlers,
-      ObjectProvider<JournalDatabase> applicationDatabase) {
+      ObjectProvider<JournalDatabase> applicationDatabase,
+      ObjectProvider<MeterRegistry> meterRegistry) {
     Config config = TaskerConfigs.load(environment);
     TaskerBuilder builder = Tasker.builder().config(config);
     if (config.getString("tasker.journal.url").isBlank()) {
       applicationDatabase.ifAvailable(db -> builder.journal(db.url(), db.user(), db.password()));
     }
     handlers.orderedStream().forEach(handler -> register(builder, handler));
+    meterRegistry.ifUnique(builder::meterRegistry); // Actuator's, when the application has one
     return builder.start();
   }
 

@@ -46,6 +46,7 @@ public final class TaskerSettings {
   public final TaskWaker.Settings waker;
   public final Duration askTimeout;
   public final Duration readyTimeout;
+  public final Duration metricsRefreshInterval;
   public final QueueLimits queueDefaults;
   public final Map<String, QueueLimits> queues;
   public final ScheduleSettings scheduling;
@@ -119,6 +120,10 @@ public final class TaskerSettings {
     }
     askTimeout = tasker.getDuration("ask-timeout");
     readyTimeout = tasker.getDuration("ready-timeout");
+    metricsRefreshInterval = tasker.getDuration("metrics.refresh-interval");
+    if (metricsRefreshInterval.isNegative() || metricsRefreshInterval.isZero()) {
+      throw new IllegalArgumentException("tasker.metrics.refresh-interval must be positive");
+    }
     queueDefaults = limits(tasker.getConfig("queue-defaults"));
     Map<String, QueueLimits> configured = new HashMap<>();
     Config queueSection = tasker.getConfig("queues");

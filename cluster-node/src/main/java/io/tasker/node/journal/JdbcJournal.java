@@ -68,6 +68,7 @@ public final class JdbcJournal extends AsyncWriteJournal {
   private record ReadAhead(long from, List<JournalRow> rows, long readAt) {}
 
   private final Serialization serialization = SerializationExtension.get(context().system());
+  private final JournalMetrics metrics = JournalMetrics.of(context().system());
   private final HikariDataSource dataSource;
   private final JournalSettings.Dialect dialect;
   private final Batcher<Write> writes;
@@ -175,7 +176,10 @@ public final class JdbcJournal extends AsyncWriteJournal {
       return;
     }
     try {
+      long started = System.nanoTime();
       Jdbc.inTransaction(connection, () -> insert(connection, appends));
+      metrics.committed(appends.stream().mapToInt(append -> append.rows().size()).sum(),
+          System.nanoTime() - started);
       appends.forEach(append -> append.done().complete(null));
     } catch (SQLException | RuntimeException batchFailed) {
       if (appends.size() == 1) {

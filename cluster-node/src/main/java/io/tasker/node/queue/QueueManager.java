@@ -12,6 +12,7 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -240,6 +241,8 @@ public final class QueueManager
   private long grantsFrom;
   /** Parked tasks of this queue: whether any may exist, which were woken. */
   private Parking parking;
+  /** Whether waiting requests wait for the rate limit's next token (as of the last grant). */
+  private boolean rateLimited;
 
   private QueueManager(
       ActorContext<Command> context,
@@ -276,6 +279,7 @@ public final class QueueManager
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), this::onRecovered)
+        .onSignal(PostStop.instance(), state -> runtime.metrics().permits(queue, 0, 0, false))
         .build();
   }
 
@@ -306,6 +310,12 @@ public final class QueueManager
   }
 
   private ReplyEffect<Event, State> onCommand(State state, Command command) {
+    ReplyEffect<Event, State> effect = handle(state, command);
+    runtime.metrics().permits(queue, permits.held(), permits.waiting(), rateLimited);
+    return effect;
+  }
+
+  private ReplyEffect<Event, State> handle(State state, Command command) {
     if (command instanceof RequestPermit request) {
       onRequest(state, request);
       return Effect().noReply();
@@ -438,6 +448,7 @@ public final class QueueManager
     }
     long untilNextToken = permits.grant(now,
         waiter -> waiter.replyTo().tell(new PermitGranted(queue, waiter.holder())));
+    rateLimited = untilNextToken > 0;
     if (untilNextToken > 0) {
       timers.startSingleTimer(REFILL, Tick.INSTANCE,
           Duration.ofNanos(Math.max(untilNextToken, 1_000_000)));

@@ -17,6 +17,7 @@ import java.util.function.LongSupplier;
  * @param ticker a {@link System#nanoTime()}-like reading for leases, the rate limit and the
  *     start-up grace (tests pass a settable one)
  * @param clock the time recorded in settings events
+ * @param metrics where the manager reports its permit table
  */
 public record QueueRuntime(
     Duration permitLease,
@@ -24,12 +25,19 @@ public record QueueRuntime(
     int maxWaiting,
     ParkedTasks parked,
     LongSupplier ticker,
-    Clock clock) {
+    Clock clock,
+    QueueMetrics metrics) {
 
   public QueueRuntime {
     if (maxWaiting < 2) {
       throw new IllegalArgumentException("maxWaiting must be at least 2, was " + maxWaiting);
     }
+  }
+
+  /** A runtime that reports no metrics (tests). */
+  public QueueRuntime(Duration permitLease, Duration startUpGrace, int maxWaiting,
+      ParkedTasks parked, LongSupplier ticker, Clock clock) {
+    this(permitLease, startUpGrace, maxWaiting, parked, ticker, clock, QueueMetrics.NONE);
   }
 
   /** The default of {@code tasker.permits.max-waiting}. */
@@ -43,7 +51,13 @@ public record QueueRuntime(
   /** @return a runtime on the system's clocks */
   public static QueueRuntime of(
       Duration permitLease, Duration startUpGrace, int maxWaiting, ParkedTasks parked) {
+    return of(permitLease, startUpGrace, maxWaiting, parked, QueueMetrics.NONE);
+  }
+
+  /** @return a runtime on the system's clocks, reporting to {@code metrics} */
+  public static QueueRuntime of(Duration permitLease, Duration startUpGrace, int maxWaiting,
+      ParkedTasks parked, QueueMetrics metrics) {
     return new QueueRuntime(permitLease, startUpGrace, maxWaiting, parked, System::nanoTime,
-        Clock.systemUTC());
+        Clock.systemUTC(), metrics);
   }
 }

@@ -615,7 +615,9 @@ public final class ScheduleEntity
     List<Event> withRow = new ArrayList<>(events);
     int last = withRow.size() - 1;
     withRow.set(last, new Indexed(withRow.get(last), row));
-    return Effect().persist(withRow);
+    ScheduleSpec spec = after.exists() ? after.spec() : state.spec();
+    return Effect().persist(withRow)
+        .thenRun(stored -> events.forEach(event -> runtime.metrics().recorded(spec, event)));
   }
 
   private ReplyEffect<Event, State> evaluate(State state) {

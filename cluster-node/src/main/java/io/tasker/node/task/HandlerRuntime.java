@@ -41,19 +41,28 @@ public final class HandlerRuntime {
   private final ExecutorService workers;
   private final ScheduledExecutorService watchdog;
   private final Clock clock;
+  private final TaskMetrics metrics;
+
+  /** A runtime that records no metrics (tests, inline mode). */
+  public HandlerRuntime(HandlerRegistry registry, ExecutorService workers,
+      ScheduledExecutorService watchdog, Clock clock) {
+    this(registry, workers, watchdog, clock, TaskMetrics.NONE);
+  }
 
   /**
    * @param registry the node's handlers
    * @param workers the pool attempts run on (never an actor's thread)
    * @param watchdog fires timeouts, and starts attempts recorded ahead of their run time
    * @param clock the time source of run times
+   * @param metrics where each run's lateness and duration go
    */
   public HandlerRuntime(HandlerRegistry registry, ExecutorService workers,
-      ScheduledExecutorService watchdog, Clock clock) {
+      ScheduledExecutorService watchdog, Clock clock, TaskMetrics metrics) {
     this.registry = registry;
     this.workers = workers;
     this.watchdog = watchdog;
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   /** @return true if this node has a handler for {@code type} */
@@ -71,14 +80,14 @@ public final class HandlerRuntime {
    * than actor timers, then starts the handler on the dot.
    */
   public Attempt start(TaskId id, TaskSpec spec, int attempt, Instant notBefore) {
-    Attempt running = new Attempt(id, spec, attempt);
+    Attempt running = new Attempt(id, spec, attempt, notBefore);
     running.launch(notBefore);
     return running;
   }
 
   /** Runs an attempt in the calling thread and returns its result. */
   public AttemptResult runHere(TaskId id, TaskSpec spec, int attempt) {
-    Attempt running = new Attempt(id, spec, attempt);
+    Attempt running = new Attempt(id, spec, attempt, clock.instant());
     running.run();
     return running.result().toCompletableFuture().join();
   }
@@ -96,6 +105,7 @@ public final class HandlerRuntime {
     private final TaskId id;
     private final TaskSpec spec;
     private final int number;
+    private final Instant runAt;
     private final CompletableFuture<AttemptResult> result = new CompletableFuture<>();
     private volatile boolean cancelled;
     // guarded by this
@@ -104,10 +114,11 @@ public final class HandlerRuntime {
     private AttemptResult stoppedBy;
     private long stoppedAtNanos;
 
-    private Attempt(TaskId id, TaskSpec spec, int number) {
+    private Attempt(TaskId id, TaskSpec spec, int number, Instant runAt) {
       this.id = id;
       this.spec = spec;
       this.number = number;
+      this.runAt = runAt;
     }
 
     /**
@@ -174,6 +185,8 @@ public final class HandlerRuntime {
         stage = Stage.RUNNING;
         thread = Thread.currentThread();
       }
+      Duration lateness = Duration.between(runAt, clock.instant());
+      long startedNanos = System.nanoTime();
       ScheduledFuture<?> timeout =
           watchdog.schedule(this::timeOut, spec.timeout().toMillis(), TimeUnit.MILLISECONDS);
       AttemptResult outcome;
@@ -197,6 +210,8 @@ public final class HandlerRuntime {
         reportOverrun(stopped, Duration.ofNanos(overranNanos));
         outcome = stopped;
       }
+      metrics.ran(spec, lateness, Duration.ofNanos(System.nanoTime() - startedNanos),
+          outcome.outcome());
       result.complete(outcome);
     }
 

@@ -31,6 +31,7 @@ import org.apache.pekko.serialization.SerializationExtension;
  * which costs more than the enqueue saved.)
  */
 public final class NewTasks {
+  private final TaskMetrics metrics;
   private final Serialization serialization;
   private final JdbcTaskIndex index;
   private final Clock clock;
@@ -39,8 +40,10 @@ public final class NewTasks {
 
   /** @param keepAliveWindow tasks due within this time go through their entities */
   public NewTasks(
-      ActorSystem<?> system, JdbcTaskIndex index, Clock clock, Duration keepAliveWindow) {
+      ActorSystem<?> system, JdbcTaskIndex index, Clock clock, Duration keepAliveWindow,
+      TaskMetrics metrics) {
     this.serialization = SerializationExtension.get(system.classicSystem());
+    this.metrics = metrics;
     this.index = index;
     this.clock = clock;
     this.keepAliveWindow = keepAliveWindow;
@@ -61,6 +64,7 @@ public final class NewTasks {
     List<JournalRow> events = new ArrayList<>(specs.size());
     List<IndexRow> rows = new ArrayList<>(specs.size());
     List<TaskView> views = new ArrayList<>(specs.size());
+    List<TaskEntity.Enqueued> enqueuedAll = new ArrayList<>(specs.size());
     for (TaskSpec spec : specs) {
       if (!takes(spec)) {
         throw new IllegalArgumentException("task due at " + spec.runAt() + " or with an"
@@ -69,12 +73,16 @@ public final class NewTasks {
       TaskId id = TaskId.random(spec.type());
       TaskEntity.State empty = TaskEntity.State.empty(id);
       TaskEntity.Enqueued enqueued = empty.accept(spec, now);
+      enqueuedAll.add(enqueued);
       TaskEntity.State stored = empty.apply(enqueued);
       events.add(JournalRow.of(serialization, TaskEntity.persistenceId(id), 1, writer,
           now.toEpochMilli(), enqueued));
       rows.add(stored.toIndexRow(1));
       views.add(stored.toView());
     }
-    return index.insertNew(events, rows).thenApply(done -> views);
+    return index.insertNew(events, rows).thenApply(done -> {
+      enqueuedAll.forEach(enqueued -> metrics.recorded(enqueued.spec(), enqueued));
+      return views;
+    });
   }
 }

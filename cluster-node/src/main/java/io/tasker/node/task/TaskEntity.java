@@ -969,6 +969,7 @@ public final class TaskEntity
       if (eventLog.isInfoEnabled()) {
         eventLog.info("task {} [{}] {}", id, next.spec().type(), event.describe());
       }
+      runtime.metrics().recorded(next.spec(), event);
       if (next.status().isTerminal() && !waiters.isEmpty()) {
         waiters.answerAll(new Accepted(next.toView(), false));
       }

@@ -29,6 +29,7 @@ import org.apache.pekko.actor.typed.RecipientRef;
  *     manager that lost it (restarted elsewhere) or a request lost on the way
  * @param startAhead how long before its run time a task asks for its permit and records its
  *     attempt, so that its handler starts on the dot
+ * @param metrics where the task's stored transitions are counted
  */
 public record TaskRuntime(
     HandlerRuntime handlers,
@@ -42,4 +43,24 @@ public record TaskRuntime(
     TaskRows index,
     Duration lease,
     Duration keepAliveWindow,
-    Duration startAhead) {}
+    Duration startAhead,
+    TaskMetrics metrics) {
+
+  /** A runtime that records no metrics (tests). */
+  public TaskRuntime(
+      HandlerRuntime handlers,
+      Function<String, RecipientRef<QueueManager.Command>> queues,
+      Clock clock,
+      DoubleSupplier random,
+      String node,
+      WorkerNode worker,
+      Duration permitKeepAlive,
+      Duration waitingKeepAlive,
+      TaskRows index,
+      Duration lease,
+      Duration keepAliveWindow,
+      Duration startAhead) {
+    this(handlers, queues, clock, random, node, worker, permitKeepAlive, waitingKeepAlive, index,
+        lease, keepAliveWindow, startAhead, TaskMetrics.NONE);
+  }
+}
