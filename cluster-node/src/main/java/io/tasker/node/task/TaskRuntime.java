@@ -44,23 +44,4 @@ public record TaskRuntime(
     Duration lease,
     Duration keepAliveWindow,
     Duration startAhead,
-    TaskMetrics metrics) {
-
-  /** A runtime that records no metrics (tests). */
-  public TaskRuntime(
-      HandlerRuntime handlers,
-      Function<String, RecipientRef<QueueManager.Command>> queues,
-      Clock clock,
-      DoubleSupplier random,
-      String node,
-      WorkerNode worker,
-      Duration permitKeepAlive,
-      Duration waitingKeepAlive,
-      TaskRows index,
-      Duration lease,
-      Duration keepAliveWindow,
-      Duration startAhead) {
-    this(handlers, queues, clock, random, node, worker, permitKeepAlive, waitingKeepAlive, index,
-        lease, keepAliveWindow, startAhead, TaskMetrics.NONE);
-  }
-}
+    TaskMetrics metrics) {}

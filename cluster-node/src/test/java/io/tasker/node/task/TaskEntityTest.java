@@ -130,7 +130,8 @@ class TaskEntityTest {
         index,
         Duration.ofMillis(300),
         Duration.ofHours(2),
-        START_AHEAD);
+        START_AHEAD,
+        TaskMetrics.NONE);
     task = EventSourcedBehaviorTestKit.create(
         testKit.system(), TaskEntity.create(id, shard.ref(), runtime));
   }
