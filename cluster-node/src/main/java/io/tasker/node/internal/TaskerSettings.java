@@ -82,18 +82,12 @@ public final class TaskerSettings {
             defaults.getDuration("timeout"),
             List.of());
     workerThreads = tasker.getInt("worker.threads");
-    workerMaxStarted = tasker.getInt("worker.max-started");
-    if (workerMaxStarted < 1) {
-      throw new IllegalArgumentException("tasker.worker.max-started must be at least 1");
-    }
+    workerMaxStarted = atLeast(tasker, "worker.max-started", 1);
     permitLease = tasker.getDuration("permits.lease");
     permitKeepAlive = tasker.getDuration("permits.keep-alive");
     permitStartUpGrace = permitKeepAlive.plus(tasker.getDuration("permits.start-up-margin"));
     waitingKeepAlive = tasker.getDuration("permits.waiting-keep-alive");
-    maxWaiting = tasker.getInt("permits.max-waiting");
-    if (maxWaiting < 2) {
-      throw new IllegalArgumentException("tasker.permits.max-waiting must be at least 2");
-    }
+    maxWaiting = atLeast(tasker, "permits.max-waiting", 2);
     lease = tasker.getDuration("task.lease");
     keepAliveWindow = tasker.getDuration("task.keep-alive-window");
     startAhead = tasker.getDuration("task.start-ahead");
@@ -182,5 +176,13 @@ public final class TaskerSettings {
         queue.getDouble("rate"),
         queue.getInt("burst"),
         queue.getBoolean("paused"));
+  }
+
+  private static int atLeast(Config tasker, String path, int min) {
+    int value = tasker.getInt(path);
+    if (value < min) {
+      throw new IllegalArgumentException("tasker." + path + " must be at least " + min);
+    }
+    return value;
   }
 }
