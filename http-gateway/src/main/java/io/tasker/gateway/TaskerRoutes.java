@@ -334,6 +334,9 @@ final class TaskerRoutes extends AllDirectives {
 
   // Input
 
+  /** Oversized bodies up to this many times max-body-size are drained before the 413. */
+  private static final long DRAIN_AT_MOST_BODIES = 8;
+
   /** Reads a JSON body: application/json only, at most max-body-size bytes. */
   private CompletionStage<JsonNode> body(HttpRequest request) {
     HttpEntity entity = request.entity();
@@ -341,9 +344,18 @@ final class TaskerRoutes extends AllDirectives {
       entity.discardBytes(materializer);
       throw HttpProblem.unsupportedMediaType();
     }
-    if (entity.getContentLengthOption().orElse(0) > settings.maxBodyBytes) {
-      entity.discardBytes(materializer);
-      throw HttpProblem.tooLarge(settings.maxBodyBytes);
+    long declared = entity.getContentLengthOption().orElse(0);
+    if (declared > settings.maxBodyBytes) {
+      HttpProblem tooLarge = HttpProblem.tooLarge(settings.maxBodyBytes);
+      if (declared > DRAIN_AT_MOST_BODIES * settings.maxBodyBytes) {
+        entity.discardBytes(materializer);
+        throw tooLarge;
+      }
+      // answered once the body is read and dropped: a client still sending it when the answer
+      // and the connection's close arrive may lose the answer to a connection reset
+      return entity.discardBytes(materializer).completionStage().thenApply(done -> {
+        throw tooLarge;
+      });
     }
     return entity.withSizeLimit(settings.maxBodyBytes).toStrict(10_000, materializer)
         .handle((strict, failure) -> {
