@@ -473,4 +473,42 @@ public final class InlineTasker implements Tasker {
       return CompletableFuture.failedFuture(e);
     }
   }
+
+  /** Workflows need a node: inline mode has no workflow executions yet. */
+  @Override
+  public WorkflowDefinition defineWorkflow(WorkflowDefinition definition) {
+    throw noWorkflows();
+  }
+
+  @Override
+  public CompletionStage<String> startWorkflow(
+      String workflow, Object input, String idempotencyKey) {
+    throw noWorkflows();
+  }
+
+  @Override
+  public CompletionStage<WorkflowExecution> getWorkflowExecution(String executionId) {
+    throw noWorkflows();
+  }
+
+  @Override
+  public CompletionStage<WorkflowExecution> awaitWorkflow(String executionId, Duration timeout) {
+    throw noWorkflows();
+  }
+
+  @Override
+  public CompletionStage<WorkflowExecution> cancelWorkflow(String executionId) {
+    throw noWorkflows();
+  }
+
+  @Override
+  public CompletionStage<WorkflowExecution> retryWorkflow(String executionId) {
+    throw noWorkflows();
+  }
+
+  private static UnsupportedOperationException noWorkflows() {
+    return new UnsupportedOperationException(
+        "workflows need a node: inline mode does not run them (start a node with an H2 journal"
+            + " in tests)");
+  }
 }

@@ -306,6 +306,66 @@ public interface Tasker extends AutoCloseable {
    */
   CompletionStage<Boolean> ready();
 
+  /**
+   * Defines a workflow on this node (define it on every node, at start, like handlers). A
+   * definition identical to a defined one changes nothing.
+   *
+   * @return the definition, checked
+   * @throws WorkflowDefinitionException naming the step at fault: a cycle, an unknown
+   *     dependency or task type, a malformed template or one reading a step not upstream
+   */
+  WorkflowDefinition defineWorkflow(WorkflowDefinition definition);
+
+  /** Starts an execution of the highest defined version of {@code workflow}, as {@link
+   * #startWorkflow(String, Object, String)} without an idempotency key. */
+  default CompletionStage<String> startWorkflow(String workflow, Object input) {
+    return startWorkflow(workflow, input, null);
+  }
+
+  /**
+   * Starts an execution of the highest defined version of {@code workflow}.
+   *
+   * @param input the workflow's input, read by templates as {@code {{input...}}}: any value
+   *     Jackson turns into JSON
+   * @param idempotencyKey with the same key, a repeat start finds the same execution; or {@code
+   *     null}
+   * @return the execution's id, once the execution is stored
+   * @throws WorkflowNotFoundException (in the stage) if no such workflow is defined here
+   */
+  CompletionStage<String> startWorkflow(String workflow, Object input, String idempotencyKey);
+
+  /**
+   * @return the execution with every step (status, attempts, input, output, timings, tasks) and
+   *     its compensation trail; a stage failed with {@link WorkflowNotFoundException} if unknown
+   */
+  CompletionStage<WorkflowExecution> getWorkflowExecution(String executionId);
+
+  /**
+   * Waits at most {@code timeout} for an execution to end.
+   *
+   * @return the ended execution, or the execution as it stands when {@code timeout} passes:
+   *     check {@link WorkflowExecution#status()}
+   */
+  CompletionStage<WorkflowExecution> awaitWorkflow(String executionId, Duration timeout);
+
+  /**
+   * Cancels a RUNNING execution: its running tasks are cancelled, then the compensations of its
+   * succeeded steps run; it ends {@code CANCELLED} (or {@code FAILED} if a compensation fails).
+   *
+   * @return the execution, {@code COMPENSATING}; or a stage failed with {@link
+   *     WorkflowStateConflictException} if it is not running
+   */
+  CompletionStage<WorkflowExecution> cancelWorkflow(String executionId);
+
+  /**
+   * Re-runs a {@code FAILED} execution (one without compensations) from its failed steps, with
+   * new tasks; succeeded steps keep their outputs and do not run again.
+   *
+   * @return the execution, {@code RUNNING}; or a stage failed with {@link
+   *     WorkflowStateConflictException}
+   */
+  CompletionStage<WorkflowExecution> retryWorkflow(String executionId);
+
   /** @return the task types this instance has handlers for */
   Set<String> taskTypes();
 

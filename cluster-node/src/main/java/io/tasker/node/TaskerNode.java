@@ -33,6 +33,9 @@ import io.tasker.node.task.NewTasks;
 import io.tasker.node.task.TaskEntity;
 import io.tasker.node.task.TaskPlacement;
 import io.tasker.node.task.TaskRuntime;
+import io.tasker.node.workflow.DefinedWorkflows;
+import io.tasker.node.workflow.WorkflowExecutionEntity;
+import io.tasker.node.workflow.WorkflowRuntime;
 import io.tasker.protocol.ClusterView;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.QueueCounts;
@@ -96,10 +99,13 @@ public final class TaskerNode implements Tasker {
   private final NewTasks newTasks;
   private final OutcomeWaits outcomes;
   private final NodeMetrics metrics;
+  private final DefinedWorkflows workflows = new DefinedWorkflows();
   // the database ping of readiness checks, shared while it is in flight
   private final AtomicReference<CompletableFuture<Boolean>> databasePing =
       new AtomicReference<>(CompletableFuture.completedFuture(false));
   private static final int NEW_TASKS_PER_TRANSACTION = 1000;
+  // how long an execution's wait for a step's task lasts before it is renewed
+  private static final Duration WORKFLOW_WATCH = Duration.ofSeconds(30);
 
   private TaskerNode(
       ActorSystem<Void> system,
@@ -208,6 +214,8 @@ public final class TaskerNode implements Tasker {
         new TaskerNode(system, registry, index, workers, watchdog, clock, settings, metrics);
     ScheduleEntity.initSharding(system, new ScheduleRuntime(
         clock, tasker::enqueue, tasker::get, index, settings.scheduling, metrics.schedules()));
+    WorkflowExecutionEntity.initSharding(system, new WorkflowRuntime(clock, tasker::enqueue,
+        tasker::result, tasker::cancel, WORKFLOW_WATCH, Duration.ofSeconds(1)));
     metrics.refreshEvery(settings.metricsRefreshInterval, system, index::counts);
     TaskWaker.init(system, index,
         List.of(TaskWaker.tasks(index, sharding), ScheduleEntity.wakeTarget(index, sharding)),
@@ -548,6 +556,92 @@ public final class TaskerNode implements Tasker {
         return next;
       }
     }
+  }
+
+  @Override
+  public WorkflowDefinition defineWorkflow(WorkflowDefinition definition) {
+    return workflows.define(definition, registry.types());
+  }
+
+  @Override
+  public CompletionStage<String> startWorkflow(
+      String workflow, Object input, String idempotencyKey) {
+    WorkflowDefinition definition;
+    com.fasterxml.jackson.databind.JsonNode json;
+    try {
+      definition = workflows.latest(workflow);
+      if (idempotencyKey != null && (idempotencyKey.isEmpty()
+          || idempotencyKey.length() > Validation.MAX_KEY_LENGTH)) {
+        throw new ValidationException("idempotencyKey",
+            "must be 1-" + Validation.MAX_KEY_LENGTH + " characters");
+      }
+      json = Json.MAPPER.valueToTree(input);
+    } catch (RuntimeException invalid) {
+      return CompletableFuture.failedFuture(invalid);
+    }
+    String id = idempotencyKey == null ? UUID.randomUUID().toString()
+        : UUID.nameUUIDFromBytes((workflow + '\u0000' + idempotencyKey)
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
+    return execution(id, replyTo -> new WorkflowExecutionEntity.Start(definition, json, replyTo),
+        askTimeout).thenApply(WorkflowExecution::id);
+  }
+
+  @Override
+  public CompletionStage<WorkflowExecution> getWorkflowExecution(String executionId) {
+    return execution(executionId, WorkflowExecutionEntity.Get::new, askTimeout);
+  }
+
+  @Override
+  public CompletionStage<WorkflowExecution> awaitWorkflow(String executionId, Duration timeout) {
+    try {
+      OutcomeWaits.checked(timeout);
+    } catch (ValidationException invalid) {
+      return CompletableFuture.failedFuture(invalid);
+    }
+    return awaitWorkflow(executionId, System.nanoTime() + timeout.toNanos());
+  }
+
+  /** Waits in slices: a wait held by an execution that moves or restarts is lost with it. */
+  private CompletionStage<WorkflowExecution> awaitWorkflow(String executionId, long deadline) {
+    Duration left = Duration.ofNanos(deadline - System.nanoTime());
+    if (left.compareTo(Duration.ofMillis(10)) < 0) {
+      return getWorkflowExecution(executionId);
+    }
+    Duration slice = left.compareTo(WORKFLOW_WATCH) > 0 ? WORKFLOW_WATCH : left;
+    return execution(executionId, WorkflowExecutionEntity.AwaitEnd::new, slice)
+        .exceptionallyCompose(failure -> {
+          Throwable cause = failure instanceof java.util.concurrent.CompletionException
+              ? failure.getCause() : failure;
+          return cause instanceof java.util.concurrent.TimeoutException
+              ? awaitWorkflow(executionId, deadline)
+              : CompletableFuture.failedFuture(cause);
+        });
+  }
+
+  @Override
+  public CompletionStage<WorkflowExecution> cancelWorkflow(String executionId) {
+    return execution(executionId, WorkflowExecutionEntity.Cancel::new, askTimeout);
+  }
+
+  @Override
+  public CompletionStage<WorkflowExecution> retryWorkflow(String executionId) {
+    return execution(executionId, WorkflowExecutionEntity.Retry::new, askTimeout);
+  }
+
+  private CompletionStage<WorkflowExecution> execution(String id,
+      Function<ActorRef<WorkflowExecutionEntity.Reply>, WorkflowExecutionEntity.Command> command,
+      Duration timeout) {
+    if (id == null || id.isBlank() || id.length() > 64) {
+      return CompletableFuture.failedFuture(
+          new WorkflowNotFoundException("workflow execution " + id));
+    }
+    return askEntity(WorkflowExecutionEntity.ENTITY_TYPE_KEY, id, command, timeout)
+        .thenApply(reply -> {
+          if (reply instanceof WorkflowExecutionEntity.Rejected rejected) {
+            throw rejected.toException();
+          }
+          return ((WorkflowExecutionEntity.Current) reply).execution();
+        });
   }
 
   @Override

@@ -8,6 +8,8 @@ public enum ErrorCode {
   TASK_NOT_FOUND,
   /** No schedule has the given id. */
   SCHEDULE_NOT_FOUND,
+  /** No workflow definition or execution with that name or id. */
+  WORKFLOW_NOT_FOUND,
   /** The task's status does not allow the operation (e.g. cancel of a finished task). */
   TASK_STATE_CONFLICT,
   /** Tasker could not complete the operation now (e.g. its database is unreachable); retry. */

@@ -190,7 +190,7 @@ public final class TaskEntity
     public TaskerException toException(TaskId id) {
       return switch (code) {
         case VALIDATION_FAILED -> new ValidationException(field, message);
-        case TASK_NOT_FOUND, SCHEDULE_NOT_FOUND -> new TaskNotFoundException(id);
+        case TASK_NOT_FOUND, SCHEDULE_NOT_FOUND, WORKFLOW_NOT_FOUND -> new TaskNotFoundException(id);
         case TASK_STATE_CONFLICT -> new TaskStateConflictException(id, status, message);
         case UNAVAILABLE -> new TaskerUnavailableException(message);
       };
