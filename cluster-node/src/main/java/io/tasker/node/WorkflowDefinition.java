@@ -190,23 +190,29 @@ public record WorkflowDefinition(String name, int version, Duration timeout, Lis
   private void checkCycles(Map<String, Step> byName) {
     Map<String, Integer> marks = new HashMap<>(); // 1 = on the path, 2 = done
     for (Step step : steps) {
-      visit(step.name(), byName, marks);
+      visit(step.name(), byName, marks, new java.util.ArrayList<>());
     }
   }
 
-  private static void visit(String name, Map<String, Step> byName, Map<String, Integer> marks) {
+  private static void visit(
+      String name, Map<String, Step> byName, Map<String, Integer> marks, List<String> path) {
     Integer mark = marks.get(name);
     if (mark != null && mark == 2) {
       return;
     }
     if (mark != null) {
+      List<String> cycle = new java.util.ArrayList<>(path.subList(path.indexOf(name),
+          path.size()));
+      cycle.add(name);
       throw new WorkflowDefinitionException(name, "dependsOn",
-          "a cycle: the step depends on itself through its dependencies");
+          "a cycle: " + String.join(" -> ", cycle));
     }
     marks.put(name, 1);
+    path.add(name);
     for (String dependency : byName.get(name).dependsOn()) {
-      visit(dependency, byName, marks);
+      visit(dependency, byName, marks, path);
     }
+    path.remove(path.size() - 1);
     marks.put(name, 2);
   }
 

@@ -109,6 +109,9 @@ public record Plan(
       return d.events;
     }
     if (!ended.succeeded()) {
+      if (status != WorkflowStatus.RUNNING && "cancelled".equals(ended.errorType())) {
+        return d.events; // stopped by the execution itself: the step ends CANCELLED
+      }
       if (status == WorkflowStatus.RUNNING && !step.retryOn().isEmpty()
           && !"cancelled".equals(ended.errorType()) && step.retries(ended.errorType())
           && job.attempt() < step.maxAttempts()) {
