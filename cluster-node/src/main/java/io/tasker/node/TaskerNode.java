@@ -218,7 +218,8 @@ public final class TaskerNode implements Tasker {
         tasker::result, tasker::cancel, WORKFLOW_WATCH, Duration.ofSeconds(1)));
     metrics.refreshEvery(settings.metricsRefreshInterval, system, index::counts);
     TaskWaker.init(system, index,
-        List.of(TaskWaker.tasks(index, sharding), ScheduleEntity.wakeTarget(index, sharding)),
+        List.of(TaskWaker.tasks(index, sharding), ScheduleEntity.wakeTarget(index, sharding),
+            WorkflowExecutionEntity.wakeTarget(index, sharding)),
         settings.waker, clock);
     system.log().info("Tasker node {} started with handlers {}", node, registry.types());
     NodeHealth.get(system.classicSystem()).readiness(tasker::ready);

@@ -344,6 +344,8 @@ class WorkflowNodeTest {
     } // the node stops mid-step
     BLOCKED.remove(test + "/s2");
     try (TaskerNode second = start("workflows-restart")) {
+      // nothing asks for the execution: the waker alone brings it back
+      await().atMost(PATIENCE).until(() -> RUNS.get(test).contains("s3"));
       WorkflowExecution done = join(second.awaitWorkflow(id, PATIENCE));
       assertEquals(WorkflowStatus.SUCCEEDED, done.status(), String.valueOf(done));
       List<String> runs = RUNS.get(test);

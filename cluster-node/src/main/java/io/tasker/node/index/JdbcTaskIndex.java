@@ -39,7 +39,8 @@ import org.apache.pekko.Done;
  * (waker scans, listings, counts) on a small pool and removes them (retention, orphans).
  *
  * <p>It also reads the schedules' rows (table {@code tasker_schedule_index}), written with their
- * events by {@link ScheduleIndexTable}.
+ * events by {@link WakeRowTable}, and the workflow executions' rows ({@code
+ * tasker_workflow_index}).
  */
 public final class JdbcTaskIndex implements TaskRows, ScheduleIndex, AutoCloseable {
   private final HikariDataSource dataSource;
@@ -265,7 +266,7 @@ public final class JdbcTaskIndex implements TaskRows, ScheduleIndex, AutoCloseab
   @Override
   public CompletionStage<Done> removeStaleRow(String id, long seqNr) {
     return read(connection -> {
-      ScheduleIndexTable.removeUpTo(connection, id, seqNr);
+      WakeRowTable.SCHEDULES.removeUpTo(connection, id, seqNr);
       return Done.getInstance();
     });
   }
@@ -274,6 +275,13 @@ public final class JdbcTaskIndex implements TaskRows, ScheduleIndex, AutoCloseab
   public CompletionStage<List<WakeTarget.Due>> dueSchedules(
       int fromBucket, int toBucket, WakeTarget.Due after, Instant until, int limit) {
     return dueRows("tasker_schedule_index", "schedule_id", fromBucket, toBucket, after, until,
+        limit);
+  }
+
+  /** @return workflow executions to wake, as {@link #due} for tasks */
+  public CompletionStage<List<WakeTarget.Due>> dueWorkflows(
+      int fromBucket, int toBucket, WakeTarget.Due after, Instant until, int limit) {
+    return dueRows("tasker_workflow_index", "execution_id", fromBucket, toBucket, after, until,
         limit);
   }
 

@@ -20,7 +20,6 @@ import io.tasker.node.workflow.WorkflowExecutionEntity.StepSucceeded;
 import io.tasker.node.workflow.WorkflowExecutionEntity.Stopping;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskerSerializable;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -301,7 +300,9 @@ public record Plan(
   // Events applied
 
   public Plan apply(Event event) {
-    if (event instanceof Started e) {
+    if (event instanceof WorkflowExecutionEntity.Indexed indexed) {
+      return apply(indexed.event());
+    } else if (event instanceof Started e) {
       Map<String, StepState> fresh = new LinkedHashMap<>();
       e.definition().steps().forEach(s -> fresh.put(s.name(), new StepState(s.name(),
           StepStatus.PENDING, null, -1, null, null, null, null, 0)));

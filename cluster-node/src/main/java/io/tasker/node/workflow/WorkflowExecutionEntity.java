@@ -1,14 +1,18 @@
 package io.tasker.node.workflow;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.tasker.node.WorkflowDefinition;
 import io.tasker.node.WorkflowExecution;
 import io.tasker.node.WorkflowExecution.StepStatus;
 import io.tasker.node.WorkflowNotFoundException;
 import io.tasker.node.WorkflowStateConflictException;
 import io.tasker.node.WorkflowStatus;
+import io.tasker.node.index.JdbcTaskIndex;
+import io.tasker.node.index.WakeTarget;
+import io.tasker.node.index.WorkflowRow;
+import io.tasker.node.journal.EventWithRow;
 import io.tasker.node.task.TaskEntity;
 import io.tasker.protocol.AttemptRecord;
 import io.tasker.protocol.EnqueueRequest;
@@ -22,9 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -40,6 +42,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -72,6 +75,12 @@ public final class WorkflowExecutionEntity
             .withRole(TaskEntity.WORKER_ROLE));
   }
 
+  /** The waker's view of executions: rows of the workflow index, woken with {@link Wake}. */
+  public static WakeTarget wakeTarget(JdbcTaskIndex index, ClusterSharding sharding) {
+    return new WakeTarget("workflow", index::dueWorkflows,
+        (id, wakeAt) -> sharding.entityRefFor(ENTITY_TYPE_KEY, id).tell(new Wake(wakeAt)));
+  }
+
   public static Behavior<Command> create(String id, WorkflowRuntime runtime) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(
         timers -> new WorkflowExecutionEntity(id, runtime, ctx, timers)));
@@ -94,6 +103,9 @@ public final class WorkflowExecutionEntity
 
   /** Re-runs a FAILED execution from its failed steps; succeeded steps keep their outputs. */
   public record Retry(ActorRef<Reply> replyTo) implements Command {}
+
+  /** From the waker: the execution has not ended and may have no live actor. */
+  public record Wake(Instant indexedWakeAt) implements Command {}
 
   private enum Tick implements Command {
     INSTANCE
@@ -161,6 +173,34 @@ public final class WorkflowExecutionEntity
   /** A retry of a FAILED execution: its failed steps are pending again, in a new round. */
   public record Retried(Instant deadline, Instant at) implements Event {}
 
+  /**
+   * A command's last event with the execution's row as of it, which the journal writes in the
+   * event's transaction. Replays from the journal return the bare event.
+   */
+  public record Indexed(
+      // the journal stores the bare event; only journals that serialize the whole value (the
+      // in-memory one of tests) need its type
+      @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
+      @JsonSubTypes({
+        @JsonSubTypes.Type(Started.class),
+        @JsonSubTypes.Type(StepStarted.class),
+        @JsonSubTypes.Type(StepSucceeded.class),
+        @JsonSubTypes.Type(StepFailed.class),
+        @JsonSubTypes.Type(JobScheduled.class),
+        @JsonSubTypes.Type(JobCreated.class),
+        @JsonSubTypes.Type(JobEnded.class),
+        @JsonSubTypes.Type(Stopping.class),
+        @JsonSubTypes.Type(Ended.class),
+        @JsonSubTypes.Type(Retried.class)
+      })
+      Event event,
+      WorkflowRow row)
+      implements Event, EventWithRow {
+    public Instant at() {
+      return event.at();
+    }
+  }
+
   // State: see Plan, the pure value the events build
 
   // Behaviour
@@ -218,9 +258,12 @@ public final class WorkflowExecutionEntity
         return Effect().reply(start.replyTo(), current(state));
       }
       Duration timeout = start.definition().timeout();
-      return persist(List.of(new Started(start.definition(), start.input(),
+      return persist(state, List.of(new Started(start.definition(), start.input(),
           timeout == null ? null : now.plus(timeout), now)))
           .thenReply(start.replyTo(), this::current);
+    }
+    if (!state.started() && command instanceof Wake) {
+      return Effect().noReply(); // a row never outlives the execution's Started event
     }
     if (!state.started()) {
       ActorRef<Reply> replyTo = replyToOf(command);
@@ -242,7 +285,7 @@ public final class WorkflowExecutionEntity
         return Effect().reply(cancel.replyTo(), new Rejected(false, "workflow execution " + id
             + " is " + state.status() + ": only a RUNNING execution can be cancelled"));
       }
-      return persist(List.of(new Stopping(WorkflowStatus.CANCELLED, "cancelled", now)))
+      return persist(state, List.of(new Stopping(WorkflowStatus.CANCELLED, "cancelled", now)))
           .thenReply(cancel.replyTo(), this::current);
     }
     if (command instanceof Retry retry) {
@@ -252,16 +295,16 @@ public final class WorkflowExecutionEntity
             + " be retried"));
       }
       Duration timeout = state.definition().timeout();
-      return persist(List.of(new Retried(timeout == null ? null : now.plus(timeout), now)))
+      return persist(state, List.of(new Retried(timeout == null ? null : now.plus(timeout), now)))
           .thenReply(retry.replyTo(), this::current);
     }
-    if (command instanceof Tick) {
+    if (command instanceof Tick || command instanceof Wake) {
       List<Event> events = state.next(now);
       if (events.isEmpty()) {
         act(state);
         return Effect().noReply();
       }
-      return persist(events).thenNoReply();
+      return persist(state, events).thenNoReply();
     }
     if (command instanceof JobCreatedNow created) {
       return onJobCreated(state, created, now);
@@ -272,10 +315,22 @@ public final class WorkflowExecutionEntity
     throw new IllegalArgumentException("unknown command " + command);
   }
 
-  /** Persists, then lets the plan decide again (which acts once nothing more is to persist). */
-  private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, Plan> persist(
-      List<Event> events) {
-    return Effect().persist(events).thenRun(after -> context.getSelf().tell(Tick.INSTANCE));
+  /**
+   * Persists, the last event with the execution's row as of it (one transaction), then lets the
+   * plan decide again (which acts once nothing more is to persist).
+   */
+  private EffectBuilder<Event, Plan> persist(Plan state, List<Event> events) {
+    Plan after = state;
+    for (Event event : events) {
+      after = after.apply(event);
+    }
+    long seqNr = lastSequenceNumber(context) + events.size();
+    Instant at = events.get(events.size() - 1).at();
+    List<Event> withRow = new ArrayList<>(events);
+    withRow.set(withRow.size() - 1, new Indexed(withRow.get(withRow.size() - 1),
+        new WorkflowRow(id, after.status().isTerminal() ? null : at, seqNr,
+            after.status().isTerminal())));
+    return Effect().persist(withRow).thenRun(stored -> context.getSelf().tell(Tick.INSTANCE));
   }
 
   private ReplyEffect<Event, Plan> onJobCreated(Plan state, JobCreatedNow created, Instant now) {
@@ -287,7 +342,7 @@ public final class WorkflowExecutionEntity
     if (created.failure() != null) {
       Throwable cause = unwrap(created.failure());
       if (cause instanceof ValidationException invalid) {
-        return persist(List.of(new JobEnded(job.key(), false, null, invalid.getClass().getName(),
+        return persist(state, List.of(new JobEnded(job.key(), false, null, invalid.getClass().getName(),
             "the task was refused: " + invalid.getMessage(), 0, now))).thenNoReply();
       }
       context.getLog().warn("workflow execution {}: enqueue of {} failed, retrying: {}", id,
@@ -295,7 +350,7 @@ public final class WorkflowExecutionEntity
       timers.startSingleTimer(Tick.INSTANCE, runtime.retryInterval());
       return Effect().noReply();
     }
-    return persist(List.of(new JobCreated(job.key(), created.task(), now))).thenNoReply();
+    return persist(state, List.of(new JobCreated(job.key(), created.task(), now))).thenNoReply();
   }
 
   private ReplyEffect<Event, Plan> onJobOutcome(Plan state, JobOutcome outcome, Instant now) {
@@ -321,7 +376,7 @@ public final class WorkflowExecutionEntity
         ? "cancelled" : last == null ? null : last.errorType();
     String error = succeeded ? null : task.status() == TaskStatus.CANCELLED
         ? "the task was cancelled" : last == null ? "failed" : last.errorMessage();
-    return persist(state.onJobEnded(new JobEnded(job.key(), succeeded, task.result(), errorType,
+    return persist(state, state.onJobEnded(new JobEnded(job.key(), succeeded, task.result(), errorType,
         error, task.attempts(), now))).thenNoReply();
   }
 
