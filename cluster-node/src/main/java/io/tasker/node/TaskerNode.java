@@ -224,6 +224,15 @@ public final class TaskerNode implements Tasker {
     system.log().info("Tasker node {} started with handlers {}", node, registry.types());
     NodeHealth.get(system.classicSystem()).readiness(tasker::ready);
     tasker.declare(settings.schedules);
+    for (WorkflowDefinition workflow : settings.workflows) {
+      try {
+        tasker.defineWorkflow(workflow);
+      } catch (WorkflowDefinitionException invalid) {
+        tasker.close();
+        throw new IllegalArgumentException("tasker.workflows." + workflow.name() + "."
+            + invalid.field() + ": " + invalid.reason(), invalid);
+      }
+    }
     return tasker;
   }
 

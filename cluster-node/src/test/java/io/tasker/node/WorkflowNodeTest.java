@@ -355,4 +355,48 @@ class WorkflowNodeTest {
       assertEquals(1, done.version());
     }
   }
+
+  @Test
+  void runsAWorkflowDeclaredInAYamlFile() throws Exception {
+    String test = "yaml";
+    BROKEN.add(test + "/fulfill-order");
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("workflows-", ".yaml");
+    java.nio.file.Files.writeString(file, String.join("\n",
+        "tasker:",
+        "  workflows:",
+        "    order-processing:",
+        "      version: 2",
+        "      timeout: 30m",
+        "      tasks:",
+        "        - name: validate-order",
+        "          type: wf-step",
+        "          input: { test: yaml, label: validate-order, out: { amount: 42 } }",
+        "          retry: { max_attempts: 3, backoff: { type: linear, initial: 100ms,"
+            + " step: 100ms } }",
+        "        - name: process-payment",
+        "          type: wf-step",
+        "          depends_on: [validate-order]",
+        "          input: { test: yaml, label: process-payment,"
+            + " amount: \"{{tasks.validate-order.output.amount}}\" }",
+        "          error_handling: { retry_on: [TransientError], max_attempts: 3 }",
+        "        - name: fulfill-order",
+        "          type: wf-step",
+        "          depends_on: [process-payment]",
+        "          input: { test: yaml, label: fulfill-order, order: \"{{input.order_id}}\" }",
+        "      error_handling:",
+        "        type: compensating_actions",
+        "        actions:",
+        "          - { task: process-payment, type: wf-undo,"
+            + " input: { test: yaml, label: process-payment } }"));
+    try (TaskerNode declared = TestJournals.h2(handlers(Tasker.builder()), "workflows-yaml")
+        .config(QUICK.withFallback(ConfigFactory.load())).configFile(file).start()) {
+      String id = join(declared.startWorkflow("order-processing", Map.of("order_id", "o-1")));
+      WorkflowExecution done = join(declared.awaitWorkflow(id, PATIENCE));
+      assertEquals(WorkflowStatus.COMPENSATED, done.status(), String.valueOf(done));
+      assertEquals(2, done.version());
+      assertEquals(42, done.step("process-payment").output().get("amount").intValue());
+      assertEquals(List.of("validate-order", "process-payment", "fulfill-order",
+          "undo:process-payment"), RUNS.get(test));
+    }
+  }
 }

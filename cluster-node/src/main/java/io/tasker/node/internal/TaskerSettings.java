@@ -51,6 +51,7 @@ public final class TaskerSettings {
   public final Map<String, QueueLimits> queues;
   public final ScheduleSettings scheduling;
   public final List<DeclaredSchedules.Declared> schedules;
+  public final List<io.tasker.node.WorkflowDefinition> workflows;
 
   private TaskerSettings(Config tasker) {
     dataDir = Path.of(tasker.getString("data-dir"));
@@ -141,6 +142,7 @@ public final class TaskerSettings {
       throw new IllegalArgumentException("tasker.scheduling.run-all-cap must be at least 1");
     }
     schedules = DeclaredSchedules.read(tasker.getConfig("schedules"));
+    workflows = io.tasker.node.workflow.DeclaredWorkflows.read(tasker.getConfig("workflows"));
   }
 
   /**
