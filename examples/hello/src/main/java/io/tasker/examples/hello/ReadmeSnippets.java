@@ -8,6 +8,8 @@ import io.tasker.node.TaskHandler;
 import io.tasker.node.TaskType;
 import io.tasker.node.Tasker;
 import io.tasker.node.TaskerNode;
+import io.tasker.node.WorkflowDefinition;
+import io.tasker.node.WorkflowExecution;
 import io.tasker.node.ScheduleSpec;
 import io.tasker.protocol.Backoff;
 import io.tasker.protocol.EnqueueRequest;
@@ -156,5 +158,32 @@ final class ReadmeSnippets {
     HttpGateway api = HttpGateway.start(node);
     // ... on shutdown: api.close(); node.close();
     // end::embedded-api[]
+  }
+
+  static void workflows(Tasker tasker, List<Map<String, Object>> items) {
+    // tag::workflows[]
+    WorkflowDefinition orders = WorkflowDefinition.define("order-processing").version(1)
+        .timeout(Duration.ofMinutes(30))
+        .step("validate-order", s -> s.type("validate-order")
+            .input(Map.of("orderId", "{{input.orderId}}")))
+        .step("charge", s -> s.type("charge-card").dependsOn("validate-order")
+            .input(Map.of("orderId", "{{input.orderId}}",
+                "amount", "{{tasks.validate-order.output.amount}}"))
+            .retry(3, Backoff.fixed(Duration.ofSeconds(1))).retryOn("TransientError")
+            .compensate("refund-payment", Map.of("orderId", "{{input.orderId}}")))
+        .step("pack", s -> s.type("pack-item").dependsOn("charge")
+            .forEach("{{input.items}}", 4).input(Map.of("sku", "{{item.sku}}")))
+        .step("ship", s -> s.type("ship").dependsOn("pack")
+            .input(Map.of("parcels", "{{tasks.pack.output}}")))
+        .build();
+    tasker.defineWorkflow(orders);   // throws WorkflowDefinitionException naming the step
+
+    String id = tasker.startWorkflow("order-processing", Map.of("orderId", 7, "items", items),
+        "order-7").toCompletableFuture().join();   // the id once stored; the key deduplicates
+    WorkflowExecution done = tasker.awaitWorkflow(id, Duration.ofMinutes(5))
+        .toCompletableFuture().join();
+    done.status();                       // SUCCEEDED, COMPENSATED, FAILED, TIMED_OUT, CANCELLED
+    done.step("charge").output();        // the task's result, as JSON
+    // end::workflows[]
   }
 }
