@@ -51,20 +51,20 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * One workflow execution, as an event-sourced sharded actor. {@link Start} stores the
- * definition and input; from then on the pure {@link Plan} decides, after every change, which
- * steps start (a {@link JobScheduled} per task, persisted before the task is enqueued with an
- * idempotency key of execution, round, step, element and attempt, so a redo lands on the same
- * task), and the actor enqueues those tasks and waits for their outcomes through the node's
- * outcome wait. The wait is renewed when it times out and after every recovery, and an outcome
- * counts once it is persisted ({@link JobEnded}); a task's outcome is durable in the task, so an
- * outcome missed by a dying node is found again by the next wait: at least once, and the
- * {@link Plan} ignores repeats. A step that fails for good (or a timeout, or a cancel) moves the
- * execution to COMPENSATING: running tasks are cancelled, then compensations run one by one in
- * reverse order of completion, and the execution ends.
+ * definition and input; from then on its pure state ({@link ExecutionState}) decides, after
+ * every change, which steps start: a {@link JobScheduled} per task, persisted before the task
+ * is enqueued with an idempotency key of execution, round, step, element and attempt, so a redo
+ * lands on the same task. The actor enqueues those tasks and waits for their outcomes through
+ * the node's outcome wait, renewed when it times out and after every recovery; an outcome
+ * counts once persisted ({@link JobEnded}). A task's outcome is durable in the task, so one
+ * missed by a dying node is found by the next wait: at least once, and repeats are ignored.
+ * While not ended the execution has a row in the workflow index, so the waker brings it back.
+ * A step that fails for good (or a timeout, or a cancel) moves it to COMPENSATING: running
+ * tasks are cancelled, then compensations run one by one in reverse order of completion.
  */
 public final class WorkflowExecutionEntity
     extends EventSourcedBehaviorWithEnforcedReplies<
-        WorkflowExecutionEntity.Command, WorkflowExecutionEntity.Event, Plan> {
+        WorkflowExecutionEntity.Command, WorkflowExecutionEntity.Event, ExecutionState> {
 
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY =
       EntityTypeKey.create(Command.class, "WorkflowExecution");
@@ -201,7 +201,7 @@ public final class WorkflowExecutionEntity
     }
   }
 
-  // State: see Plan, the pure value the events build
+  // State: see ExecutionState, the pure value the events build
 
   // Behaviour
 
@@ -225,8 +225,8 @@ public final class WorkflowExecutionEntity
   }
 
   @Override
-  public Plan emptyState() {
-    return Plan.empty(id);
+  public ExecutionState emptyState() {
+    return ExecutionState.empty(id);
   }
 
   @Override
@@ -235,23 +235,23 @@ public final class WorkflowExecutionEntity
   }
 
   @Override
-  public EventHandler<Plan, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent(Plan::apply);
+  public EventHandler<ExecutionState, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(ExecutionState::apply);
   }
 
   @Override
-  public SignalHandler<Plan> signalHandler() {
+  public SignalHandler<ExecutionState> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> context.getSelf().tell(Tick.INSTANCE))
         .build();
   }
 
   @Override
-  public CommandHandlerWithReply<Command, Event, Plan> commandHandler() {
+  public CommandHandlerWithReply<Command, Event, ExecutionState> commandHandler() {
     return newCommandHandlerWithReplyBuilder().forAnyState().onAnyCommand(this::onCommand);
   }
 
-  private ReplyEffect<Event, Plan> onCommand(Plan state, Command command) {
+  private ReplyEffect<Event, ExecutionState> onCommand(ExecutionState state, Command command) {
     Instant now = runtime.clock().instant();
     if (command instanceof Start start) {
       if (state.started()) {
@@ -319,8 +319,8 @@ public final class WorkflowExecutionEntity
    * Persists, the last event with the execution's row as of it (one transaction), then lets the
    * plan decide again (which acts once nothing more is to persist).
    */
-  private EffectBuilder<Event, Plan> persist(Plan state, List<Event> events) {
-    Plan after = state;
+  private EffectBuilder<Event, ExecutionState> persist(ExecutionState state, List<Event> events) {
+    ExecutionState after = state;
     for (Event event : events) {
       after = after.apply(event);
     }
@@ -333,16 +333,18 @@ public final class WorkflowExecutionEntity
     return Effect().persist(withRow).thenRun(stored -> context.getSelf().tell(Tick.INSTANCE));
   }
 
-  private ReplyEffect<Event, Plan> onJobCreated(Plan state, JobCreatedNow created, Instant now) {
+  private ReplyEffect<Event, ExecutionState> onJobCreated(ExecutionState state,
+      JobCreatedNow created, Instant now) {
     enqueuing.remove(created.key());
-    Plan.Job job = state.jobs().get(created.key());
+    ExecutionState.Job job = state.jobs().get(created.key());
     if (job == null || job.task() != null || job.status() != StepStatus.RUNNING) {
       return Effect().noReply();
     }
     if (created.failure() != null) {
       Throwable cause = unwrap(created.failure());
       if (cause instanceof ValidationException invalid) {
-        return persist(state, List.of(new JobEnded(job.key(), false, null, invalid.getClass().getName(),
+        return persist(state, List.of(new JobEnded(job.key(), false, null,
+            invalid.getClass().getName(),
             "the task was refused: " + invalid.getMessage(), 0, now))).thenNoReply();
       }
       context.getLog().warn("workflow execution {}: enqueue of {} failed, retrying: {}", id,
@@ -353,9 +355,10 @@ public final class WorkflowExecutionEntity
     return persist(state, List.of(new JobCreated(job.key(), created.task(), now))).thenNoReply();
   }
 
-  private ReplyEffect<Event, Plan> onJobOutcome(Plan state, JobOutcome outcome, Instant now) {
+  private ReplyEffect<Event, ExecutionState> onJobOutcome(ExecutionState state,
+      JobOutcome outcome, Instant now) {
     watching.remove(outcome.key());
-    Plan.Job job = state.jobs().get(outcome.key());
+    ExecutionState.Job job = state.jobs().get(outcome.key());
     if (job == null || job.status() != StepStatus.RUNNING) {
       return Effect().noReply();
     }
@@ -376,14 +379,15 @@ public final class WorkflowExecutionEntity
         ? "cancelled" : last == null ? null : last.errorType();
     String error = succeeded ? null : task.status() == TaskStatus.CANCELLED
         ? "the task was cancelled" : last == null ? "failed" : last.errorMessage();
-    return persist(state, state.onJobEnded(new JobEnded(job.key(), succeeded, task.result(), errorType,
+    return persist(state, state.onJobEnded(new JobEnded(job.key(), succeeded, task.result(),
+        errorType,
         error, task.attempts(), now))).thenNoReply();
   }
 
   /** The effects the state asks for: enqueues, outcome waits, cancels, timers, answers. */
-  private void act(Plan state) {
+  private void act(ExecutionState state) {
     Instant now = runtime.clock().instant();
-    for (Plan.Job job : state.jobs().values()) {
+    for (ExecutionState.Job job : state.jobs().values()) {
       if (job.status() != StepStatus.RUNNING) {
         continue;
       }
@@ -419,7 +423,7 @@ public final class WorkflowExecutionEntity
     }
   }
 
-  private EnqueueRequest request(Plan state, Plan.Job job, Instant now) {
+  private EnqueueRequest request(ExecutionState state, ExecutionState.Job job, Instant now) {
     WorkflowDefinition.Step step = state.definition().step(job.step());
     EnqueueRequest request;
     if (job.element() < 0) {
@@ -449,7 +453,7 @@ public final class WorkflowExecutionEntity
         .withMetadata("workflow-step", job.step());
   }
 
-  private Reply current(Plan state) {
+  private Reply current(ExecutionState state) {
     return new Current(state.toView());
   }
 

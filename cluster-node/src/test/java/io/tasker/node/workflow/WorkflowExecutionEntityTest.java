@@ -57,7 +57,7 @@ class WorkflowExecutionEntityTest {
   private final Map<TaskId, CompletableFuture<TaskView>> outcomes = new ConcurrentHashMap<>();
   private volatile boolean enqueueHangs;
   private EventSourcedBehaviorTestKit<WorkflowExecutionEntity.Command,
-      WorkflowExecutionEntity.Event, Plan> execution;
+      WorkflowExecutionEntity.Event, ExecutionState> execution;
   private String id;
 
   private static final WorkflowDefinition TWO_STEPS = WorkflowDefinition.define("two")

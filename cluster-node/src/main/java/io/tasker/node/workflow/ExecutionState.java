@@ -36,7 +36,7 @@ import java.util.Map;
  * @param round how many times it was retried; part of every job's key
  * @param completions how many steps have succeeded, to order compensations
  */
-public record Plan(
+public record ExecutionState(
     String id,
     WorkflowDefinition definition,
     JsonNode input,
@@ -67,8 +67,9 @@ public record Plan(
       String error, int taskAttempts, Instant startedAt, Instant endedAt)
       implements TaskerSerializable {}
 
-  public static Plan empty(String id) {
-    return new Plan(id, null, null, WorkflowStatus.RUNNING, null, null, null, null, null, 0,
+  public static ExecutionState empty(String id) {
+    return new ExecutionState(id, null, null, WorkflowStatus.RUNNING, null, null, null, null,
+        null, 0,
         Map.of(), Map.of(), 0);
   }
 
@@ -284,10 +285,10 @@ public record Plan(
 
   /** Collects events, applying each so later decisions see the earlier ones. */
   private static final class Decision {
-    private Plan state;
+    private ExecutionState state;
     private final List<Event> events = new ArrayList<>();
 
-    Decision(Plan state) {
+    Decision(ExecutionState state) {
       this.state = state;
     }
 
@@ -299,21 +300,23 @@ public record Plan(
 
   // Events applied
 
-  public Plan apply(Event event) {
+  public ExecutionState apply(Event event) {
     if (event instanceof WorkflowExecutionEntity.Indexed indexed) {
       return apply(indexed.event());
     } else if (event instanceof Started e) {
       Map<String, StepState> fresh = new LinkedHashMap<>();
       e.definition().steps().forEach(s -> fresh.put(s.name(), new StepState(s.name(),
           StepStatus.PENDING, null, -1, null, null, null, null, 0)));
-      return new Plan(id, e.definition(), e.input(), WorkflowStatus.RUNNING, null, null, e.at(),
+      return new ExecutionState(id, e.definition(), e.input(), WorkflowStatus.RUNNING, null, null,
+          e.at(),
           null, e.deadline(), 0, fresh, Map.of(), 0);
     } else if (event instanceof StepStarted e) {
       return withStep(new StepState(e.step(), StepStatus.RUNNING, e.input(), e.elements(), null,
           null, e.at(), null, 0));
     } else if (event instanceof StepSucceeded e) {
       StepState s = steps.get(e.step());
-      return new Plan(id, definition, input, status, cause, error, startedAt, endedAt, deadline,
+      return new ExecutionState(id, definition, input, status, cause, error, startedAt, endedAt,
+          deadline,
           round, with(steps, e.step(), new StepState(s.name(), StepStatus.SUCCEEDED, s.input(),
               s.elements(), e.output(), null, s.startedAt(), e.at(), completions + 1)), jobs,
           completions + 1);
@@ -336,7 +339,8 @@ public record Plan(
           j.runAt(), j.task(), e.succeeded() ? StepStatus.SUCCEEDED : StepStatus.FAILED,
           e.output(), e.errorType(), e.error(), e.taskAttempts(), j.startedAt(), e.at()));
     } else if (event instanceof Stopping e) {
-      return new Plan(id, definition, input, WorkflowStatus.COMPENSATING, e.cause(), e.error(),
+      return new ExecutionState(id, definition, input, WorkflowStatus.COMPENSATING, e.cause(),
+          e.error(),
           startedAt, endedAt, deadline, round, steps, jobs, completions);
     } else if (event instanceof Ended e) {
       Map<String, StepState> stopped = new LinkedHashMap<>();
@@ -344,25 +348,29 @@ public record Plan(
           ? new StepState(name, StepStatus.CANCELLED, s.input(), s.elements(), null, s.error(),
               s.startedAt(), e.at(), 0)
           : s));
-      return new Plan(id, definition, input, e.status(), cause, e.error(), startedAt, e.at(),
+      return new ExecutionState(id, definition, input, e.status(), cause, e.error(), startedAt,
+          e.at(),
           deadline, round, stopped, jobs, completions);
     } else if (event instanceof Retried e) {
       Map<String, StepState> again = new LinkedHashMap<>();
       steps.forEach((name, s) -> again.put(name, s.status() == StepStatus.SUCCEEDED
           || s.status() == StepStatus.SKIPPED ? s : s.pending()));
-      return new Plan(id, definition, input, WorkflowStatus.RUNNING, null, null, startedAt,
+      return new ExecutionState(id, definition, input, WorkflowStatus.RUNNING, null, null,
+          startedAt,
           null, e.deadline(), round + 1, again, jobs, completions);
     }
     throw new IllegalArgumentException("unknown event " + event);
   }
 
-  private Plan withStep(StepState step) {
-    return new Plan(id, definition, input, status, cause, error, startedAt, endedAt, deadline,
+  private ExecutionState withStep(StepState step) {
+    return new ExecutionState(id, definition, input, status, cause, error, startedAt, endedAt,
+        deadline,
         round, with(steps, step.name(), step), jobs, completions);
   }
 
-  private Plan withJob(Job job) {
-    return new Plan(id, definition, input, status, cause, error, startedAt, endedAt, deadline,
+  private ExecutionState withJob(Job job) {
+    return new ExecutionState(id, definition, input, status, cause, error, startedAt, endedAt,
+        deadline,
         round, steps, with(jobs, job.key(), job), completions);
   }
 
