@@ -17,6 +17,7 @@ import io.tasker.node.task.TaskEntity;
 import io.tasker.protocol.AttemptRecord;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.TaskId;
+import io.tasker.protocol.TaskNotFoundException;
 import io.tasker.protocol.TaskStatus;
 import io.tasker.protocol.TaskView;
 import io.tasker.protocol.TaskerException;
@@ -361,6 +362,12 @@ public final class WorkflowExecutionEntity
     ExecutionState.Job job = state.jobs().get(outcome.key());
     if (job == null || job.status() != StepStatus.RUNNING) {
       return Effect().noReply();
+    }
+    if (outcome.failure() != null && unwrap(outcome.failure()) instanceof TaskNotFoundException) {
+      // removed by retention before this execution learned how it ended
+      return persist(state, state.onJobEnded(new JobEnded(job.key(), false, null,
+          TaskNotFoundException.class.getName(), "task " + job.task()
+              + " no longer exists: its outcome is unknown", 0, now))).thenNoReply();
     }
     if (outcome.failure() != null) {
       context.getLog().warn("workflow execution {}: waiting for task {} failed, retrying: {}",
