@@ -68,7 +68,7 @@ public final class WorkflowBuilder {
     private String type;
     private JsonNode input;
     private final List<String> dependsOn = new ArrayList<>();
-    private int maxAttempts = 1;
+    private Integer maxAttempts;
     private Backoff backoff;
     private Duration timeout;
     private final List<String> retryOn = new ArrayList<>();
@@ -109,7 +109,7 @@ public final class WorkflowBuilder {
     }
 
     /**
-     * @param attempts attempts of the step's task, at least 1 (default 1: no retry)
+     * @param attempts attempts of the step's task, at least 1 (default: the task type's)
      * @param delays the delay between them, or {@code null} for the type's default
      */
     public StepBuilder retry(int attempts, Backoff delays) {
@@ -161,9 +161,11 @@ public final class WorkflowBuilder {
       return this;
     }
 
-    /** Compensates this step with a task of {@code type}, one attempt. */
+    /** Compensates this step with a task of {@code type}, with the type's default attempts. */
     public StepBuilder compensate(String type, Object inputTemplate) {
-      return compensate(type, inputTemplate, 1, null);
+      this.compensation = new WorkflowDefinition.Compensation(
+          type, Json.MAPPER.valueToTree(inputTemplate), null, null);
+      return this;
     }
 
     /**

@@ -25,6 +25,9 @@ import java.util.Set;
 public record WorkflowDefinition(String name, int version, Duration timeout, List<Step> steps)
     implements TaskerSerializable {
 
+  /** The attempts of a step with {@code retryOn} and no {@code maxAttempts}. */
+  public static final int DEFAULT_ATTEMPTS = 3;
+
   public WorkflowDefinition {
     steps = steps == null ? List.of() : List.copyOf(steps);
   }
@@ -42,7 +45,9 @@ public record WorkflowDefinition(String name, int version, Duration timeout, Lis
    *
    * @param type the task type run for it
    * @param input the task's payload: a JSON template (see the README's Workflows section)
-   * @param maxAttempts attempts of its task (of each element's task), at least 1
+   * @param maxAttempts attempts of its task (of each element's task), at least 1; {@code null}
+   *     for the task type's default ({@code tasker.handlers.defaults.max-attempts}, or {@value
+   *     #DEFAULT_ATTEMPTS} with {@code retryOn})
    * @param backoff the delay between attempts, or {@code null} for the type's default
    * @param timeout each attempt's timeout, or {@code null} for the type's default
    * @param retryOn when not empty, only errors of these types are retried (exception class
@@ -61,7 +66,7 @@ public record WorkflowDefinition(String name, int version, Duration timeout, Lis
       String type,
       JsonNode input,
       List<String> dependsOn,
-      int maxAttempts,
+      Integer maxAttempts,
       Backoff backoff,
       Duration timeout,
       List<String> retryOn,
@@ -74,6 +79,11 @@ public record WorkflowDefinition(String name, int version, Duration timeout, Lis
     public Step {
       dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
       retryOn = retryOn == null ? List.of() : List.copyOf(retryOn);
+    }
+
+    /** @return the attempts the workflow gives the step when it retries (with retryOn) */
+    public int attemptsWithRetryOn() {
+      return maxAttempts == null ? DEFAULT_ATTEMPTS : maxAttempts;
     }
 
     /** @return whether an error of class {@code errorType} (a class name) may be retried */
@@ -93,8 +103,9 @@ public record WorkflowDefinition(String name, int version, Duration timeout, Lis
    *
    * @param input a template; it may read the step's own output ({@code
    *     {{tasks.<step>.output}}})
+   * @param maxAttempts its attempts, or {@code null} for the task type's default
    */
-  public record Compensation(String type, JsonNode input, int maxAttempts, Backoff backoff)
+  public record Compensation(String type, JsonNode input, Integer maxAttempts, Backoff backoff)
       implements TaskerSerializable {}
 
   /** @return the step named {@code name}, or {@code null} */
@@ -165,7 +176,7 @@ public record WorkflowDefinition(String name, int version, Duration timeout, Lis
             "unknown step '" + dependency + "'");
       }
     }
-    if (step.maxAttempts() < 1) {
+    if (step.maxAttempts() != null && step.maxAttempts() < 1) {
       throw new WorkflowDefinitionException(at, "maxAttempts", "must be at least 1");
     }
     if (step.parallelism() < 1) {
@@ -180,7 +191,7 @@ public record WorkflowDefinition(String name, int version, Duration timeout, Lis
         throw new WorkflowDefinitionException(at, "compensation.type",
             "no handler for task type '" + compensation.type() + "' on this node");
       }
-      if (compensation.maxAttempts() < 1) {
+      if (compensation.maxAttempts() != null && compensation.maxAttempts() < 1) {
         throw new WorkflowDefinitionException(at, "compensation.maxAttempts",
             "must be at least 1");
       }

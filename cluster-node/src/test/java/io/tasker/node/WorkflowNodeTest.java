@@ -224,7 +224,7 @@ class WorkflowNodeTest {
             .compensate(UNDO.name(), in(test, "s1", "of", "{{tasks.s1.output.label}}")))
         .step("s2", s -> s.type(STEP).dependsOn("s1").input(in(test, "s2"))
             .compensate(UNDO.name(), in(test, "s2")))
-        .step("s3", s -> s.type(STEP).dependsOn("s2").input(in(test, "s3")))
+        .step("s3", s -> s.type(STEP).dependsOn("s2").input(in(test, "s3")).retry(1, null))
         .build();
   }
 
@@ -274,7 +274,7 @@ class WorkflowNodeTest {
     WorkflowDefinition definition = WorkflowDefinition.define(test)
         .step("s1", s -> s.type(STEP).input(in(test, "s1", "out", 5)))
         .step("s2", s -> s.type(STEP).dependsOn("s1").input(in(test, "s2", "v", "{{tasks.s1"
-            + ".output}}")))
+            + ".output}}")).retry(1, null))
         .build();
     WorkflowExecution failed = run(node, definition, Map.of());
     assertEquals(WorkflowStatus.FAILED, failed.status());
@@ -383,6 +383,7 @@ class WorkflowNodeTest {
         "          type: wf-step",
         "          depends_on: [process-payment]",
         "          input: { test: yaml, label: fulfill-order, order: \"{{input.order_id}}\" }",
+        "          retry: { max_attempts: 1 }",
         "      error_handling:",
         "        type: compensating_actions",
         "        actions:",

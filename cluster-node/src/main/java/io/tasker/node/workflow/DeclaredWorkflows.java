@@ -68,7 +68,7 @@ public final class DeclaredWorkflows {
     if (handling != null && has(handling, "actions")) {
       for (Config action : handling.getConfigList("actions")) {
         compensations.put(action.getString("task"), new WorkflowDefinition.Compensation(
-            action.getString("type"), json(action, "input"), intOr(action, "max_attempts", 1),
+            action.getString("type"), json(action, "input"), intOr(action, "max_attempts", null),
             has(action, "backoff") ? backoff(config(action, "backoff")) : null));
       }
     }
@@ -78,8 +78,9 @@ public final class DeclaredWorkflows {
       String step = s.getString("name");
       Config retry = config(s, "retry");
       Config errors = config(s, "error_handling");
-      int attempts = errors != null && has(errors, "max_attempts")
-          ? intOr(errors, "max_attempts", 1) : retry != null ? intOr(retry, "max_attempts", 1) : 1;
+      Integer attempts = errors != null && has(errors, "max_attempts")
+          ? intOr(errors, "max_attempts", null)
+          : retry != null ? intOr(retry, "max_attempts", null) : null;
       Backoff backoff = retry != null && has(retry, "backoff")
           ? backoff(config(retry, "backoff")) : null;
       steps.add(new WorkflowDefinition.Step(step, has(s, "type") ? s.getString("type") : step,
@@ -131,8 +132,8 @@ public final class DeclaredWorkflows {
     return has(c, snake) ? c.getConfig(key(c, snake)) : null;
   }
 
-  private static int intOr(Config c, String snake, int otherwise) {
-    return has(c, snake) ? c.getInt(key(c, snake)) : otherwise;
+  private static Integer intOr(Config c, String snake, Integer otherwise) {
+    return has(c, snake) ? Integer.valueOf(c.getInt(key(c, snake))) : otherwise;
   }
 
   private static Duration duration(Config c, String snake) {

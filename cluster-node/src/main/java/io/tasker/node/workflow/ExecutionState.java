@@ -114,7 +114,7 @@ public record ExecutionState(
       }
       if (status == WorkflowStatus.RUNNING && !step.retryOn().isEmpty()
           && !"cancelled".equals(ended.errorType()) && step.retries(ended.errorType())
-          && job.attempt() < step.maxAttempts()) {
+          && job.attempt() < step.attemptsWithRetryOn()) {
         Instant runAt = step.backoff() == null ? null
             : ended.at().plus(step.backoff().withoutJitter().delayBefore(job.attempt(), () -> 0));
         d.add(new JobScheduled(key(step.name(), job.element(), job.attempt() + 1), step.name(),

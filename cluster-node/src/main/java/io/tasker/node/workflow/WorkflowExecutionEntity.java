@@ -435,15 +435,21 @@ public final class WorkflowExecutionEntity
     EnqueueRequest request;
     if (job.element() < 0) {
       WorkflowDefinition.Compensation compensation = step.compensation();
-      request = EnqueueRequest.of(compensation.type(), job.input())
-          .withMaxAttempts(compensation.maxAttempts());
+      request = EnqueueRequest.of(compensation.type(), job.input());
+      if (compensation.maxAttempts() != null) {
+        request = request.withMaxAttempts(compensation.maxAttempts());
+      }
       if (compensation.backoff() != null) {
         request = request.withBackoff(compensation.backoff());
       }
     } else {
       // with retryOn, the plan retries (only the named errors): each attempt is its own task
-      request = EnqueueRequest.of(step.type(), job.input())
-          .withMaxAttempts(step.retryOn().isEmpty() ? step.maxAttempts() : 1);
+      request = EnqueueRequest.of(step.type(), job.input());
+      if (!step.retryOn().isEmpty()) {
+        request = request.withMaxAttempts(1);
+      } else if (step.maxAttempts() != null) {
+        request = request.withMaxAttempts(step.maxAttempts());
+      }
       if (step.backoff() != null) {
         request = request.withBackoff(step.backoff());
       }
