@@ -69,8 +69,7 @@ public record ExecutionState(
 
   public static ExecutionState empty(String id) {
     return new ExecutionState(id, null, null, WorkflowStatus.RUNNING, null, null, null, null,
-        null, 0,
-        Map.of(), Map.of(), 0);
+        null, 0, Map.of(), Map.of(), 0);
   }
 
   public boolean started() {
@@ -307,19 +306,17 @@ public record ExecutionState(
       Map<String, StepState> fresh = new LinkedHashMap<>();
       e.definition().steps().forEach(s -> fresh.put(s.name(), new StepState(s.name(),
           StepStatus.PENDING, null, -1, null, null, null, null, 0)));
-      return new ExecutionState(id, e.definition(), e.input(), WorkflowStatus.RUNNING, null, null,
-          e.at(),
-          null, e.deadline(), 0, fresh, Map.of(), 0);
+      return new ExecutionState(id, e.definition(), e.input(), WorkflowStatus.RUNNING, null,
+          null, e.at(), null, e.deadline(), 0, fresh, Map.of(), 0);
     } else if (event instanceof StepStarted e) {
       return withStep(new StepState(e.step(), StepStatus.RUNNING, e.input(), e.elements(), null,
           null, e.at(), null, 0));
     } else if (event instanceof StepSucceeded e) {
       StepState s = steps.get(e.step());
+      StepState succeeded = new StepState(s.name(), StepStatus.SUCCEEDED, s.input(),
+          s.elements(), e.output(), null, s.startedAt(), e.at(), completions + 1);
       return new ExecutionState(id, definition, input, status, cause, error, startedAt, endedAt,
-          deadline,
-          round, with(steps, e.step(), new StepState(s.name(), StepStatus.SUCCEEDED, s.input(),
-              s.elements(), e.output(), null, s.startedAt(), e.at(), completions + 1)), jobs,
-          completions + 1);
+          deadline, round, with(steps, e.step(), succeeded), jobs, completions + 1);
     } else if (event instanceof StepFailed e) {
       StepState s = steps.get(e.step());
       StepStatus failed = definition.step(e.step()).optional()
@@ -340,8 +337,7 @@ public record ExecutionState(
           e.output(), e.errorType(), e.error(), e.taskAttempts(), j.startedAt(), e.at()));
     } else if (event instanceof Stopping e) {
       return new ExecutionState(id, definition, input, WorkflowStatus.COMPENSATING, e.cause(),
-          e.error(),
-          startedAt, endedAt, deadline, round, steps, jobs, completions);
+          e.error(), startedAt, endedAt, deadline, round, steps, jobs, completions);
     } else if (event instanceof Ended e) {
       Map<String, StepState> stopped = new LinkedHashMap<>();
       steps.forEach((name, s) -> stopped.put(name, s.status() == StepStatus.RUNNING
@@ -349,29 +345,25 @@ public record ExecutionState(
               s.startedAt(), e.at(), 0)
           : s));
       return new ExecutionState(id, definition, input, e.status(), cause, e.error(), startedAt,
-          e.at(),
-          deadline, round, stopped, jobs, completions);
+          e.at(), deadline, round, stopped, jobs, completions);
     } else if (event instanceof Retried e) {
       Map<String, StepState> again = new LinkedHashMap<>();
       steps.forEach((name, s) -> again.put(name, s.status() == StepStatus.SUCCEEDED
           || s.status() == StepStatus.SKIPPED ? s : s.pending()));
       return new ExecutionState(id, definition, input, WorkflowStatus.RUNNING, null, null,
-          startedAt,
-          null, e.deadline(), round + 1, again, jobs, completions);
+          startedAt, null, e.deadline(), round + 1, again, jobs, completions);
     }
     throw new IllegalArgumentException("unknown event " + event);
   }
 
   private ExecutionState withStep(StepState step) {
     return new ExecutionState(id, definition, input, status, cause, error, startedAt, endedAt,
-        deadline,
-        round, with(steps, step.name(), step), jobs, completions);
+        deadline, round, with(steps, step.name(), step), jobs, completions);
   }
 
   private ExecutionState withJob(Job job) {
     return new ExecutionState(id, definition, input, status, cause, error, startedAt, endedAt,
-        deadline,
-        round, steps, with(jobs, job.key(), job), completions);
+        deadline, round, steps, with(jobs, job.key(), job), completions);
   }
 
   private static <V> Map<String, V> with(Map<String, V> map, String key, V value) {
