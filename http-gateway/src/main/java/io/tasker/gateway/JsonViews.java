@@ -200,6 +200,30 @@ final class JsonViews {
     return node;
   }
 
+  static ObjectNode caller(ApiKeys.Caller caller) {
+    ObjectNode node = NODES.objectNode().put("name", caller.name());
+    ArrayNode scopes = node.putArray("scopes");
+    caller.scopes().stream().map(Scope::label).sorted().forEach(scopes::add);
+    return node;
+  }
+
+  static ObjectNode taskTypes(java.util.Set<String> types) {
+    ObjectNode node = NODES.objectNode();
+    ArrayNode array = node.putArray("types");
+    types.stream().sorted().forEach(array::add);
+    return node;
+  }
+
+  static ObjectNode audit(List<AuditLog.Entry> entries) {
+    ObjectNode node = NODES.objectNode();
+    ArrayNode array = node.putArray("entries");
+    for (AuditLog.Entry entry : entries) {
+      array.addObject().put("at", entry.at().toString()).put("who", entry.who())
+          .put("method", entry.method()).put("path", entry.path()).put("status", entry.status());
+    }
+    return node;
+  }
+
   static ObjectNode error(String code, String message, String field) {
     ObjectNode node = NODES.objectNode();
     node.putObject("error").put("code", code).put("message", message).put("field", field);
