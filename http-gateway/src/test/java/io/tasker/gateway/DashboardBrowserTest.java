@@ -135,6 +135,11 @@ class DashboardBrowserTest {
     click(By.cssSelector("#task-table tr[data-task='" + id.value() + "'] a"));
     waitForText(By.id("task-status"), "DEAD");
     waitForText(By.id("task-error"), "the mail server is down");
+    // and straight to it by id from the tasks page
+    browser.get(url("/ui/#/tasks"));
+    waitFor(By.cssSelector("#task-filter input[name='id']")).sendKeys(id.value());
+    click(By.cssSelector("#task-filter button[type='submit']"));
+    waitForText(By.id("task-status"), "DEAD");
     screenshot("task");
 
     broken.set(false);
@@ -182,6 +187,12 @@ class DashboardBrowserTest {
     click(By.id("test-run"));
     waitForText(By.id("test-status"), "SUCCEEDED");
     waitForText(By.id("test-result"), "hello from the dashboard");
+
+    // choosing the type again offers the newest task's payload of that type as the example
+    new Select(browser.findElement(By.id("test-type"))).selectByValue("sleep");
+    new Select(browser.findElement(By.id("test-type"))).selectByValue("echo");
+    new WebDriverWait(browser, PATIENCE).until(d ->
+        d.findElement(By.id("test-payload")).getAttribute("value").contains("hello from the dashboard"));
 
     // bad JSON is refused in the page, before any call
     payload = browser.findElement(By.id("test-payload"));

@@ -226,8 +226,13 @@ const pages = {
   async tasks(params) {
     const filters = ['queue', 'type', 'status'];
     const inputs = {};
+    const byId = h('input', { name: 'id', placeholder: 'a task id' });
     const form = h('form', { class: 'inline', id: 'task-filter', onsubmit: (e) => {
       e.preventDefault();
+      if (byId.value.trim()) {
+        location.hash = '#/task/' + enc(byId.value.trim());
+        return;
+      }
       const q = new URLSearchParams();
       filters.forEach((f) => inputs[f].value && q.set(f, inputs[f].value));
       location.hash = '#/tasks?' + q;
@@ -240,7 +245,7 @@ const pages = {
         : h('input', { name: f, value: params.get(f) || '' });
       form.append(h('label', {}, f, inputs[f]));
     }
-    form.append(h('button', { type: 'submit' }, 'Search'));
+    form.append(h('label', {}, 'id', byId), h('button', { type: 'submit' }, 'Search'));
     const table = h('div', { id: 'task-table' });
     const view = h('div', {}, h('h1', {}, 'Tasks'), form, table);
     const query = new URLSearchParams();
@@ -376,6 +381,20 @@ const pages = {
     const queue = h('input', { id: 'test-queue', value: 'default' });
     const payload = h('textarea', { id: 'test-payload', rows: 8 }, '{\n  \n}');
     const out = h('div', { id: 'test-output' });
+    // the example: the payload of the newest task of the type, when there is one
+    let asked = 0;
+    const prefill = async () => {
+      const mine = ++asked;
+      const before = payload.value;
+      const { tasks } = await api('GET', '/tasks?limit=1&type=' + enc(type.value));
+      const example = tasks.length
+        ? JSON.stringify((await api('GET', '/tasks/' + enc(tasks[0].id))).payload, null, 2)
+        : '{\n  \n}';
+      // only the type chosen last, and never over the operator's typing
+      if (mine === asked && payload.value === before) payload.value = example;
+    };
+    type.addEventListener('change', () => prefill().catch((e) => flash(e.message, 'error')));
+    if (types.length) await prefill();
     let watching = null;
     const watch = async (id) => {
       const t = await api('GET', '/tasks/' + enc(id));
