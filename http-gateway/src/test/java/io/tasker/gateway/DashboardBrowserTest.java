@@ -19,6 +19,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -151,6 +153,27 @@ class DashboardBrowserTest {
     // the retry is on record: who, what, when
     browser.get(url("/ui/#/audit"));
     waitForText(By.id("audit"), "POST /v1/tasks/" + id.value() + "/retry");
+  }
+
+  @Test
+  void bulkRetryByFilterShowsTheCountAsksAndRetriesEveryMatch() {
+    broken.set(true);
+    List<TaskId> ids = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      ids.add(enqueue(new EnqueueRequest(REPAIRABLE.name(), json("n", "bulk-" + i), "bulk",
+          null, null, null, 1, null, null, null, null, null)));
+    }
+    await().atMost(PATIENCE).until(() -> ids.stream().allMatch(id -> status(id) == TaskStatus.DEAD));
+    broken.set(false);
+
+    logIn(ADMIN);
+    browser.get(url("/ui/#/tasks?queue=bulk&status=DEAD"));
+    click(By.id("bulk-retry"));
+    waitForText(By.id("bulk-count"), "Retry 3 matching tasks?");
+    click(By.id("bulk-confirm-yes"));
+    waitForText(By.id("flash-message"), "Retry: 3 of 3 done, 0 refused");
+    await().atMost(PATIENCE)
+        .until(() -> ids.stream().allMatch(id -> status(id) == TaskStatus.SUCCEEDED));
   }
 
   @Test

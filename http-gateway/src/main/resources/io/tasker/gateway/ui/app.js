@@ -78,11 +78,11 @@ const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
 const json = (value) => h('pre', {}, value === null || value === undefined ? '—'
   : JSON.stringify(value, null, 2));
 
-/** Runs a write action, reports its outcome, and refreshes the page. */
+/** Runs a write action, reports its outcome (or the message it returns), and refreshes the page. */
 async function act(label, action) {
   try {
-    await action();
-    flash(label + ': done');
+    const message = await action();
+    flash(typeof message === 'string' ? message : label + ': done');
   } catch (e) {
     flash(label + ' failed: ' + e.message, 'error');
   }
@@ -225,6 +225,7 @@ const pages = {
 
   async tasks(params) {
     const filters = ['queue', 'type', 'status'];
+    const times = { createdFrom: 'created from', createdBefore: 'created before' };
     const inputs = {};
     const byId = h('input', { name: 'id', placeholder: 'a task id' });
     const form = h('form', { class: 'inline', id: 'task-filter', onsubmit: (e) => {
@@ -235,6 +236,8 @@ const pages = {
       }
       const q = new URLSearchParams();
       filters.forEach((f) => inputs[f].value && q.set(f, inputs[f].value));
+      Object.keys(times).forEach((f) => inputs[f].value
+        && q.set(f, new Date(inputs[f].value).toISOString()));
       location.hash = '#/tasks?' + q;
     } });
     for (const f of filters) {
@@ -245,12 +248,44 @@ const pages = {
         : h('input', { name: f, value: params.get(f) || '' });
       form.append(h('label', {}, f, inputs[f]));
     }
+    for (const [f, label] of Object.entries(times)) {
+      inputs[f] = h('input', { name: f, type: 'datetime-local', step: '1',
+        value: params.get(f) ? localTime(params.get(f)) : '' });
+      form.append(h('label', {}, label, inputs[f]));
+    }
     form.append(h('label', {}, 'id', byId), h('button', { type: 'submit' }, 'Search'));
-    const table = h('div', { id: 'task-table' });
-    const view = h('div', {}, h('h1', {}, 'Tasks'), form, table);
     const query = new URLSearchParams();
-    filters.forEach((f) => params.get(f) && query.set(f, params.get(f)));
+    [...filters, ...Object.keys(times)].forEach((f) => params.get(f) && query.set(f, params.get(f)));
+    const filter = Object.fromEntries(query);
     if (params.get('cursor')) query.set('cursor', params.get('cursor'));
+    const table = h('div', { id: 'task-table' });
+    const confirmBox = h('div', { id: 'bulk-confirm' });
+    const bulk = (verb, path) => async () => {
+      try {
+        const { matched } = await api('POST', path, { ...filter, dryRun: true });
+        confirmBox.replaceChildren(h('div', { class: 'card' },
+          h('p', { id: 'bulk-count' }, verb + ' ' + matched + ' matching task' + (matched === 1 ? '' : 's') + '?'),
+          h('div', { class: 'actions' },
+            h('button', { id: 'bulk-confirm-yes', onclick: async () => {
+              confirmBox.replaceChildren();
+              await act(verb, async () => {
+                const done = await api('POST', path, filter);
+                return verb + ': ' + done.done + ' of ' + done.matched + ' done, ' + done.failed + ' refused';
+              });
+            } }, verb + ' ' + matched),
+            h('button', { class: 'secondary', onclick: () => confirmBox.replaceChildren() }, 'Keep them'))));
+      } catch (e) {
+        flash(verb + ' failed: ' + e.message, 'error');
+      }
+    };
+    const bulkActions = can('tasks:write') && Object.keys(filter).length
+      ? h('div', { class: 'actions', id: 'bulk-actions' },
+        h('button', { class: 'secondary', id: 'bulk-retry', onclick: bulk('Retry', '/tasks:retry') },
+          'Retry all matching'),
+        h('button', { class: 'secondary', id: 'bulk-cancel', onclick: bulk('Cancel', '/tasks:cancel') },
+          'Cancel all matching'))
+      : '';
+    const view = h('div', {}, h('h1', {}, 'Tasks'), form, bulkActions, confirmBox, table);
     const refresh = async () => {
       const page = await api('GET', '/tasks?' + query);
       const next = new URLSearchParams(query);
@@ -448,6 +483,12 @@ const pages = {
     return { view, refresh };
   },
 };
+
+/** An ISO instant as the value of a datetime-local input (the browser's time zone). */
+function localTime(iso) {
+  const d = new Date(iso);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 19);
+}
 
 function limitsText(l) {
   const parts = [];
