@@ -48,6 +48,8 @@ class OpenApiDocumentTest {
       "GET /metrics",
       "GET /v1/openapi.json",
       "POST /v1/tasks:batch",
+      "POST /v1/tasks:retry",
+      "POST /v1/tasks:cancel",
       "GET /v1/cluster",
       "POST /v1/tasks",
       "GET /v1/tasks",
