@@ -9,7 +9,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code tasker completion bash}: the completion script, for {@code source <(...)}. */
 @Command(name = "completion", mixinStandardHelpOptions = true,
-    description = {"Prints the shell completion script (bash; zsh loads it with bashcompinit):",
+    description = {"Prints the shell completion script.",
+        "bash, or zsh after 'autoload -U bashcompinit && bashcompinit':",
         "  source <(./tasker completion bash)"})
 final class CompletionCommand implements Callable<Integer> {
   /** Shells with a completion script. */

@@ -1,6 +1,10 @@
 package io.tasker.cli;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -21,7 +25,8 @@ final class Connection {
 
   // not --key: that is task enqueue's idempotency key
   @Option(names = "--api-key", paramLabel = "KEY",
-      description = "The API key (env TASKER_API_KEY).")
+      description = "The API key (env TASKER_API_KEY; ./tasker falls back to the development"
+          + " key of a local node, data/dev-api-key).")
   String key;
 
   @Option(names = "--profile", paramLabel = "NAME",
@@ -44,7 +49,8 @@ final class Connection {
     String chosen = name != null ? name : Profiles.DEFAULT;
     String resolvedUrl = first(url, env.get("TASKER_URL"), profiles.get(chosen, "url"),
         DEFAULT_URL);
-    String resolvedKey = first(key, env.get("TASKER_API_KEY"), profiles.get(chosen, "key"), null);
+    String resolvedKey = first(key, env.get("TASKER_API_KEY"), profiles.get(chosen, "key"),
+        developmentKey(env.get("TASKER_CLI_DEV_KEY_FILE")));
     URI uri;
     try {
       uri = URI.create(resolvedUrl);
@@ -56,6 +62,18 @@ final class Connection {
           "not an http(s) URL: " + resolvedUrl);
     }
     return new ApiClient(uri, resolvedKey);
+  }
+
+  /** The key a local node without configured keys generated (./tasker sets the file). */
+  private static String developmentKey(String file) {
+    if (file == null || file.isBlank() || !Files.isReadable(Path.of(file))) {
+      return null;
+    }
+    try {
+      return Files.readString(Path.of(file), StandardCharsets.UTF_8).trim();
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   private static String first(String... values) {

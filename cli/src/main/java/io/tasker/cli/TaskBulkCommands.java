@@ -76,9 +76,10 @@ final class TaskBulkCommands {
   }
 
   @Command(name = "retry", mixinStandardHelpOptions = true,
-      description = {"Re-runs a DEAD task with a fresh budget of attempts,",
-          "or every task a filter matches (e.g. --status DEAD --type email): they are counted,",
-          "then retried after a confirmation or with --yes. A task that is not DEAD is refused."})
+      description = {"Re-runs a DEAD task, or every task a filter matches.",
+          "A task re-runs with a fresh budget of attempts. With a filter (e.g. --status DEAD",
+          "--type email) the tasks are counted, then retried after a confirmation or with",
+          "--yes. A task that is not DEAD is refused."})
   static final class Retry extends Action {
     @Override
     String verb() {
@@ -97,9 +98,9 @@ final class TaskBulkCommands {
   }
 
   @Command(name = "cancel", mixinStandardHelpOptions = true,
-      description = {"Cancels a task that has not finished,",
-          "or every task a filter matches (e.g. --queue q --status SCHEDULED): they are counted,",
-          "then cancelled after a confirmation or with --yes. A finished task is refused."})
+      description = {"Cancels a task, or every task a filter matches.",
+          "With a filter (e.g. --queue q --status SCHEDULED) the tasks are counted, then",
+          "cancelled after a confirmation or with --yes. A finished task is refused."})
   static final class Cancel extends Action {
     @Override
     String verb() {
