@@ -43,6 +43,11 @@ final class ApiClient {
     return send("POST", path, body);
   }
 
+  /** A POST that may take up to {@code timeout} (a bulk action). */
+  JsonNode post(String path, JsonNode body, Duration timeout) {
+    return send("POST", path, body, timeout);
+  }
+
   JsonNode put(String path, JsonNode body) {
     return send("PUT", path, body);
   }
@@ -57,8 +62,12 @@ final class ApiClient {
 
   /** @return the answer's JSON, or {@code null} for an empty answer (204) */
   private JsonNode send(String method, String path, JsonNode body) {
+    return send(method, path, body, TIMEOUT);
+  }
+
+  private JsonNode send(String method, String path, JsonNode body, Duration timeout) {
     URI uri = URI.create(base.toString().replaceAll("/+$", "") + path);
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT)
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout)
         .header("Accept", "application/json");
     if (key != null && !key.isBlank()) {
       request.header("Authorization", "Bearer " + key);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -15,6 +16,8 @@ import picocli.CommandLine.Parameters;
  * done after a confirmation or {@code --yes}.
  */
 final class TaskBulkCommands {
+  private static final Duration BULK_TIMEOUT = Duration.ofMinutes(3);
+
   private TaskBulkCommands() {}
 
   abstract static class Action extends ApiCommand {
@@ -64,7 +67,8 @@ final class TaskBulkCommands {
           throw new CliException(CliException.ExitCode.OTHER, "not confirmed; nothing changed");
         }
       }
-      JsonNode outcome = matched == 0 ? counted : api.post(endpoint, body);
+      // the server acts on up to 10000 tasks in one request, for at most 2 minutes
+      JsonNode outcome = matched == 0 ? counted : api.post(endpoint, body, BULK_TIMEOUT);
       if (out.json()) {
         out.print(outcome);
       } else {

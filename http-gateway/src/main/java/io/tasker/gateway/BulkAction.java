@@ -5,6 +5,7 @@ import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskQuery;
 import io.tasker.protocol.TaskSummary;
 import io.tasker.protocol.ValidationException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,6 +22,8 @@ final class BulkAction {
   /** More matches than this are refused: one request must answer within its timeout. */
   static final int MAX_TASKS = 10_000;
   private static final int CHUNK = 50;
+  /** Acting on up to {@link #MAX_TASKS} tasks takes longer than an ordinary request may. */
+  static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(2);
 
   /** What happened: how many tasks matched, how many the action changed, how many refused. */
   record Outcome(int matched, int done, int failed, boolean dryRun) {}

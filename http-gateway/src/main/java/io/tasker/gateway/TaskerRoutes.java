@@ -107,10 +107,10 @@ final class TaskerRoutes extends AllDirectives {
         path("openapi.json", () -> get(() -> complete(
             HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, openApi)))),
         path("tasks:batch", () -> post(() -> op(Scope.TASKS_WRITE, this::enqueueBatch))),
-        path("tasks:retry", () -> post(() -> op(Scope.TASKS_WRITE,
-            r -> bulk(r, tasker::retry)))),
-        path("tasks:cancel", () -> post(() -> op(Scope.TASKS_WRITE,
-            r -> bulk(r, tasker::cancel)))),
+        path("tasks:retry", () -> post(() -> withRequestTimeout(BulkAction.REQUEST_TIMEOUT,
+            () -> op(Scope.TASKS_WRITE, r -> bulk(r, tasker::retry))))),
+        path("tasks:cancel", () -> post(() -> withRequestTimeout(BulkAction.REQUEST_TIMEOUT,
+            () -> op(Scope.TASKS_WRITE, r -> bulk(r, tasker::cancel))))),
         path("cluster", () -> get(() -> op(Scope.TASKS_READ,
             r -> tasker.cluster().thenApply(view -> ok(JsonViews.cluster(view)))))),
         pathPrefix("tasks", () -> concat(
