@@ -243,6 +243,7 @@ public final class InlineTasker implements Tasker {
           .filter(t -> query.queue() == null || t.queue().equals(query.queue()))
           .filter(t -> query.status() == null || t.status() == query.status())
           .filter(t -> query.type() == null || t.type().equals(query.type()))
+          .filter(t -> query.createdInRange(t.createdAt()))
           .sorted(order.thenComparing(t -> t.id().value()))
           .toList();
       int from = query.cursor() == null ? 0 : offset(query.cursor());

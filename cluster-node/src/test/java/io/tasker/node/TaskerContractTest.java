@@ -120,6 +120,22 @@ abstract class TaskerContractTest {
   }
 
   @Test
+  void listsTheTasksCreatedInATimeRange(TestInfo info) {
+    TaskId first = enqueue(Probe.WORK.with(Probe.of(name(info), "first")).queue("ranged"));
+    Instant between = awaitStatus(first, TaskStatus.SUCCEEDED).createdAt().plusMillis(1);
+    await().atMost(PATIENCE).until(() -> Instant.now().isAfter(between));
+    TaskId second = enqueue(Probe.WORK.with(Probe.of(name(info), "second")).queue("ranged"));
+    TaskQuery ranged = TaskQuery.all().inQueue("ranged");
+    await().atMost(PATIENCE).until(() -> join(tasker.list(ranged)).tasks().size() == 2);
+    assertEquals(List.of(second), join(tasker.list(ranged.createdBetween(between, null)))
+        .tasks().stream().map(t -> t.id()).toList());
+    assertEquals(List.of(first), join(tasker.list(ranged.createdBetween(null, between)))
+        .tasks().stream().map(t -> t.id()).toList());
+    assertEquals(List.of(), join(tasker.list(ranged.createdBetween(between, between.plusNanos(1))))
+        .tasks());
+  }
+
+  @Test
   void retriesAFailingTaskWithBackoffUntilItSucceeds(TestInfo info) {
     TaskId id = enqueue(Probe.WORK.with(Probe.of(name(info), "flaky").failing(2))
         .backoff(QUICK).maxAttempts(5));

@@ -180,6 +180,14 @@ final class JsonViews {
     return node;
   }
 
+  static ObjectNode bulk(BulkAction.Outcome outcome) {
+    return NODES.objectNode()
+        .put("matched", outcome.matched())
+        .put("done", outcome.done())
+        .put("failed", outcome.failed())
+        .put("dryRun", outcome.dryRun());
+  }
+
   static ObjectNode cluster(ClusterView view) {
     ObjectNode node = NODES.objectNode().put("self", view.self());
     ArrayNode members = node.putArray("members");

@@ -118,6 +118,10 @@ final class TaskerRoutes extends AllDirectives {
         path("task-types", () -> get(() -> op(Scope.TASKS_READ,
             r -> done(ok(JsonViews.taskTypes(tasker.taskTypes())))))),
         path("audit", () -> get(() -> op(Scope.QUEUES_ADMIN, r -> audit(r)))),
+        path("tasks:retry", () -> post(() -> withRequestTimeout(BulkAction.REQUEST_TIMEOUT,
+            () -> op(Scope.TASKS_WRITE, r -> bulk(r, tasker::retry))))),
+        path("tasks:cancel", () -> post(() -> withRequestTimeout(BulkAction.REQUEST_TIMEOUT,
+            () -> op(Scope.TASKS_WRITE, r -> bulk(r, tasker::cancel))))),
         path("cluster", () -> get(() -> op(Scope.TASKS_READ,
             r -> tasker.cluster().thenApply(view -> ok(JsonViews.cluster(view)))))),
         pathPrefix("tasks", () -> concat(
@@ -300,7 +304,8 @@ final class TaskerRoutes extends AllDirectives {
   private CompletionStage<HttpResponse> list(HttpRequest request) {
     var query = request.getUri().query();
     for (var param : query.toMap().keySet()) {
-      if (!List.of("queue", "status", "type", "order", "limit", "cursor").contains(param)) {
+      if (!List.of("queue", "status", "type", "createdFrom", "createdBefore", "order", "limit",
+          "cursor").contains(param)) {
         throw new ValidationException(param, "is not a known query parameter");
       }
     }
@@ -310,8 +315,18 @@ final class TaskerRoutes extends AllDirectives {
         .map(s -> parseEnum(TaskQuery.Order.class, s, "order")).orElse(TaskQuery.Order.NEWEST);
     int limit = query.get("limit").map(TaskerRoutes::parseLimit).orElse(50);
     TaskQuery taskQuery = new TaskQuery(query.get("queue").orElse(null), status,
-        query.get("type").orElse(null), order, limit, query.get("cursor").orElse(null));
+        query.get("type").orElse(null),
+        JsonContract.instant(query.get("createdFrom").orElse(null), "createdFrom"),
+        JsonContract.instant(query.get("createdBefore").orElse(null), "createdBefore"),
+        order, limit, query.get("cursor").orElse(null));
     return tasker.list(taskQuery).thenApply(page -> ok(JsonViews.page(page)));
+  }
+
+  private CompletionStage<HttpResponse> bulk(HttpRequest request,
+      Function<TaskId, CompletionStage<?>> action) {
+    return body(request)
+        .thenCompose(json -> BulkAction.run(tasker, JsonContract.bulkFilter(json), action))
+        .thenApply(outcome -> ok(JsonViews.bulk(outcome)));
   }
 
   private CompletionStage<HttpResponse> reschedule(HttpRequest request, String id) {

@@ -48,6 +48,8 @@ class OpenApiDocumentTest {
       "GET /metrics",
       "GET /v1/openapi.json",
       "POST /v1/tasks:batch",
+      "POST /v1/tasks:retry",
+      "POST /v1/tasks:cancel",
       "GET /v1/cluster",
       "GET /v1/whoami",
       "GET /v1/task-types",

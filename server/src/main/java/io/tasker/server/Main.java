@@ -26,6 +26,9 @@ public final class Main {
                       sleep, flaky, fail) unless TASKER_SAMPLES=off.
         demo          (./tasker only) start a node on a temporary journal, enqueue a mix of
                       sample tasks and show them run, retry, time out, dead-letter and cancel
+        task, queue, schedule, completion
+                      (./tasker only) the command line: look at and act on tasks, queues and
+                      schedules of a running node over its HTTP API (./tasker task --help)
         --help        show this text
 
       Environment:

@@ -311,6 +311,14 @@ public final class JdbcTaskIndex implements TaskRows, ScheduleIndex, AutoCloseab
         sql.append(" AND type = ?");
         params.add(query.type());
       }
+      if (query.createdFrom() != null) {
+        sql.append(" AND created_at >= ?");
+        params.add(OffsetDateTime.ofInstant(query.createdFrom(), ZoneOffset.UTC));
+      }
+      if (query.createdBefore() != null) {
+        sql.append(" AND created_at < ?");
+        params.add(OffsetDateTime.ofInstant(query.createdBefore(), ZoneOffset.UTC));
+      }
       boolean newest = query.order() == TaskQuery.Order.NEWEST;
       String key = newest ? "created_at" : "run_at";
       String beyond = newest ? "<" : ">";
