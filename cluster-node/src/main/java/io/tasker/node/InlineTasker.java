@@ -107,7 +107,7 @@ public final class InlineTasker implements Tasker {
   }
 
   private EnqueueResult store(EnqueueRequest request) {
-    TaskSpec spec = registry.resolve(request, clock.instant());
+    TaskSpec spec = registry.accept(request, clock.instant());
     TaskId id =
         spec.idempotencyKey() != null
             ? TaskId.forIdempotencyKey(spec.type(), spec.queue(), spec.idempotencyKey())
@@ -320,6 +320,7 @@ public final class InlineTasker implements Tasker {
     State after = before.apply(event);
     tasks.put(after.id(), after);
     log.info("task {} [{}] {}", after.id(), after.spec().type(), event.describe());
+    registry.middleware().recorded(after.id(), after.spec(), event);
     if (after.status().isTerminal() && waiting.containsKey(after.id())) {
       TaskView finished = after.toView();
       waiting.remove(after.id()).forEach(outcome -> outcome.complete(finished));
@@ -353,7 +354,7 @@ public final class InlineTasker implements Tasker {
         TaskId task = store(request).task().id();
         schedule = schedule.apply(
             new ScheduleEntity.TaskCreated(firing, task, clock.instant()));
-      } catch (ValidationException refused) {
+      } catch (ValidationException | io.tasker.protocol.EnqueueRejectedException refused) {
         log.error("schedule {}: the task of the firing at {} was refused: {}", schedule.id(),
             firing.fireAt(), refused.getMessage());
         schedule = schedule.apply(new ScheduleEntity.FiringFailed(
