@@ -106,8 +106,28 @@ public final class InlineTasker implements Tasker {
         });
   }
 
+  /**
+   * As a node does: all requests are checked, and pass the middlewares, before any is stored,
+   * so an invalid or refused one stores none.
+   */
+  @Override
+  public synchronized CompletionStage<List<EnqueueResult>> enqueueAll(
+      List<EnqueueRequest> requests) {
+    return attempt(
+        () -> {
+          List<TaskSpec> specs = validateAll(requests).stream().map(registry::accept).toList();
+          List<EnqueueResult> stored = specs.stream().map(this::store).toList();
+          runDue();
+          return stored.stream().map(result -> new EnqueueResult(
+              tasks.get(result.task().id()).toView(), result.created())).toList();
+        });
+  }
+
   private EnqueueResult store(EnqueueRequest request) {
-    TaskSpec spec = registry.accept(request, clock.instant());
+    return store(registry.accept(request, clock.instant()));
+  }
+
+  private EnqueueResult store(TaskSpec spec) {
     TaskId id =
         spec.idempotencyKey() != null
             ? TaskId.forIdempotencyKey(spec.type(), spec.queue(), spec.idempotencyKey())
