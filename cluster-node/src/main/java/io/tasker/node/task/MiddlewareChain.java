@@ -76,6 +76,9 @@ public final class MiddlewareChain {
   /** Runs {@code handler} inside the middlewares in scope of {@code task}, outermost first. */
   Object around(TaskSpec task, Object payload, TaskContext context, TaskMiddleware.Next handler)
       throws Exception {
+    if (entries.isEmpty()) {
+      return handler.proceed();
+    }
     List<TaskMiddleware> applying = new ArrayList<>(entries.size());
     for (Entry entry : entries) {
       if (entry.scope().covers(task)) {
