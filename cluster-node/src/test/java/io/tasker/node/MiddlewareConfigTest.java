@@ -10,7 +10,9 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tasker.protocol.AttemptOutcome;
+import io.tasker.protocol.EnqueueRejectedException;
 import io.tasker.protocol.TaskId;
+import io.tasker.protocol.TaskSpec;
 import io.tasker.protocol.TaskStatus;
 import io.tasker.protocol.TaskView;
 import java.util.ArrayList;
@@ -108,5 +110,38 @@ class MiddlewareConfigTest {
     ConfigException noAfter = assertThrows(ConfigException.class,
         () -> inline("[{use = timeout}]", meters));
     assertTrue(noAfter.getMessage().contains("tasker.middleware[0]"), noAfter.getMessage());
+  }
+
+  @Test
+  void inlineModeTellsOfChangesAndARefusedFiringCreatesNoTask() {
+    SettableClock clock = SettableClock.startingNow();
+    List<String> changes = Collections.synchronizedList(new ArrayList<>());
+    try (InlineTasker tasker = Tasker.builder().clock(clock)
+        .handler(ECHO, (payload, context) -> payload)
+        .middleware(new TaskMiddleware() {
+          @Override
+          public TaskSpec onEnqueue(TaskSpec task) {
+            if (task.payload().asText().equals("no")) {
+              throw new EnqueueRejectedException("not this one");
+            }
+            return task;
+          }
+
+          @Override
+          public void onStateChange(StateChange change) {
+            changes.add(change.event());
+          }
+        })
+        .startInline()) {
+      join(tasker.enqueue(ECHO.with("yes")));
+      assertEquals(List.of("Enqueued", "AttemptStarted", "AttemptSucceeded"), List.copyOf(changes));
+      join(tasker.schedule("refused").every(java.time.Duration.ofMinutes(5))
+          .task(ECHO, "no").upsert());
+      clock.advance(java.time.Duration.ofMinutes(5));
+      tasker.runDue();
+      ScheduleView schedule = join(tasker.getSchedule("refused"));
+      assertEquals(null, schedule.lastTask());
+      assertEquals(1, join(tasker.list(io.tasker.protocol.TaskQuery.all())).tasks().size());
+    }
   }
 }
