@@ -106,8 +106,28 @@ public final class InlineTasker implements Tasker {
         });
   }
 
+  /**
+   * As a node does: all requests are checked, and pass the middlewares, before any is stored,
+   * so an invalid or refused one stores none.
+   */
+  @Override
+  public synchronized CompletionStage<List<EnqueueResult>> enqueueAll(
+      List<EnqueueRequest> requests) {
+    return attempt(
+        () -> {
+          List<TaskSpec> specs = validateAll(requests).stream().map(registry::accept).toList();
+          List<EnqueueResult> stored = specs.stream().map(this::store).toList();
+          runDue();
+          return stored.stream().map(result -> new EnqueueResult(
+              tasks.get(result.task().id()).toView(), result.created())).toList();
+        });
+  }
+
   private EnqueueResult store(EnqueueRequest request) {
-    TaskSpec spec = registry.resolve(request, clock.instant());
+    return store(registry.accept(request, clock.instant()));
+  }
+
+  private EnqueueResult store(TaskSpec spec) {
     TaskId id =
         spec.idempotencyKey() != null
             ? TaskId.forIdempotencyKey(spec.type(), spec.queue(), spec.idempotencyKey())
@@ -321,6 +341,7 @@ public final class InlineTasker implements Tasker {
     State after = before.apply(event);
     tasks.put(after.id(), after);
     log.info("task {} [{}] {}", after.id(), after.spec().type(), event.describe());
+    registry.middleware().recorded(after.id(), after.spec(), event);
     if (after.status().isTerminal() && waiting.containsKey(after.id())) {
       TaskView finished = after.toView();
       waiting.remove(after.id()).forEach(outcome -> outcome.complete(finished));
@@ -354,7 +375,7 @@ public final class InlineTasker implements Tasker {
         TaskId task = store(request).task().id();
         schedule = schedule.apply(
             new ScheduleEntity.TaskCreated(firing, task, clock.instant()));
-      } catch (ValidationException refused) {
+      } catch (ValidationException | io.tasker.protocol.EnqueueRejectedException refused) {
         log.error("schedule {}: the task of the firing at {} was refused: {}", schedule.id(),
             firing.fireAt(), refused.getMessage());
         schedule = schedule.apply(new ScheduleEntity.FiringFailed(

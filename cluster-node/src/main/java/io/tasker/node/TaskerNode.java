@@ -121,7 +121,8 @@ public final class TaskerNode implements Tasker {
     this.askTimeout = settings.askTimeout;
     this.readyTimeout = settings.readyTimeout;
     this.newTasks =
-        new NewTasks(system, index, clock, settings.keepAliveWindow, metrics.tasks());
+        new NewTasks(system, index, clock, settings.keepAliveWindow,
+            registry.middleware().listening(metrics.tasks()));
     this.outcomes = new OutcomeWaits((id, wait, timeout) -> askEntity(TaskEntity.ENTITY_TYPE_KEY,
         id.value(), replyTo -> new TaskEntity.AwaitOutcome(wait, replyTo), timeout), askTimeout);
   }
@@ -201,7 +202,7 @@ public final class TaskerNode implements Tasker {
             settings.lease,
             settings.keepAliveWindow,
             settings.startAhead,
-            metrics.tasks()),
+            registry.middleware().listening(metrics.tasks())),
         settings.shardsPerType,
         settings.rebalanceShare);
     TaskerNode tasker =
@@ -329,7 +330,7 @@ public final class TaskerNode implements Tasker {
   public CompletionStage<EnqueueResult> enqueue(EnqueueRequest request) {
     TaskSpec spec;
     try {
-      spec = registry.resolve(request, clock.instant());
+      spec = registry.accept(request, clock.instant());
     } catch (RuntimeException invalid) {
       metrics.enqueues().rejected(invalid);
       return CompletableFuture.failedFuture(invalid);
@@ -368,8 +369,8 @@ public final class TaskerNode implements Tasker {
   public CompletionStage<List<EnqueueResult>> enqueueAll(List<EnqueueRequest> requests) {
     List<TaskSpec> specs;
     try {
-      specs = validateAll(requests);
-    } catch (ValidationException invalid) {
+      specs = validateAll(requests).stream().map(registry::accept).toList();
+    } catch (RuntimeException invalid) {
       metrics.enqueues().rejected(invalid);
       return CompletableFuture.failedFuture(invalid);
     }
