@@ -208,7 +208,7 @@ public final class TaskerNode implements Tasker {
         new TaskerNode(system, registry, index, workers, watchdog, clock, settings, metrics);
     ScheduleEntity.initSharding(system, new ScheduleRuntime(
         clock, tasker::enqueue, tasker::get, index, settings.scheduling, metrics.schedules()));
-    metrics.refreshEvery(settings.metricsRefreshInterval, system, index::counts);
+    metrics.refreshEvery(settings.metricsRefreshInterval, system, tasker::counts);
     TaskWaker.init(system, index,
         List.of(TaskWaker.tasks(index, sharding), ScheduleEntity.wakeTarget(index, sharding)),
         settings.waker, clock);
@@ -469,7 +469,7 @@ public final class TaskerNode implements Tasker {
 
   @Override
   public CompletionStage<List<QueueCounts>> counts() {
-    return index.counts();
+    return index.counts(clock.instant());
   }
 
   /** The task index, for tests. */
