@@ -20,6 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -46,6 +48,7 @@ public final class TaskerBuilder {
   private Config config;
   private Clock clock = Clock.systemUTC();
   private MeterRegistry meterRegistry;
+  private final List<Consumer<AlertEvent>> alertListeners = new ArrayList<>();
 
   TaskerBuilder() {}
 
@@ -112,6 +115,16 @@ public final class TaskerBuilder {
     return this;
   }
 
+  /**
+   * @param listener called with each alert event (thresholds under {@code tasker.alerts}) on
+   *     the node that evaluates alerts, from an actor's thread: it should return quickly
+   * @return this builder, with {@code listener} added
+   */
+  public TaskerBuilder onAlert(Consumer<AlertEvent> listener) {
+    alertListeners.add(Objects.requireNonNull(listener, "listener"));
+    return this;
+  }
+
   /** @return this builder, with {@code handler} running tasks of {@code type} */
   public <P> TaskerBuilder handler(TaskType<P> type, TaskHandler<P> handler) {
     return handler(type, handler, options -> {});
@@ -161,7 +174,7 @@ public final class TaskerBuilder {
     Config resolved = resolvedConfig();
     TaskerSettings settings = TaskerSettings.create(resolved);
     return TaskerNode.start(resolved, settings, registry(settings), limits(settings), clock,
-        meterRegistry != null ? meterRegistry : new CompositeMeterRegistry());
+        meterRegistry != null ? meterRegistry : new CompositeMeterRegistry(), alertListeners);
   }
 
   /**

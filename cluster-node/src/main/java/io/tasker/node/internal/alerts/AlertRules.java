@@ -1,0 +1,68 @@
+package io.tasker.node.internal.alerts;
+
+import io.tasker.node.AlertEvent;
+import io.tasker.node.AlertEvent.Alert;
+import io.tasker.node.AlertEvent.State;
+import io.tasker.protocol.QueueCounts;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The alerts' hysteresis, in values: an alert of a queue is firing from the check whose value
+ * exceeds its threshold to the first check whose value does not. {@link #check} answers only
+ * the changes, so a signal that stays above its threshold fires once, and fires again only
+ * after it was resolved.
+ */
+public final class AlertRules {
+  private record Key(String queue, Alert alert) {}
+
+  private final AlertSettings settings;
+  private final Set<Key> firing = new HashSet<>();
+
+  public AlertRules(AlertSettings settings) {
+    this.settings = settings;
+  }
+
+  /**
+   * @param counts the index's counts per queue (a queue absent has no tasks)
+   * @param errorRates per queue, the share of failed attempts in its window (absent: no data)
+   * @param now the time of the check
+   * @return the alerts that start or end with this check
+   */
+  public List<AlertEvent> check(
+      List<QueueCounts> counts, Map<String, Double> errorRates, Instant now) {
+    Map<String, QueueCounts> byQueue = new HashMap<>();
+    counts.forEach(c -> byQueue.put(c.queue(), c));
+    Set<String> queues = new TreeSet<>(byQueue.keySet());
+    queues.addAll(settings.queues().keySet());
+    firing.forEach(key -> queues.add(key.queue()));
+    List<AlertEvent> changes = new ArrayList<>();
+    for (String queue : queues) {
+      AlertSettings.Thresholds thresholds = settings.of(queue);
+      QueueCounts count = byQueue.getOrDefault(queue, new QueueCounts(queue, Map.of()));
+      for (Alert alert : Alert.values()) {
+        double threshold = thresholds.of(alert);
+        double value = switch (alert) {
+          case DEPTH -> count.depth();
+          case DUE_WAITING -> count.dueWaiting();
+          case DEAD -> count.dead();
+          case ERROR_RATE -> errorRates.getOrDefault(queue, 0.0);
+        };
+        Key key = new Key(queue, alert);
+        boolean above = threshold > 0 && value > threshold;
+        if (above && firing.add(key)) {
+          changes.add(new AlertEvent(queue, alert, State.FIRING, value, threshold, now));
+        } else if (!above && firing.remove(key)) {
+          changes.add(new AlertEvent(queue, alert, State.RESOLVED, value, threshold, now));
+        }
+      }
+    }
+    return changes;
+  }
+}
