@@ -71,6 +71,13 @@ public final class AlertEffects {
     }
   }
 
+  /** This node took over an alert that fired elsewhere: its gauge reads 1, nothing else. */
+  void resumed(AlertEvent event) {
+    log.info("alert={} queue={} state=firing (taken over from the previous node)",
+        event.alert().key(), event.queue());
+    gauge(new Key(event.queue(), event.alert().key())).set(1);
+  }
+
   /** The node no longer evaluates alerts (singleton moved or stopped): its gauges read 0. */
   void stopped() {
     active.values().forEach(value -> value.set(0));

@@ -30,6 +30,38 @@ public final class AlertRules {
   }
 
   /**
+   * Takes over alerts a predecessor reported firing (as {@link #id}s), without events: they
+   * resolve, or fire again, only through later checks. Unknown ids are ignored.
+   *
+   * @return the alerts taken over, as events in state {@code FIRING}
+   */
+  public List<AlertEvent> resume(Set<String> ids, Instant now) {
+    List<AlertEvent> resumed = new ArrayList<>();
+    for (String id : ids) {
+      int bar = id.lastIndexOf('|');
+      if (bar < 0) {
+        continue;
+      }
+      String queue = id.substring(0, bar);
+      try {
+        Alert alert = Alert.valueOf(id.substring(bar + 1));
+        if (firing.add(new Key(queue, alert))) {
+          resumed.add(new AlertEvent(queue, alert, State.FIRING, Double.NaN,
+              settings.of(queue).of(alert), now));
+        }
+      } catch (IllegalArgumentException unknown) {
+        // an alert this version no longer has
+      }
+    }
+    return resumed;
+  }
+
+  /** @return how an alert is named in the replicated set of firing alerts */
+  public static String id(AlertEvent event) {
+    return event.queue() + "|" + event.alert().name();
+  }
+
+  /**
    * @param counts the index's counts per queue (a queue absent has no tasks)
    * @param errorRates per queue, the share of failed attempts in its window (absent: no data)
    * @param now the time of the check
