@@ -12,7 +12,8 @@ import java.util.Locale;
  * @param queue the queue
  * @param alert which signal
  * @param state firing or resolved
- * @param value the signal's value at the check
+ * @param value the signal's value at the check (seconds for lateness; NaN for an alert a node
+ *     took over from the one that checked before it)
  * @param threshold the configured threshold it is compared with (fires when {@code value >
  *     threshold})
  * @param at when the check ran
@@ -29,7 +30,12 @@ public record AlertEvent(
     /** Dead-lettered tasks still in the index. */
     DEAD,
     /** Failed attempts per attempt of the tasks that finished within the window. */
-    ERROR_RATE;
+    ERROR_RATE,
+    /**
+     * The 99th percentile of schedule-to-start lateness in seconds, of the attempts started by
+     * one node within the window: each node checks its own (a per-node measurement).
+     */
+    LATENESS_P99;
 
     /** @return the name in configuration, logs and metric tags, e.g. {@code error-rate} */
     public String key() {

@@ -10,6 +10,7 @@ import io.tasker.node.internal.PekkoSettings;
 
 import io.tasker.node.internal.alerts.AlertEffects;
 import io.tasker.node.internal.alerts.AlertMonitor;
+import io.tasker.node.internal.alerts.LatenessWatch;
 import io.tasker.node.internal.metrics.NodeMetrics;
 import io.tasker.node.journal.JournalMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -226,6 +227,9 @@ public final class TaskerNode implements Tasker {
       }
     }, clock, new AlertEffects(metrics.registry(), alertListeners, settings.alerts.taskType(),
         tasker::enqueue));
+    LatenessWatch.start(system, settings.alerts, metrics.tasks().latenessSamples(), clock,
+        new AlertEffects(metrics.registry(), alertListeners, settings.alerts.taskType(),
+            tasker::enqueue));
     TaskWaker.init(system, index,
         List.of(TaskWaker.tasks(index, sharding), ScheduleEntity.wakeTarget(index, sharding)),
         settings.waker, clock);

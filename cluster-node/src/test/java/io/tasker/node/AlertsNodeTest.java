@@ -125,6 +125,31 @@ class AlertsNodeTest {
     }
   }
 
+  @Test
+  void aLateStartFiresTheNodesLatenessAlertUntilItLeavesTheWindow() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    String queue = "late";
+    try (TaskerNode node = node("alerts-late", registry,
+        "queues { late { lateness-p99 = 5s, lateness-window = 2s } }").start()) {
+      TaskId onTime = join(node.enqueue(WORK.with("ok").queue(queue)));
+      awaitStatus(node, onTime, TaskStatus.SUCCEEDED);
+      TaskId late = join(node.enqueue(WORK.with("ok").queue(queue)
+          .runAt(java.time.Instant.now().minus(Duration.ofMinutes(1)))));
+      awaitStatus(node, late, TaskStatus.SUCCEEDED);
+
+      await().atMost(PATIENCE).until(() -> of(Alert.LATENESS_P99).size() == 1);
+      AlertEvent fired = of(Alert.LATENESS_P99).get(0);
+      assertEquals(State.FIRING, fired.state());
+      assertEquals(5, fired.threshold());
+      org.junit.jupiter.api.Assertions.assertTrue(fired.value() >= 60, "seconds late");
+      // the late start leaves the 2 s window: resolved
+      await().atMost(PATIENCE).until(() -> of(Alert.LATENESS_P99).size() == 2);
+      assertEquals(State.RESOLVED, of(Alert.LATENESS_P99).get(1).state());
+      assertEquals(1, registry.get("tasker.alerts.fired")
+          .tags("queue", queue, "alert", "lateness-p99").counter().count());
+    }
+  }
+
   private static List<TaskId> enqueue(TaskerNode node, String queue, int count) {
     List<TaskId> ids = new ArrayList<>();
     for (int i = 0; i < count; i++) {

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -73,28 +74,44 @@ public final class AlertRules {
     counts.forEach(c -> byQueue.put(c.queue(), c));
     Set<String> queues = new TreeSet<>(byQueue.keySet());
     queues.addAll(settings.queues().keySet());
+    firing.stream().filter(key -> key.alert() != Alert.LATENESS_P99)
+        .forEach(key -> queues.add(key.queue()));
+    List<AlertEvent> changes = new ArrayList<>();
+    for (String queue : queues) {
+      QueueCounts count = byQueue.getOrDefault(queue, new QueueCounts(queue, Map.of()));
+      observe(queue, Alert.DEPTH, count.depth(), now).ifPresent(changes::add);
+      observe(queue, Alert.DUE_WAITING, count.dueWaiting(), now).ifPresent(changes::add);
+      observe(queue, Alert.DEAD, count.dead(), now).ifPresent(changes::add);
+      observe(queue, Alert.ERROR_RATE, errorRates.getOrDefault(queue, 0.0), now)
+          .ifPresent(changes::add);
+    }
+    return changes;
+  }
+
+  /**
+   * @param lateness per queue, this node's p99 lateness in seconds (absent: no attempts)
+   * @return the lateness alerts that start or end with this check
+   */
+  public List<AlertEvent> checkLateness(Map<String, Double> lateness, Instant now) {
+    Set<String> queues = new TreeSet<>(lateness.keySet());
     firing.forEach(key -> queues.add(key.queue()));
     List<AlertEvent> changes = new ArrayList<>();
     for (String queue : queues) {
-      AlertSettings.Thresholds thresholds = settings.of(queue);
-      QueueCounts count = byQueue.getOrDefault(queue, new QueueCounts(queue, Map.of()));
-      for (Alert alert : Alert.values()) {
-        double threshold = thresholds.of(alert);
-        double value = switch (alert) {
-          case DEPTH -> count.depth();
-          case DUE_WAITING -> count.dueWaiting();
-          case DEAD -> count.dead();
-          case ERROR_RATE -> errorRates.getOrDefault(queue, 0.0);
-        };
-        Key key = new Key(queue, alert);
-        boolean above = threshold > 0 && value > threshold;
-        if (above && firing.add(key)) {
-          changes.add(new AlertEvent(queue, alert, State.FIRING, value, threshold, now));
-        } else if (!above && firing.remove(key)) {
-          changes.add(new AlertEvent(queue, alert, State.RESOLVED, value, threshold, now));
-        }
-      }
+      observe(queue, Alert.LATENESS_P99, lateness.getOrDefault(queue, 0.0), now)
+          .ifPresent(changes::add);
     }
     return changes;
+  }
+
+  private Optional<AlertEvent> observe(String queue, Alert alert, double value, Instant now) {
+    double threshold = settings.of(queue).of(alert);
+    Key key = new Key(queue, alert);
+    boolean above = threshold > 0 && value > threshold;
+    if (above && firing.add(key)) {
+      return Optional.of(new AlertEvent(queue, alert, State.FIRING, value, threshold, now));
+    } else if (!above && firing.remove(key)) {
+      return Optional.of(new AlertEvent(queue, alert, State.RESOLVED, value, threshold, now));
+    }
+    return Optional.empty();
   }
 }

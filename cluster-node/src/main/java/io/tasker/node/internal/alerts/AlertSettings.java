@@ -15,8 +15,8 @@ public record AlertSettings(
     Duration checkInterval, String taskType, Thresholds defaults, Map<String, Thresholds> queues) {
 
   /** One queue's thresholds; a threshold of 0 is off. */
-  public record Thresholds(
-      long depth, long dueWaiting, long dead, double errorRate, Duration errorRateWindow) {
+  public record Thresholds(long depth, long dueWaiting, long dead, double errorRate,
+      Duration errorRateWindow, Duration latenessP99, Duration latenessWindow) {
 
     /** @return the threshold of {@code alert}, 0 when off */
     public double of(Alert alert) {
@@ -25,19 +25,26 @@ public record AlertSettings(
         case DUE_WAITING -> dueWaiting;
         case DEAD -> dead;
         case ERROR_RATE -> errorRate;
+        case LATENESS_P99 -> latenessP99.toNanos() / 1e9;
       };
     }
 
-    /** @return whether any threshold is on */
+    /** @return whether any threshold checked on the task index is on */
     public boolean any() {
       return depth > 0 || dueWaiting > 0 || dead > 0 || errorRate > 0;
+    }
+
+    /** @return whether the per-node lateness alert is on */
+    public boolean latenessOn() {
+      return !latenessP99.isZero();
     }
 
     static Thresholds read(Config config, String path) {
       try {
         Thresholds read = new Thresholds(config.getLong("depth"), config.getLong("due-waiting"),
             config.getLong("dead"), config.getDouble("error-rate"),
-            config.getDuration("error-rate-window"));
+            config.getDuration("error-rate-window"), config.getDuration("lateness-p99"),
+            config.getDuration("lateness-window"));
         if (read.depth < 0 || read.dueWaiting < 0 || read.dead < 0 || read.errorRate < 0
             || read.errorRate > 1) {
           throw new IllegalArgumentException(path
@@ -45,6 +52,11 @@ public record AlertSettings(
         }
         if (read.errorRate > 0 && (read.errorRateWindow.isNegative() || read.errorRateWindow.isZero())) {
           throw new IllegalArgumentException(path + ".error-rate-window must be positive");
+        }
+        if (read.latenessP99.isNegative() || (read.latenessOn()
+            && (read.latenessWindow.isNegative() || read.latenessWindow.isZero()))) {
+          throw new IllegalArgumentException(
+              path + ": lateness-p99 must not be negative, lateness-window must be positive");
         }
         return read;
       } catch (ConfigException.WrongType | ConfigException.BadValue wrong) {
@@ -81,7 +93,12 @@ public record AlertSettings(
     return queues.getOrDefault(queue, defaults);
   }
 
-  /** @return whether any queue has any threshold on (else nothing is checked) */
+  /** @return whether any queue has a lateness threshold (checked by each node) */
+  public boolean latenessEnabled() {
+    return defaults.latenessOn() || queues.values().stream().anyMatch(Thresholds::latenessOn);
+  }
+
+  /** @return whether any queue has a threshold checked on the index (by the singleton) */
   public boolean enabled() {
     return defaults.any() || queues.values().stream().anyMatch(Thresholds::any);
   }
