@@ -214,6 +214,9 @@ public final class TaskerNode implements Tasker {
     ScheduleEntity.initSharding(system, new ScheduleRuntime(
         clock, tasker::enqueue, tasker::get, index, settings.scheduling, metrics.schedules()));
     metrics.refreshEvery(settings.metricsRefreshInterval, system, tasker::counts);
+    // one per checker: a moving singleton zeroes its own gauges, not the node's lateness one
+    java.util.function.Supplier<AlertEffects> alertEffects = () -> new AlertEffects(
+        metrics.registry(), alertListeners, settings.alerts.taskType(), tasker::enqueue);
     AlertMonitor.init(system, settings.alerts, new AlertMonitor.Signals() {
       @Override
       public CompletionStage<List<QueueCounts>> counts(Instant now) {
@@ -225,11 +228,9 @@ public final class TaskerNode implements Tasker {
           Instant since) {
         return index.finishedAttempts(since);
       }
-    }, clock, new AlertEffects(metrics.registry(), alertListeners, settings.alerts.taskType(),
-        tasker::enqueue));
+    }, clock, alertEffects.get());
     LatenessWatch.start(system, settings.alerts, metrics.tasks().latenessSamples(), clock,
-        new AlertEffects(metrics.registry(), alertListeners, settings.alerts.taskType(),
-            tasker::enqueue));
+        alertEffects.get());
     TaskWaker.init(system, index,
         List.of(TaskWaker.tasks(index, sharding), ScheduleEntity.wakeTarget(index, sharding)),
         settings.waker, clock);

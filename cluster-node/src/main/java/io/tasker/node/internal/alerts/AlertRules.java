@@ -18,7 +18,8 @@ import java.util.TreeSet;
  * The alerts' hysteresis, in values: an alert of a queue is firing from the check whose value
  * exceeds its threshold to the first check whose value does not. {@link #check} answers only
  * the changes, so a signal that stays above its threshold fires once, and fires again only
- * after it was resolved.
+ * after it was resolved. One instance per checker (the cluster's singleton, each node's
+ * lateness watch), used from one thread at a time.
  */
 public final class AlertRules {
   private record Key(String queue, Alert alert) {}
@@ -74,8 +75,7 @@ public final class AlertRules {
     counts.forEach(c -> byQueue.put(c.queue(), c));
     Set<String> queues = new TreeSet<>(byQueue.keySet());
     queues.addAll(settings.queues().keySet());
-    firing.stream().filter(key -> key.alert() != Alert.LATENESS_P99)
-        .forEach(key -> queues.add(key.queue()));
+    firing.forEach(key -> queues.add(key.queue()));
     List<AlertEvent> changes = new ArrayList<>();
     for (String queue : queues) {
       QueueCounts count = byQueue.getOrDefault(queue, new QueueCounts(queue, Map.of()));
