@@ -291,11 +291,18 @@ public final class InlineTasker implements Tasker {
   @Override
   public synchronized CompletionStage<List<QueueCounts>> counts() {
     Map<String, Map<TaskStatus, Long>> byQueue = new java.util.TreeMap<>();
-    tasks.values().forEach(task -> byQueue
-        .computeIfAbsent(task.spec().queue(), q -> new java.util.EnumMap<>(TaskStatus.class))
-        .merge(task.status(), 1L, Long::sum));
+    Map<String, Long> due = new java.util.HashMap<>();
+    Instant now = clock.instant();
+    tasks.values().forEach(task -> {
+      byQueue.computeIfAbsent(task.spec().queue(), q -> new java.util.EnumMap<>(TaskStatus.class))
+          .merge(task.status(), 1L, Long::sum);
+      if (task.status() == TaskStatus.SCHEDULED && !task.runAt().isAfter(now)) {
+        due.merge(task.spec().queue(), 1L, Long::sum);
+      }
+    });
     return CompletableFuture.completedFuture(byQueue.entrySet().stream()
-        .map(e -> new QueueCounts(e.getKey(), e.getValue())).toList());
+        .map(e -> new QueueCounts(e.getKey(), e.getValue(), due.getOrDefault(e.getKey(), 0L)))
+        .toList());
   }
 
   @Override

@@ -55,6 +55,7 @@ public final class TaskerBuilder {
   private MeterRegistry meterRegistry;
   private final List<MiddlewareChain.Entry> middleware = new ArrayList<>();
   private OpenTelemetry openTelemetry;
+  private final List<Consumer<AlertEvent>> alertListeners = new ArrayList<>();
 
   TaskerBuilder() {}
 
@@ -154,6 +155,16 @@ public final class TaskerBuilder {
     return this;
   }
 
+  /**
+   * @param listener called with each alert event (thresholds under {@code tasker.alerts}) on
+   *     the node that evaluates alerts, from an actor's thread: it should return quickly
+   * @return this builder, with {@code listener} added
+   */
+  public TaskerBuilder onAlert(Consumer<AlertEvent> listener) {
+    alertListeners.add(Objects.requireNonNull(listener, "listener"));
+    return this;
+  }
+
   /** @return this builder, with {@code handler} running tasks of {@code type} */
   public <P> TaskerBuilder handler(TaskType<P> type, TaskHandler<P> handler) {
     return handler(type, handler, options -> {});
@@ -204,7 +215,7 @@ public final class TaskerBuilder {
     TaskerSettings settings = TaskerSettings.create(resolved);
     MeterRegistry meters = meterRegistry != null ? meterRegistry : new CompositeMeterRegistry();
     return TaskerNode.start(resolved, settings, registry(settings, resolved, meters),
-        limits(settings), clock, meters);
+        limits(settings), clock, meters, alertListeners);
   }
 
   /**

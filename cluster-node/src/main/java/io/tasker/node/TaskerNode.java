@@ -8,6 +8,9 @@ import io.tasker.node.internal.TaskerSettings;
 
 import io.tasker.node.internal.PekkoSettings;
 
+import io.tasker.node.internal.alerts.AlertEffects;
+import io.tasker.node.internal.alerts.AlertMonitor;
+import io.tasker.node.internal.alerts.LatenessWatch;
 import io.tasker.node.internal.metrics.NodeMetrics;
 import io.tasker.node.journal.JournalMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -64,6 +67,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -133,7 +137,8 @@ public final class TaskerNode implements Tasker {
       HandlerRegistry registry,
       Function<String, QueueLimits> queueLimits,
       Clock clock,
-      MeterRegistry meterRegistry) {
+      MeterRegistry meterRegistry,
+      List<Consumer<AlertEvent>> alertListeners) {
     NodeMetrics metrics = new NodeMetrics(meterRegistry);
     java.util.Optional<NodeManagement> management = NodeManagement.find();
     if (settings.management.enabled() && management.isEmpty()) {
@@ -209,7 +214,24 @@ public final class TaskerNode implements Tasker {
         new TaskerNode(system, registry, index, workers, watchdog, clock, settings, metrics);
     ScheduleEntity.initSharding(system, new ScheduleRuntime(
         clock, tasker::enqueue, tasker::get, index, settings.scheduling, metrics.schedules()));
-    metrics.refreshEvery(settings.metricsRefreshInterval, system, index::counts);
+    metrics.refreshEvery(settings.metricsRefreshInterval, system, tasker::counts);
+    // one per checker: a moving singleton zeroes its own gauges, not the node's lateness one
+    java.util.function.Supplier<AlertEffects> alertEffects = () -> new AlertEffects(
+        metrics.registry(), alertListeners, settings.alerts.taskType(), tasker::enqueue);
+    AlertMonitor.init(system, settings.alerts, new AlertMonitor.Signals() {
+      @Override
+      public CompletionStage<List<QueueCounts>> counts(Instant now) {
+        return index.counts(now);
+      }
+
+      @Override
+      public CompletionStage<List<JdbcTaskIndex.FinishedAttempts>> finishedAttempts(
+          Instant since) {
+        return index.finishedAttempts(since);
+      }
+    }, clock, alertEffects.get());
+    LatenessWatch.start(system, settings.alerts, metrics.tasks().latenessSamples(), clock,
+        alertEffects.get());
     TaskWaker.init(system, index,
         List.of(TaskWaker.tasks(index, sharding), ScheduleEntity.wakeTarget(index, sharding)),
         settings.waker, clock);
@@ -470,7 +492,7 @@ public final class TaskerNode implements Tasker {
 
   @Override
   public CompletionStage<List<QueueCounts>> counts() {
-    return index.counts();
+    return index.counts(clock.instant());
   }
 
   /** The task index, for tests. */

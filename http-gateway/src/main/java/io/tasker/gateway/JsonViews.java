@@ -177,6 +177,7 @@ final class JsonViews {
     for (TaskStatus status : TaskStatus.values()) {
       byStatus.put(status.name(), counts.byStatus().get(status));
     }
+    node.put("dueWaiting", counts.dueWaiting());
     return node;
   }
 
