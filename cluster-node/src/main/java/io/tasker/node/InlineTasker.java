@@ -106,8 +106,28 @@ public final class InlineTasker implements Tasker {
         });
   }
 
+  /**
+   * As a node does: all requests are checked, and pass the middlewares, before any is stored,
+   * so an invalid or refused one stores none.
+   */
+  @Override
+  public synchronized CompletionStage<List<EnqueueResult>> enqueueAll(
+      List<EnqueueRequest> requests) {
+    return attempt(
+        () -> {
+          List<TaskSpec> specs = validateAll(requests).stream().map(registry::accept).toList();
+          List<EnqueueResult> stored = specs.stream().map(this::store).toList();
+          runDue();
+          return stored.stream().map(result -> new EnqueueResult(
+              tasks.get(result.task().id()).toView(), result.created())).toList();
+        });
+  }
+
   private EnqueueResult store(EnqueueRequest request) {
-    TaskSpec spec = registry.resolve(request, clock.instant());
+    return store(registry.accept(request, clock.instant()));
+  }
+
+  private EnqueueResult store(TaskSpec spec) {
     TaskId id =
         spec.idempotencyKey() != null
             ? TaskId.forIdempotencyKey(spec.type(), spec.queue(), spec.idempotencyKey())
@@ -243,6 +263,7 @@ public final class InlineTasker implements Tasker {
           .filter(t -> query.queue() == null || t.queue().equals(query.queue()))
           .filter(t -> query.status() == null || t.status() == query.status())
           .filter(t -> query.type() == null || t.type().equals(query.type()))
+          .filter(t -> query.createdInRange(t.createdAt()))
           .sorted(order.thenComparing(t -> t.id().value()))
           .toList();
       int from = query.cursor() == null ? 0 : offset(query.cursor());
@@ -270,11 +291,18 @@ public final class InlineTasker implements Tasker {
   @Override
   public synchronized CompletionStage<List<QueueCounts>> counts() {
     Map<String, Map<TaskStatus, Long>> byQueue = new java.util.TreeMap<>();
-    tasks.values().forEach(task -> byQueue
-        .computeIfAbsent(task.spec().queue(), q -> new java.util.EnumMap<>(TaskStatus.class))
-        .merge(task.status(), 1L, Long::sum));
+    Map<String, Long> due = new java.util.HashMap<>();
+    Instant now = clock.instant();
+    tasks.values().forEach(task -> {
+      byQueue.computeIfAbsent(task.spec().queue(), q -> new java.util.EnumMap<>(TaskStatus.class))
+          .merge(task.status(), 1L, Long::sum);
+      if (task.status() == TaskStatus.SCHEDULED && !task.runAt().isAfter(now)) {
+        due.merge(task.spec().queue(), 1L, Long::sum);
+      }
+    });
     return CompletableFuture.completedFuture(byQueue.entrySet().stream()
-        .map(e -> new QueueCounts(e.getKey(), e.getValue())).toList());
+        .map(e -> new QueueCounts(e.getKey(), e.getValue(), due.getOrDefault(e.getKey(), 0L)))
+        .toList());
   }
 
   @Override
@@ -320,6 +348,7 @@ public final class InlineTasker implements Tasker {
     State after = before.apply(event);
     tasks.put(after.id(), after);
     log.info("task {} [{}] {}", after.id(), after.spec().type(), event.describe());
+    registry.middleware().recorded(after.id(), after.spec(), event);
     if (after.status().isTerminal() && waiting.containsKey(after.id())) {
       TaskView finished = after.toView();
       waiting.remove(after.id()).forEach(outcome -> outcome.complete(finished));
@@ -353,7 +382,7 @@ public final class InlineTasker implements Tasker {
         TaskId task = store(request).task().id();
         schedule = schedule.apply(
             new ScheduleEntity.TaskCreated(firing, task, clock.instant()));
-      } catch (ValidationException refused) {
+      } catch (ValidationException | io.tasker.protocol.EnqueueRejectedException refused) {
         log.error("schedule {}: the task of the firing at {} was refused: {}", schedule.id(),
             firing.fireAt(), refused.getMessage());
         schedule = schedule.apply(new ScheduleEntity.FiringFailed(

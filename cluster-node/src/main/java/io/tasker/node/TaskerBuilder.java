@@ -8,16 +8,23 @@ import com.typesafe.config.ConfigFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.tasker.node.task.HandlerDefaults;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.tasker.node.middleware.MiddlewareConfig;
+import io.tasker.node.middleware.TracingMiddleware;
 import io.tasker.node.task.HandlerRegistry;
+import io.tasker.node.task.MiddlewareChain;
 import io.tasker.protocol.QueueLimits;
 import io.tasker.protocol.Validation;
 import io.tasker.protocol.ValidationException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -46,6 +53,9 @@ public final class TaskerBuilder {
   private Config config;
   private Clock clock = Clock.systemUTC();
   private MeterRegistry meterRegistry;
+  private final List<MiddlewareChain.Entry> middleware = new ArrayList<>();
+  private OpenTelemetry openTelemetry;
+  private final List<Consumer<AlertEvent>> alertListeners = new ArrayList<>();
 
   TaskerBuilder() {}
 
@@ -112,6 +122,49 @@ public final class TaskerBuilder {
     return this;
   }
 
+  /**
+   * Adds a middleware for every task, after those added before it and those of {@code
+   * tasker.middleware}: the first one is the outermost (see {@link TaskMiddleware}).
+   *
+   * @return this builder
+   */
+  public TaskerBuilder middleware(TaskMiddleware middleware) {
+    return middleware(MiddlewareScope.all(), middleware);
+  }
+
+  /**
+   * Adds a middleware for the tasks in {@code scope}, e.g. {@code MiddlewareScope.queues("emails")}.
+   *
+   * @return this builder
+   */
+  public TaskerBuilder middleware(MiddlewareScope scope, TaskMiddleware middleware) {
+    this.middleware.add(new MiddlewareChain.Entry(
+        Objects.requireNonNull(scope, "scope"), Objects.requireNonNull(middleware, "middleware")));
+    return this;
+  }
+
+  /**
+   * Traces enqueues and attempts with {@code openTelemetry} (no agent needed): the tracing
+   * middleware goes first in the chain, unless {@code tasker.middleware} places it ({@code use
+   * = tracing}), which then uses this instance. Without it there is no tracing, and no cost.
+   *
+   * @return this builder
+   */
+  public TaskerBuilder openTelemetry(OpenTelemetry openTelemetry) {
+    this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
+    return this;
+  }
+
+  /**
+   * @param listener called with each alert event (thresholds under {@code tasker.alerts}) on
+   *     the node that evaluates alerts, from an actor's thread: it should return quickly
+   * @return this builder, with {@code listener} added
+   */
+  public TaskerBuilder onAlert(Consumer<AlertEvent> listener) {
+    alertListeners.add(Objects.requireNonNull(listener, "listener"));
+    return this;
+  }
+
   /** @return this builder, with {@code handler} running tasks of {@code type} */
   public <P> TaskerBuilder handler(TaskType<P> type, TaskHandler<P> handler) {
     return handler(type, handler, options -> {});
@@ -160,8 +213,9 @@ public final class TaskerBuilder {
   public TaskerNode start() {
     Config resolved = resolvedConfig();
     TaskerSettings settings = TaskerSettings.create(resolved);
-    return TaskerNode.start(resolved, settings, registry(settings), limits(settings), clock,
-        meterRegistry != null ? meterRegistry : new CompositeMeterRegistry());
+    MeterRegistry meters = meterRegistry != null ? meterRegistry : new CompositeMeterRegistry();
+    return TaskerNode.start(resolved, settings, registry(settings, resolved, meters),
+        limits(settings), clock, meters, alertListeners);
   }
 
   /**
@@ -169,9 +223,11 @@ public final class TaskerBuilder {
    * with the same retry semantics. For tests and small apps.
    */
   public InlineTasker startInline() {
-    TaskerSettings settings = TaskerSettings.create(resolvedConfig());
-    InlineTasker tasker =
-        new InlineTasker(registry(settings), clock, limits(settings), settings.scheduling);
+    Config resolved = resolvedConfig();
+    TaskerSettings settings = TaskerSettings.create(resolved);
+    MeterRegistry meters = meterRegistry != null ? meterRegistry : new CompositeMeterRegistry();
+    InlineTasker tasker = new InlineTasker(registry(settings, resolved, meters), clock,
+        limits(settings), settings.scheduling);
     tasker.declare(settings.schedules);
     return tasker;
   }
@@ -181,10 +237,23 @@ public final class TaskerBuilder {
     return ConfigFactory.parseMap(overrides).withFallback(base).resolve();
   }
 
-  private HandlerRegistry registry(TaskerSettings settings) {
+  private HandlerRegistry registry(TaskerSettings settings, Config config, MeterRegistry meters) {
     Map<String, HandlerRegistry.Registration<?>> registrations = new LinkedHashMap<>();
     handlers.values().forEach(p -> registrations.put(p.type().name(), register(p, settings)));
-    return new HandlerRegistry(registrations, Json.MAPPER);
+    return new HandlerRegistry(registrations, Json.MAPPER, chain(config, meters));
+  }
+
+  /** The configured middlewares, then the builder's; tracing first unless configured. */
+  private MiddlewareChain chain(Config config, MeterRegistry meters) {
+    List<MiddlewareChain.Entry> entries = new ArrayList<>(MiddlewareConfig.entries(config, meters,
+        () -> openTelemetry != null ? openTelemetry : GlobalOpenTelemetry.get()));
+    boolean placed = entries.stream().anyMatch(e -> e.middleware() instanceof TracingMiddleware);
+    if (openTelemetry != null && !placed) {
+      entries.add(0, new MiddlewareChain.Entry(MiddlewareScope.all(), new TracingMiddleware(
+          openTelemetry, MiddlewareConfig.processAsChild(config))));
+    }
+    entries.addAll(middleware);
+    return entries.isEmpty() ? MiddlewareChain.EMPTY : new MiddlewareChain(entries);
   }
 
   private static <P> HandlerRegistry.Registration<P> register(

@@ -8,6 +8,9 @@ import io.tasker.node.internal.TaskerSettings;
 
 import io.tasker.node.internal.PekkoSettings;
 
+import io.tasker.node.internal.alerts.AlertEffects;
+import io.tasker.node.internal.alerts.AlertMonitor;
+import io.tasker.node.internal.alerts.LatenessWatch;
 import io.tasker.node.internal.metrics.NodeMetrics;
 import io.tasker.node.journal.JournalMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -67,6 +70,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -127,7 +131,8 @@ public final class TaskerNode implements Tasker {
     this.askTimeout = settings.askTimeout;
     this.readyTimeout = settings.readyTimeout;
     this.newTasks =
-        new NewTasks(system, index, clock, settings.keepAliveWindow, metrics.tasks());
+        new NewTasks(system, index, clock, settings.keepAliveWindow,
+            registry.middleware().listening(metrics.tasks()));
     this.outcomes = new OutcomeWaits((id, wait, timeout) -> askEntity(TaskEntity.ENTITY_TYPE_KEY,
         id.value(), replyTo -> new TaskEntity.AwaitOutcome(wait, replyTo), timeout), askTimeout);
   }
@@ -138,7 +143,8 @@ public final class TaskerNode implements Tasker {
       HandlerRegistry registry,
       Function<String, QueueLimits> queueLimits,
       Clock clock,
-      MeterRegistry meterRegistry) {
+      MeterRegistry meterRegistry,
+      List<Consumer<AlertEvent>> alertListeners) {
     NodeMetrics metrics = new NodeMetrics(meterRegistry);
     java.util.Optional<NodeManagement> management = NodeManagement.find();
     if (settings.management.enabled() && management.isEmpty()) {
@@ -207,7 +213,7 @@ public final class TaskerNode implements Tasker {
             settings.lease,
             settings.keepAliveWindow,
             settings.startAhead,
-            metrics.tasks()),
+            registry.middleware().listening(metrics.tasks())),
         settings.shardsPerType,
         settings.rebalanceShare);
     TaskerNode tasker =
@@ -216,7 +222,24 @@ public final class TaskerNode implements Tasker {
         clock, tasker::enqueue, tasker::get, index, settings.scheduling, metrics.schedules()));
     WorkflowExecutionEntity.initSharding(system, new WorkflowRuntime(clock, tasker::enqueue,
         tasker::result, tasker::cancel, WORKFLOW_WATCH, Duration.ofSeconds(1)));
-    metrics.refreshEvery(settings.metricsRefreshInterval, system, index::counts);
+    metrics.refreshEvery(settings.metricsRefreshInterval, system, tasker::counts);
+    // one per checker: a moving singleton zeroes its own gauges, not the node's lateness one
+    java.util.function.Supplier<AlertEffects> alertEffects = () -> new AlertEffects(
+        metrics.registry(), alertListeners, settings.alerts.taskType(), tasker::enqueue);
+    AlertMonitor.init(system, settings.alerts, new AlertMonitor.Signals() {
+      @Override
+      public CompletionStage<List<QueueCounts>> counts(Instant now) {
+        return index.counts(now);
+      }
+
+      @Override
+      public CompletionStage<List<JdbcTaskIndex.FinishedAttempts>> finishedAttempts(
+          Instant since) {
+        return index.finishedAttempts(since);
+      }
+    }, clock, alertEffects.get());
+    LatenessWatch.start(system, settings.alerts, metrics.tasks().latenessSamples(), clock,
+        alertEffects.get());
     TaskWaker.init(system, index,
         List.of(TaskWaker.tasks(index, sharding), ScheduleEntity.wakeTarget(index, sharding),
             WorkflowExecutionEntity.wakeTarget(index, sharding)),
@@ -347,7 +370,7 @@ public final class TaskerNode implements Tasker {
   public CompletionStage<EnqueueResult> enqueue(EnqueueRequest request) {
     TaskSpec spec;
     try {
-      spec = registry.resolve(request, clock.instant());
+      spec = registry.accept(request, clock.instant());
     } catch (RuntimeException invalid) {
       metrics.enqueues().rejected(invalid);
       return CompletableFuture.failedFuture(invalid);
@@ -386,8 +409,8 @@ public final class TaskerNode implements Tasker {
   public CompletionStage<List<EnqueueResult>> enqueueAll(List<EnqueueRequest> requests) {
     List<TaskSpec> specs;
     try {
-      specs = validateAll(requests);
-    } catch (ValidationException invalid) {
+      specs = validateAll(requests).stream().map(registry::accept).toList();
+    } catch (RuntimeException invalid) {
       metrics.enqueues().rejected(invalid);
       return CompletableFuture.failedFuture(invalid);
     }
@@ -487,7 +510,7 @@ public final class TaskerNode implements Tasker {
 
   @Override
   public CompletionStage<List<QueueCounts>> counts() {
-    return index.counts();
+    return index.counts(clock.instant());
   }
 
   /** The task index, for tests. */

@@ -17,6 +17,7 @@ import io.tasker.protocol.Backoff;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.QueueStats;
 import io.tasker.protocol.OutcomeUnknownException;
+import io.tasker.protocol.QueueCounts;
 import io.tasker.protocol.QueueLimits;
 import io.tasker.protocol.QueueUpdate;
 import com.typesafe.config.ConfigFactory;
@@ -117,6 +118,22 @@ abstract class TaskerContractTest {
     assertEquals(TextNode.valueOf("only"), done.result());
     assertEquals(List.of(AttemptOutcome.SUCCEEDED), outcomes(done));
     assertFalse(done.history().get(0).node().isBlank());
+  }
+
+  @Test
+  void listsTheTasksCreatedInATimeRange(TestInfo info) {
+    TaskId first = enqueue(Probe.WORK.with(Probe.of(name(info), "first")).queue("ranged"));
+    Instant between = awaitStatus(first, TaskStatus.SUCCEEDED).createdAt().plusMillis(1);
+    await().atMost(PATIENCE).until(() -> Instant.now().isAfter(between));
+    TaskId second = enqueue(Probe.WORK.with(Probe.of(name(info), "second")).queue("ranged"));
+    TaskQuery ranged = TaskQuery.all().inQueue("ranged");
+    await().atMost(PATIENCE).until(() -> join(tasker.list(ranged)).tasks().size() == 2);
+    assertEquals(List.of(second), join(tasker.list(ranged.createdBetween(between, null)))
+        .tasks().stream().map(t -> t.id()).toList());
+    assertEquals(List.of(first), join(tasker.list(ranged.createdBetween(null, between)))
+        .tasks().stream().map(t -> t.id()).toList());
+    assertEquals(List.of(), join(tasker.list(ranged.createdBetween(between, between.plusNanos(1))))
+        .tasks());
   }
 
   @Test
@@ -224,6 +241,25 @@ abstract class TaskerContractTest {
     TaskId id = enqueue(Probe.WORK.with(Probe.of(name(info), "punctual")).runAt(runAt));
     TaskView done = awaitStatus(id, TaskStatus.SUCCEEDED);
     assertFalse(done.history().get(0).startedAt().isBefore(runAt));
+  }
+
+  @Test
+  void countsDueTasksThatWaitApartFromLaterOnes(TestInfo info) {
+    String test = name(info);
+    String queue = "due-waiting";
+    join(tasker.pauseQueue(queue));
+    for (int i = 0; i < 3; i++) {
+      enqueue(Probe.WORK.with(Probe.of(test, "due" + i)).queue(queue));
+    }
+    for (int i = 0; i < 2; i++) {
+      enqueue(Probe.WORK.with(Probe.of(test, "later" + i)).queue(queue)
+          .runAt(Instant.now().plus(Duration.ofHours(1))));
+    }
+    QueueCounts counts = join(tasker.counts()).stream()
+        .filter(c -> c.queue().equals(queue)).findFirst().orElseThrow();
+    assertEquals(5, counts.scheduled());
+    assertEquals(3, counts.dueWaiting(), "the paused queue holds back the due ones only");
+    assertEquals(5, counts.depth());
   }
 
   @Test

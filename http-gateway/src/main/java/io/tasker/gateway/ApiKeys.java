@@ -21,6 +21,9 @@ final class ApiKeys {
   /** Who a request authenticated as. */
   record Caller(String name, Set<Scope> scopes) {}
 
+  /** Everyone, when keys are switched off. */
+  static final Caller ANONYMOUS = new Caller("anonymous", EnumSet.allOf(Scope.class));
+
   private final boolean enabled;
   private final Map<String, Caller> byHash = new HashMap<>();
   private final Map<String, TokenBucket> buckets = new HashMap<>();
@@ -72,12 +75,13 @@ final class ApiKeys {
   }
 
   /**
-   * @return the caller, if allowed
-   * @throws HttpProblem 401 without a known key, 403 without the scope, 429 over the rate
+   * @return who sent the request: the caller its key names, or {@link #ANONYMOUS} when keys are
+   *     switched off
+   * @throws HttpProblem 401 without a known key
    */
-  Optional<Caller> check(Optional<String> authorization, Scope needed) {
+  Caller authenticate(Optional<String> authorization) {
     if (!enabled) {
-      return Optional.empty();
+      return ANONYMOUS;
     }
     String header = authorization.orElseThrow(() -> HttpProblem.unauthorized(
         "send an API key as 'Authorization: Bearer <key>'"));
@@ -88,11 +92,18 @@ final class ApiKeys {
     if (caller == null) {
       throw HttpProblem.unauthorized("unknown API key");
     }
+    return caller;
+  }
+
+  /** @throws HttpProblem 403 without the scope, 429 over the key's rate */
+  void authorize(Caller caller, Scope needed) {
+    if (!enabled) {
+      return;
+    }
     if (!caller.scopes().contains(needed)) {
       throw HttpProblem.forbidden("this API key lacks the scope " + needed.label());
     }
     throttle(caller);
-    return Optional.of(caller);
   }
 
   private void throttle(Caller caller) {

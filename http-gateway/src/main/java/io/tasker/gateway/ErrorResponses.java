@@ -1,6 +1,7 @@
 package io.tasker.gateway;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tasker.protocol.EnqueueRejectedException;
 import io.tasker.protocol.OutcomeUnknownException;
 import io.tasker.protocol.ScheduleNotFoundException;
 import io.tasker.protocol.TaskNotFoundException;
@@ -44,6 +45,11 @@ final class ErrorResponses {
     if (error instanceof ValidationException invalid) {
       return Responses.json(StatusCodes.BAD_REQUEST,
           JsonViews.error(invalid.code().name(), invalid.getMessage(), invalid.field()));
+    }
+    if (error instanceof EnqueueRejectedException rejected) {
+      ObjectNode body = JsonViews.error(rejected.code().name(), rejected.getMessage(), null);
+      ((ObjectNode) body.get("error")).put("reason", rejected.reason());
+      return Responses.json(StatusCodes.UNPROCESSABLE_ENTITY, body);
     }
     if (error instanceof ScheduleNotFoundException notFound) {
       return Responses.json(StatusCodes.NOT_FOUND,

@@ -11,6 +11,8 @@ import io.tasker.node.ScheduleSpec;
 import io.tasker.protocol.Backoff;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.QueueUpdate;
+import io.tasker.protocol.TaskQuery;
+import io.tasker.protocol.TaskStatus;
 import io.tasker.protocol.Validation;
 import io.tasker.protocol.ValidationException;
 import java.time.Duration;
@@ -230,6 +232,39 @@ final class JsonContract {
     return object;
   }
 
+  /** A bulk action's body: which tasks, and whether only to count them. */
+  record BulkFilter(TaskQuery query, boolean dryRun) {}
+
+  private static final Set<String> BULK_FIELDS =
+      Set.of("queue", "type", "status", "createdFrom", "createdBefore", "dryRun");
+
+  static BulkFilter bulkFilter(JsonNode body) {
+    ObjectNode object = object(body, "body");
+    onlyKnownFields(object, BULK_FIELDS, "");
+    String status = text(object, "status", "");
+    TaskStatus parsed = null;
+    if (status != null) {
+      try {
+        parsed = TaskStatus.valueOf(status.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new ValidationException("status", "must be one of "
+            + java.util.Arrays.toString(TaskStatus.values()).toLowerCase(Locale.ROOT));
+      }
+    }
+    if (object.size() - (object.has("dryRun") ? 1 : 0) == 0) {
+      throw new ValidationException("body",
+          "name at least one of queue, type, status, createdFrom, createdBefore");
+    }
+    JsonNode dryRun = object.get("dryRun");
+    if (dryRun != null && !dryRun.isBoolean() && !dryRun.isNull()) {
+      throw new ValidationException("dryRun", "must be true or false");
+    }
+    TaskQuery query = new TaskQuery(text(object, "queue", ""), parsed, text(object, "type", ""),
+        instant(object, "createdFrom", ""), instant(object, "createdBefore", ""),
+        TaskQuery.Order.NEWEST, TaskQuery.MAX_LIMIT, null);
+    return new BulkFilter(query, dryRun != null && dryRun.asBoolean());
+  }
+
   private static void onlyKnownFields(ObjectNode object, Set<String> known, String prefix) {
     for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
       String name = names.next();
@@ -283,14 +318,18 @@ final class JsonContract {
   }
 
   private static Instant instant(ObjectNode object, String name, String prefix) {
-    String text = text(object, name, prefix);
+    return instant(text(object, name, prefix), prefix + name);
+  }
+
+  /** @return the ISO-8601 date-time with offset {@code text} names, or null for null */
+  static Instant instant(String text, String field) {
     if (text == null) {
       return null;
     }
     try {
       return OffsetDateTime.parse(text).toInstant();
     } catch (DateTimeParseException e) {
-      throw new ValidationException(prefix + name,
+      throw new ValidationException(field,
           "must be an ISO-8601 date-time with offset, e.g. 2026-12-01T09:00:00+01:00");
     }
   }

@@ -177,7 +177,16 @@ final class JsonViews {
     for (TaskStatus status : TaskStatus.values()) {
       byStatus.put(status.name(), counts.byStatus().get(status));
     }
+    node.put("dueWaiting", counts.dueWaiting());
     return node;
+  }
+
+  static ObjectNode bulk(BulkAction.Outcome outcome) {
+    return NODES.objectNode()
+        .put("matched", outcome.matched())
+        .put("done", outcome.done())
+        .put("failed", outcome.failed())
+        .put("dryRun", outcome.dryRun());
   }
 
   static ObjectNode cluster(ClusterView view) {
@@ -196,6 +205,30 @@ final class JsonViews {
           .put("address", row.address())
           .put("shards", row.shards())
           .put("entities", row.entities());
+    }
+    return node;
+  }
+
+  static ObjectNode caller(ApiKeys.Caller caller) {
+    ObjectNode node = NODES.objectNode().put("name", caller.name());
+    ArrayNode scopes = node.putArray("scopes");
+    caller.scopes().stream().map(Scope::label).sorted().forEach(scopes::add);
+    return node;
+  }
+
+  static ObjectNode taskTypes(java.util.Set<String> types) {
+    ObjectNode node = NODES.objectNode();
+    ArrayNode array = node.putArray("types");
+    types.stream().sorted().forEach(array::add);
+    return node;
+  }
+
+  static ObjectNode audit(List<AuditLog.Entry> entries) {
+    ObjectNode node = NODES.objectNode();
+    ArrayNode array = node.putArray("entries");
+    for (AuditLog.Entry entry : entries) {
+      array.addObject().put("at", entry.at().toString()).put("who", entry.who())
+          .put("method", entry.method()).put("path", entry.path()).put("status", entry.status());
     }
     return node;
   }

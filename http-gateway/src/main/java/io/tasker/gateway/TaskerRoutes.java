@@ -28,11 +28,14 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
@@ -63,6 +66,8 @@ final class TaskerRoutes extends AllDirectives {
   private final ErrorResponses errors;
   private final byte[] openApi;
   private final PrometheusScrape metrics;
+  private final AuditLog audit = new AuditLog();
+  private final Dashboard dashboard = new Dashboard();
 
   TaskerRoutes(Tasker tasker, ApiKeys keys, GatewaySettings settings, Materializer materializer,
       Clock clock, PrometheusScrape metrics) {
@@ -81,6 +86,7 @@ final class TaskerRoutes extends AllDirectives {
         ExceptionHandler.newBuilder().matchAny(e -> complete(errors.of(e))).build(),
         () -> handleRejections(rejections(), () -> concat(
             pathPrefix("health", this::healthRoutes),
+            pathPrefix("ui", dashboard::routes),
             path("metrics", () -> get(() -> settings.metricsPublic
                 ? complete(scrape())
                 : op(Scope.METRICS_READ, r -> CompletableFuture.completedFuture(scrape())))),
@@ -107,6 +113,15 @@ final class TaskerRoutes extends AllDirectives {
         path("openapi.json", () -> get(() -> complete(
             HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, openApi)))),
         path("tasks:batch", () -> post(() -> op(Scope.TASKS_WRITE, this::enqueueBatch))),
+        path("whoami", () -> get(() -> op(Scope.TASKS_READ,
+            (r, caller) -> done(ok(JsonViews.caller(caller)))))),
+        path("task-types", () -> get(() -> op(Scope.TASKS_READ,
+            r -> done(ok(JsonViews.taskTypes(tasker.taskTypes())))))),
+        path("audit", () -> get(() -> op(Scope.QUEUES_ADMIN, r -> audit(r)))),
+        path("tasks:retry", () -> post(() -> withRequestTimeout(BulkAction.REQUEST_TIMEOUT,
+            () -> op(Scope.TASKS_WRITE, r -> bulk(r, tasker::retry))))),
+        path("tasks:cancel", () -> post(() -> withRequestTimeout(BulkAction.REQUEST_TIMEOUT,
+            () -> op(Scope.TASKS_WRITE, r -> bulk(r, tasker::cancel))))),
         path("cluster", () -> get(() -> op(Scope.TASKS_READ,
             r -> tasker.cluster().thenApply(view -> ok(JsonViews.cluster(view)))))),
         pathPrefix("tasks", () -> concat(
@@ -181,11 +196,49 @@ final class TaskerRoutes extends AllDirectives {
 
   /** Authenticates, then runs {@code action}; every failure becomes a JSON error. */
   private Route op(Scope scope, Function<HttpRequest, CompletionStage<HttpResponse>> action) {
-    return extractRequest(request -> completeWithFuture(
-        attempt(() -> {
-          keys.check(request.getHeader("Authorization").map(HttpHeader::value), scope);
-          return action.apply(request);
-        }).exceptionally(errors::of)));
+    return op(scope, (request, caller) -> action.apply(request));
+  }
+
+  /**
+   * Authenticates, then runs {@code action} as the caller (the anonymous one with every scope
+   * when keys are off); every failure becomes a JSON error, and every call that may change
+   * something (any method but GET), allowed or not, goes to the audit log.
+   */
+  private Route op(Scope scope,
+      BiFunction<HttpRequest, ApiKeys.Caller, CompletionStage<HttpResponse>> action) {
+    return extractRequest(request -> {
+      AtomicReference<String> who = new AtomicReference<>("unauthenticated");
+      CompletionStage<HttpResponse> answer = attempt(() -> {
+        ApiKeys.Caller caller =
+            keys.authenticate(request.getHeader("Authorization").map(HttpHeader::value));
+        who.set(caller.name());
+        keys.authorize(caller, scope);
+        return action.apply(request, caller);
+      }).exceptionally(errors::of);
+      if (!request.method().equals(HttpMethods.GET)) {
+        answer = answer.thenApply(response -> {
+          audit.record(new AuditLog.Entry(clock.instant(), who.get(),
+              request.method().value(), request.getUri().path(), response.status().intValue()));
+          return response;
+        });
+      }
+      return completeWithFuture(answer);
+    });
+  }
+
+  private static CompletionStage<HttpResponse> done(HttpResponse response) {
+    return CompletableFuture.completedFuture(response);
+  }
+
+  private CompletionStage<HttpResponse> audit(HttpRequest request) {
+    var query = request.getUri().query();
+    for (var param : query.toMap().keySet()) {
+      if (!param.equals("limit")) {
+        throw new ValidationException(param, "is not a known query parameter");
+      }
+    }
+    int limit = query.get("limit").map(TaskerRoutes::parseLimit).orElse(100);
+    return done(ok(JsonViews.audit(audit.recent(limit))));
   }
 
   private static <T> CompletionStage<T> attempt(Supplier<CompletionStage<T>> action) {
@@ -251,7 +304,8 @@ final class TaskerRoutes extends AllDirectives {
   private CompletionStage<HttpResponse> list(HttpRequest request) {
     var query = request.getUri().query();
     for (var param : query.toMap().keySet()) {
-      if (!List.of("queue", "status", "type", "order", "limit", "cursor").contains(param)) {
+      if (!List.of("queue", "status", "type", "createdFrom", "createdBefore", "order", "limit",
+          "cursor").contains(param)) {
         throw new ValidationException(param, "is not a known query parameter");
       }
     }
@@ -261,8 +315,18 @@ final class TaskerRoutes extends AllDirectives {
         .map(s -> parseEnum(TaskQuery.Order.class, s, "order")).orElse(TaskQuery.Order.NEWEST);
     int limit = query.get("limit").map(TaskerRoutes::parseLimit).orElse(50);
     TaskQuery taskQuery = new TaskQuery(query.get("queue").orElse(null), status,
-        query.get("type").orElse(null), order, limit, query.get("cursor").orElse(null));
+        query.get("type").orElse(null),
+        JsonContract.instant(query.get("createdFrom").orElse(null), "createdFrom"),
+        JsonContract.instant(query.get("createdBefore").orElse(null), "createdBefore"),
+        order, limit, query.get("cursor").orElse(null));
     return tasker.list(taskQuery).thenApply(page -> ok(JsonViews.page(page)));
+  }
+
+  private CompletionStage<HttpResponse> bulk(HttpRequest request,
+      Function<TaskId, CompletionStage<?>> action) {
+    return body(request)
+        .thenCompose(json -> BulkAction.run(tasker, JsonContract.bulkFilter(json), action))
+        .thenApply(outcome -> ok(JsonViews.bulk(outcome)));
   }
 
   private CompletionStage<HttpResponse> reschedule(HttpRequest request, String id) {
@@ -401,11 +465,16 @@ final class TaskerRoutes extends AllDirectives {
   }
 
   private static int parseLimit(String value) {
+    int limit;
     try {
-      return Integer.parseInt(value);
+      limit = Integer.parseInt(value);
     } catch (NumberFormatException e) {
+      limit = 0;
+    }
+    if (limit < 1 || limit > TaskQuery.MAX_LIMIT) {
       throw new ValidationException("limit", "must be a whole number from 1 to " + TaskQuery.MAX_LIMIT);
     }
+    return limit;
   }
 
   private HttpResponse ok(JsonNode body) {

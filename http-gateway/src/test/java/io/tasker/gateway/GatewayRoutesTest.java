@@ -55,6 +55,42 @@ class GatewayRoutesTest {
   }
 
   @Test
+  void whoamiNamesTheKeyAndItsScopes() {
+    JsonNode reader = gateway.get("/v1/whoami", READER).json();
+    assertEquals("[\"tasks:read\"]", reader.get("scopes").toString());
+    JsonNode admin = gateway.get("/v1/whoami", ADMIN).json();
+    assertEquals(4, admin.get("scopes").size(), admin.toString());
+    assertError(gateway.get("/v1/whoami", "no-such-key"), 401, "UNAUTHORIZED", null);
+  }
+
+  @Test
+  void taskTypesListsTheNodesHandlers() {
+    JsonNode types = gateway.get("/v1/task-types", READER).json().get("types");
+    assertTrue(types.toString().contains("\"echo\""), types.toString());
+  }
+
+  @Test
+  void everyChangingCallIsAuditedWithWhoAndTheAnswerButReadsAreNot() {
+    String id = enqueue("{\"type\":\"echo\",\"payload\":\"audited\"}");
+    gateway.post("/v1/tasks/" + id + "/retry", READER, null); // refused: 403
+    gateway.post("/v1/queues/audited/pause", "no-such-key", null); // refused: 401
+    gateway.get("/v1/tasks/" + id, READER);
+    JsonNode entries = gateway.get("/v1/audit?limit=500", ADMIN).json().get("entries");
+    java.util.List<String> lines = new java.util.ArrayList<>();
+    entries.forEach(e -> lines.add(e.get("who").asText() + " " + e.get("method").asText() + " "
+        + e.get("path").asText() + " " + e.get("status").asInt()));
+    String writer = gateway.get("/v1/whoami", WRITER).json().get("name").asText();
+    String reader = gateway.get("/v1/whoami", READER).json().get("name").asText();
+    assertTrue(lines.contains(writer + " POST /v1/tasks 201"), lines.toString());
+    assertTrue(lines.contains(reader + " POST /v1/tasks/" + id + "/retry 403"), lines.toString());
+    assertTrue(lines.contains("unauthenticated POST /v1/queues/audited/pause 401"),
+        lines.toString());
+    assertTrue(lines.stream().noneMatch(line -> line.contains(" GET ")), lines.toString());
+    assertError(gateway.get("/v1/audit", WRITER), 403, "FORBIDDEN", null);
+    assertError(gateway.get("/v1/audit?limit=0", ADMIN), 400, "VALIDATION_FAILED", "limit");
+  }
+
+  @Test
   void idempotencyKeyHeaderReturnsTheExistingTaskWith200() {
     String body = "{\"type\":\"echo\",\"payload\":1}";
     Reply first = gateway.send("POST", "/v1/tasks", WRITER, "application/json", body.getBytes());

@@ -12,6 +12,8 @@ public enum ErrorCode {
   WORKFLOW_NOT_FOUND,
   /** The task's status does not allow the operation (e.g. cancel of a finished task). */
   TASK_STATE_CONFLICT,
+  /** A middleware refused the task at enqueue; the error gives the reason. */
+  ENQUEUE_REJECTED,
   /** Tasker could not complete the operation now (e.g. its database is unreachable); retry. */
   UNAVAILABLE
 }

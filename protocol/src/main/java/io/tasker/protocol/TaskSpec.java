@@ -54,4 +54,18 @@ public record TaskSpec(
     Validation.key("concurrencyKey", concurrencyKey);
     metadata = Validation.metadata(metadata);
   }
+
+  /** @return a copy in {@code queue} */
+  public TaskSpec withQueue(String queue) {
+    return new TaskSpec(type, queue, payload, priority, runAt, maxAttempts, backoff, timeout,
+        idempotencyKey, concurrencyKey, metadata);
+  }
+
+  /** @return a copy with the metadata pair {@code key}, {@code value} added or replaced */
+  public TaskSpec withMetadata(String key, String value) {
+    Map<String, String> more = new java.util.LinkedHashMap<>(metadata);
+    more.put(key, value);
+    return new TaskSpec(type, queue, payload, priority, runAt, maxAttempts, backoff, timeout,
+        idempotencyKey, concurrencyKey, more);
+  }
 }

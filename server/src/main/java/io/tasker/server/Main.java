@@ -26,6 +26,9 @@ public final class Main {
                       sleep, flaky, fail) unless TASKER_SAMPLES=off.
         demo          (./tasker only) start a node on a temporary journal, enqueue a mix of
                       sample tasks and show them run, retry, time out, dead-letter and cancel
+        task, queue, schedule, completion
+                      (./tasker only) the command line: look at and act on tasks, queues and
+                      schedules of a running node over its HTTP API (./tasker task --help)
         --help        show this text
 
       Environment:
@@ -55,6 +58,7 @@ public final class Main {
                              /ready, /alive, /cluster/members (on with bootstrap)
                              Both need the optional tasker-management module, which ./tasker
                              puts on the class path when either is on.
+        TASKER_LOG_FORMAT    "json": one JSON object per log line (default "text")
       Every setting is listed in cluster-node/src/main/resources/reference.conf.
       """;
 
@@ -80,6 +84,13 @@ public final class Main {
   }
 
   private static void run() throws InterruptedException {
+    String logFormat = System.getProperty("TASKER_LOG_FORMAT", System.getenv("TASKER_LOG_FORMAT"));
+    if (logFormat != null && !logFormat.equals("text") && !logFormat.equals("json")) {
+      // logback would attach no appender and the node would run silently
+      System.err.println("tasker: TASKER_LOG_FORMAT must be text or json, not '" + logFormat + "'");
+      System.exit(2);
+      return;
+    }
     Config config = ConfigFactory.load();
     TaskerBuilder builder = Tasker.builder().config(config);
     try {

@@ -319,6 +319,14 @@ public final class JdbcTaskIndex implements TaskRows, ScheduleIndex, AutoCloseab
         sql.append(" AND type = ?");
         params.add(query.type());
       }
+      if (query.createdFrom() != null) {
+        sql.append(" AND created_at >= ?");
+        params.add(OffsetDateTime.ofInstant(query.createdFrom(), ZoneOffset.UTC));
+      }
+      if (query.createdBefore() != null) {
+        sql.append(" AND created_at < ?");
+        params.add(OffsetDateTime.ofInstant(query.createdBefore(), ZoneOffset.UTC));
+      }
       boolean newest = query.order() == TaskQuery.Order.NEWEST;
       String key = newest ? "created_at" : "run_at";
       String beyond = newest ? "<" : ">";
@@ -355,22 +363,70 @@ public final class JdbcTaskIndex implements TaskRows, ScheduleIndex, AutoCloseab
     });
   }
 
-  /** @return the number of tasks per status in each queue that has any */
-  public CompletionStage<List<QueueCounts>> counts() {
+  /**
+   * @param now the time against which scheduled tasks count as due
+   * @return the number of tasks per status in each queue that has any, and of its scheduled
+   *     ones those due by {@code now} (counted in the same scan, no second query)
+   */
+  public CompletionStage<List<QueueCounts>> counts(Instant now) {
     return read(connection -> {
       try (PreparedStatement statement = connection.prepareStatement(
-          "SELECT queue, status, COUNT(*) AS n FROM tasker_task_index GROUP BY queue, status"
-              + " ORDER BY queue")) {
+          "SELECT queue, status, COUNT(*) AS n,"
+              + " SUM(CASE WHEN run_at <= ? THEN 1 ELSE 0 END) AS due"
+              + " FROM tasker_task_index GROUP BY queue, status ORDER BY queue")) {
+        TaskIndexTable.setTime(statement, 1, now);
         Map<String, Map<TaskStatus, Long>> byQueue = new java.util.TreeMap<>();
+        Map<String, Long> due = new java.util.HashMap<>();
         try (ResultSet rs = statement.executeQuery()) {
           while (rs.next()) {
-            byQueue.computeIfAbsent(rs.getString("queue"), q -> new EnumMap<>(TaskStatus.class))
-                .put(TaskStatus.valueOf(rs.getString("status")), rs.getLong("n"));
+            String queue = rs.getString("queue");
+            TaskStatus status = TaskStatus.valueOf(rs.getString("status"));
+            byQueue.computeIfAbsent(queue, q -> new EnumMap<>(TaskStatus.class))
+                .put(status, rs.getLong("n"));
+            if (status == TaskStatus.SCHEDULED) {
+              due.put(queue, rs.getLong("due"));
+            }
           }
         }
         List<QueueCounts> counts = new ArrayList<>();
-        byQueue.forEach((queue, statuses) -> counts.add(new QueueCounts(queue, statuses)));
+        byQueue.forEach((queue, statuses) ->
+            counts.add(new QueueCounts(queue, statuses, due.getOrDefault(queue, 0L))));
         return counts;
+      }
+    });
+  }
+
+  /** Attempts of the tasks of one queue that finished (succeeded or dead) in a window. */
+  public record FinishedAttempts(String queue, long attempts, long failed) {
+    /** @return the share of attempts that failed, 0 when none ran */
+    public double errorRate() {
+      return attempts == 0 ? 0 : (double) failed / attempts;
+    }
+  }
+
+  /**
+   * Per queue, the attempts of tasks that finished since {@code since}: a dead task's attempts
+   * all failed, a succeeded task's all but its last. Reads the finished-tasks index.
+   *
+   * @param since the window's start
+   * @return one entry per queue with tasks finished in the window
+   */
+  public CompletionStage<List<FinishedAttempts>> finishedAttempts(Instant since) {
+    return read(connection -> {
+      try (PreparedStatement statement = connection.prepareStatement(
+          "SELECT queue, SUM(attempts) AS attempts,"
+              + " SUM(CASE WHEN status = 'DEAD' THEN attempts ELSE attempts - 1 END) AS failed"
+              + " FROM tasker_task_index WHERE status IN ('SUCCEEDED', 'DEAD')"
+              + " AND updated_at >= ? GROUP BY queue")) {
+        TaskIndexTable.setTime(statement, 1, since);
+        List<FinishedAttempts> found = new ArrayList<>();
+        try (ResultSet rs = statement.executeQuery()) {
+          while (rs.next()) {
+            found.add(new FinishedAttempts(
+                rs.getString("queue"), rs.getLong("attempts"), rs.getLong("failed")));
+          }
+        }
+        return found;
       }
     });
   }

@@ -1,5 +1,6 @@
 package io.tasker.node.internal;
 
+import io.tasker.node.internal.alerts.AlertSettings;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import io.tasker.node.index.TaskWaker;
@@ -47,6 +48,7 @@ public final class TaskerSettings {
   public final Duration askTimeout;
   public final Duration readyTimeout;
   public final Duration metricsRefreshInterval;
+  public final AlertSettings alerts;
   public final QueueLimits queueDefaults;
   public final Map<String, QueueLimits> queues;
   public final ScheduleSettings scheduling;
@@ -119,6 +121,7 @@ public final class TaskerSettings {
     if (metricsRefreshInterval.isNegative() || metricsRefreshInterval.isZero()) {
       throw new IllegalArgumentException("tasker.metrics.refresh-interval must be positive");
     }
+    alerts = AlertSettings.create(tasker.getConfig("alerts"));
     queueDefaults = limits(tasker.getConfig("queue-defaults"));
     Map<String, QueueLimits> configured = new HashMap<>();
     Config queueSection = tasker.getConfig("queues");

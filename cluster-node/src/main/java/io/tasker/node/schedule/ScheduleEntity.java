@@ -687,10 +687,12 @@ public final class ScheduleEntity
       return Effect().noReply(); // deleted meanwhile, or confirmed already
     }
     if (done.failure() != null) {
-      if (unwrap(done.failure()) instanceof ValidationException invalid) {
+      Throwable cause = unwrap(done.failure());
+      if (cause instanceof ValidationException
+          || cause instanceof io.tasker.protocol.EnqueueRejectedException) {
         context.getLog().error("schedule {}: the task of the firing at {} was refused: {}", id,
-            done.firing().fireAt(), invalid.getMessage());
-        return persist(state, List.of(new FiringFailed(done.firing(), invalid.getMessage(), now)))
+            done.firing().fireAt(), cause.getMessage());
+        return persist(state, List.of(new FiringFailed(done.firing(), cause.getMessage(), now)))
             .thenRun(this::afterPersist).thenNoReply();
       }
       context.getLog().warn("schedule {}: enqueue of the firing at {} failed, retrying: {}", id,

@@ -25,10 +25,22 @@ public final class HandlerRegistry {
 
   private final Map<String, Registration<?>> byType;
   private final ObjectMapper mapper;
+  private final MiddlewareChain middleware;
 
   public HandlerRegistry(Map<String, Registration<?>> byType, ObjectMapper mapper) {
+    this(byType, mapper, MiddlewareChain.EMPTY);
+  }
+
+  /** @param middleware what enqueues and attempts of these handlers pass through */
+  public HandlerRegistry(
+      Map<String, Registration<?>> byType, ObjectMapper mapper, MiddlewareChain middleware) {
     this.byType = Map.copyOf(byType);
     this.mapper = mapper;
+    this.middleware = middleware;
+  }
+
+  public MiddlewareChain middleware() {
+    return middleware;
   }
 
   /** @return the registered task types */
@@ -76,6 +88,22 @@ public final class HandlerRegistry {
         request.idempotencyKey(),
         request.concurrencyKey(),
         request.metadata());
+  }
+
+  /**
+   * Resolves a request to be stored: {@link #resolve}, then the middlewares' {@link
+   * MiddlewareChain#onEnqueue}. Every enqueue passes here; {@code validate} does not.
+   *
+   * @throws ValidationException naming the first offending field
+   * @throws io.tasker.protocol.EnqueueRejectedException if a middleware refused the task
+   */
+  public TaskSpec accept(EnqueueRequest request, Instant now) {
+    return accept(resolve(request, now));
+  }
+
+  /** @return {@code spec}, resolved already, as the middlewares pass it on to be stored */
+  public TaskSpec accept(TaskSpec spec) {
+    return middleware.onEnqueue(spec);
   }
 
   /**

@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Runs handler attempts with their timeout and cancellation. The cluster runs attempts on the
@@ -106,6 +107,7 @@ public final class HandlerRuntime {
     private final TaskSpec spec;
     private final int number;
     private final Instant runAt;
+    private final Duration timeout;
     private final CompletableFuture<AttemptResult> result = new CompletableFuture<>();
     private volatile boolean cancelled;
     // guarded by this
@@ -119,6 +121,7 @@ public final class HandlerRuntime {
       this.spec = spec;
       this.number = number;
       this.runAt = runAt;
+      this.timeout = registry.middleware().timeout(spec);
     }
 
     /**
@@ -135,7 +138,7 @@ public final class HandlerRuntime {
     }
 
     private void timeOut() {
-      stop(AttemptResult.timedOut(spec.timeout()));
+      stop(AttemptResult.timedOut(timeout));
     }
 
     /** The first of a timeout and a cancellation decides the outcome; the handler's is dropped. */
@@ -187,15 +190,25 @@ public final class HandlerRuntime {
       }
       Duration lateness = Duration.between(runAt, clock.instant());
       long startedNanos = System.nanoTime();
-      ScheduledFuture<?> timeout =
-          watchdog.schedule(this::timeOut, spec.timeout().toMillis(), TimeUnit.MILLISECONDS);
+      ScheduledFuture<?> timer =
+          watchdog.schedule(this::timeOut, timeout.toMillis(), TimeUnit.MILLISECONDS);
       AttemptResult outcome;
+      Map<String, String> mdcBefore = MDC.getCopyOfContextMap();
       try {
+        MDC.put("taskId", id.value());
+        MDC.put("taskType", spec.type());
+        MDC.put("queue", spec.queue());
+        MDC.put("attempt", Integer.toString(number));
         outcome = AttemptResult.succeeded(invoke(registry.get(spec.type())));
       } catch (Throwable error) {
         outcome = classify(error);
       } finally {
-        timeout.cancel(false);
+        timer.cancel(false);
+        if (mdcBefore == null) {
+          MDC.clear();
+        } else {
+          MDC.setContextMap(mdcBefore); // inline mode runs in the caller's thread
+        }
       }
       AttemptResult stopped;
       long overranNanos;
@@ -219,7 +232,7 @@ public final class HandlerRuntime {
       if (stopped.outcome() == AttemptOutcome.TIMED_OUT) {
         log.warn("task {} ({}, attempt {}) timed out after {}; its handler returned {} ms after"
                 + " being interrupted, holding its queue's permit until then",
-            id, spec.type(), number, spec.timeout(), overran.toMillis());
+            id, spec.type(), number, timeout, overran.toMillis());
       } else if (overran.compareTo(SLOW_STOP) >= 0) {
         log.warn("task {} ({}, attempt {}) was cancelled; its handler returned {} ms after being"
                 + " interrupted, holding its queue's permit until then",
@@ -229,7 +242,8 @@ public final class HandlerRuntime {
 
     private <P> JsonNode invoke(HandlerRegistry.Registration<P> registration) throws Exception {
       P payload = registry.decode(registration, spec.payload());
-      Object value = registration.handler().handle(payload, this);
+      Object value = registry.middleware().around(spec, payload, this,
+          () -> registration.handler().handle(payload, this));
       return registry.mapper().valueToTree(value);
     }
 

@@ -65,12 +65,14 @@ public final class NewTasks {
     List<IndexRow> rows = new ArrayList<>(specs.size());
     List<TaskView> views = new ArrayList<>(specs.size());
     List<TaskEntity.Enqueued> enqueuedAll = new ArrayList<>(specs.size());
+    List<TaskId> ids = new ArrayList<>(specs.size());
     for (TaskSpec spec : specs) {
       if (!takes(spec)) {
         throw new IllegalArgumentException("task due at " + spec.runAt() + " or with an"
             + " idempotency key goes through its entity");
       }
       TaskId id = TaskId.random(spec.type());
+      ids.add(id);
       TaskEntity.State empty = TaskEntity.State.empty(id);
       TaskEntity.Enqueued enqueued = empty.accept(spec, now);
       enqueuedAll.add(enqueued);
@@ -81,7 +83,9 @@ public final class NewTasks {
       views.add(stored.toView());
     }
     return index.insertNew(events, rows).thenApply(done -> {
-      enqueuedAll.forEach(enqueued -> metrics.recorded(enqueued.spec(), enqueued));
+      for (int i = 0; i < ids.size(); i++) {
+        metrics.recorded(ids.get(i), enqueuedAll.get(i).spec(), enqueuedAll.get(i));
+      }
       return views;
     });
   }

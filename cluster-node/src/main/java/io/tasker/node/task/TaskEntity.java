@@ -193,6 +193,7 @@ public final class TaskEntity
         case TASK_NOT_FOUND, SCHEDULE_NOT_FOUND, WORKFLOW_NOT_FOUND -> new TaskNotFoundException(id);
         case TASK_STATE_CONFLICT -> new TaskStateConflictException(id, status, message);
         case UNAVAILABLE -> new TaskerUnavailableException(message);
+        case ENQUEUE_REJECTED -> new io.tasker.protocol.EnqueueRejectedException(message);
       };
     }
   }
@@ -969,7 +970,7 @@ public final class TaskEntity
       if (eventLog.isInfoEnabled()) {
         eventLog.info("task {} [{}] {}", id, next.spec().type(), event.describe());
       }
-      runtime.metrics().recorded(next.spec(), event);
+      runtime.metrics().recorded(id, next.spec(), event);
       if (next.status().isTerminal() && !waiters.isEmpty()) {
         waiters.answerAll(new Accepted(next.toView(), false));
       }

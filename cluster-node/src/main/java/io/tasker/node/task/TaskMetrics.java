@@ -1,6 +1,7 @@
 package io.tasker.node.task;
 
 import io.tasker.protocol.AttemptOutcome;
+import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskSpec;
 import java.time.Duration;
 
@@ -20,6 +21,11 @@ public interface TaskMetrics {
 
   /** {@code event} of a task of {@code spec} is durable (never called on replay). */
   void recorded(TaskSpec spec, TaskEntity.Event event);
+
+  /** As {@link #recorded(TaskSpec, TaskEntity.Event)}, knowing the task's id. */
+  default void recorded(TaskId id, TaskSpec spec, TaskEntity.Event event) {
+    recorded(spec, event);
+  }
 
   /**
    * A handler returned (or its attempt was stopped).

@@ -1,10 +1,13 @@
 package io.tasker.node.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import io.tasker.node.internal.alerts.AlertSettings;
 import io.tasker.node.journal.JournalSettings;
 import io.tasker.protocol.Backoff;
 import io.tasker.protocol.QueueLimits;
@@ -67,5 +70,37 @@ class TaskerSettingsTest {
     ValidationException invalid = assertThrows(ValidationException.class,
         () -> settings("tasker.queues.bad.max-concurrency = -1"));
     assertEquals("maxConcurrency", invalid.field());
+  }
+
+  @Test
+  void alertThresholdsOfAQueueFallBackToTheDefaults() {
+    AlertSettings alerts = settings("tasker.alerts { defaults.dead = 10\n"
+        + " queues { \"mails.eu\" { depth = 1000, error-rate = 0.5 } } }").alerts;
+    assertTrue(alerts.enabled());
+    AlertSettings.Thresholds mails = alerts.of("mails.eu");
+    assertEquals(1000, mails.depth());
+    assertEquals(10, mails.dead(), "from the defaults");
+    assertEquals(0.5, mails.errorRate());
+    assertEquals(Duration.ofMinutes(5), mails.errorRateWindow());
+    assertEquals(0, alerts.of("other").depth());
+    assertFalse(settings("").alerts.enabled(), "all thresholds off by default");
+  }
+
+  @Test
+  void rejectsInvalidAlertThresholdsNamingTheKey() {
+    IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+        () -> settings("tasker.alerts.queues.emails.depth = -1"));
+    assertTrue(negative.getMessage().contains("tasker.alerts.queues.emails"),
+        negative.getMessage());
+    IllegalArgumentException share = assertThrows(IllegalArgumentException.class,
+        () -> settings("tasker.alerts.defaults.error-rate = 2"));
+    assertTrue(share.getMessage().contains("tasker.alerts.defaults"), share.getMessage());
+    ConfigException wrongType = assertThrows(ConfigException.class,
+        () -> settings("tasker.alerts.queues.emails.dead = lots"));
+    assertTrue(wrongType.getMessage().contains("tasker.alerts.queues.emails"),
+        wrongType.getMessage());
+    IllegalArgumentException interval = assertThrows(IllegalArgumentException.class,
+        () -> settings("tasker.alerts.check-interval = 0s"));
+    assertTrue(interval.getMessage().contains("tasker.alerts.check-interval"));
   }
 }

@@ -27,7 +27,11 @@ public final class StateGauges {
     this.registry = registry;
   }
 
-  /** Sets {@code tasker_queue_depth{queue, state}} from the index's counts. */
+  /**
+   * Sets {@code tasker_queue_depth{queue, state}} from the index's counts: one state per task
+   * status, and {@code due_waiting}, the scheduled tasks already due (a subset of {@code
+   * scheduled}, so summing all states double-counts them).
+   */
   public void queueDepths(List<QueueCounts> counts) {
     Set<Key> seen = new HashSet<>();
     for (QueueCounts queue : counts) {
@@ -38,6 +42,9 @@ public final class StateGauges {
         gauge(key, "Tasks per queue and state (from the task index)")
             .set(queue.byStatus().get(status));
       }
+      Key due = new Key("tasker.queue.depth", "queue", queue.queue(), "state", "due_waiting");
+      seen.add(due);
+      gauge(due, "Tasks per queue and state (from the task index)").set(queue.dueWaiting());
     }
     zeroOthers("tasker.queue.depth", seen);
   }

@@ -61,6 +61,7 @@ public final class TaskMeters implements TaskMetrics {
 
   private final MeterRegistry registry;
   private final Map<Key, Meters> meters = new ConcurrentHashMap<>();
+  private final LatenessSamples latenessSamples = new LatenessSamples();
 
   public TaskMeters(MeterRegistry registry) {
     this.registry = registry;
@@ -97,6 +98,12 @@ public final class TaskMeters implements TaskMetrics {
     Meters m = meters(spec);
     m.execution.record(execution);
     m.lateness.record(lateness.isNegative() ? Duration.ZERO : lateness);
+    latenessSamples.record(spec.queue(), lateness);
+  }
+
+  /** @return this node's recent lateness per queue (for the lateness alert) */
+  public LatenessSamples latenessSamples() {
+    return latenessSamples;
   }
 
   private Meters meters(TaskSpec spec) {
