@@ -2,10 +2,14 @@ package io.tasker.sample;
 
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.tasker.node.Tasker;
+import io.tasker.node.WorkflowDefinition;
+import io.tasker.node.WorkflowExecution;
+import io.tasker.sample.SampleHandlers.Item;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskStatus;
 import io.tasker.protocol.TaskView;
 import java.nio.file.Files;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,10 +20,27 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * {@code ./tasker demo}: a node on a temporary journal with the sample handlers; enqueues a mix
- * of tasks, shows them run, retry, time out, dead-letter and cancel, then exits.
+ * of tasks, shows them run, retry, time out, dead-letter and cancel; then runs an order workflow
+ * twice, once to success and once to a failed fulfilment whose payment is refunded; then exits.
  */
 public final class SampleDemo {
   private static final JsonMapper JSON = new JsonMapper();
+
+  /** validate-order → charge-card → fulfil-order; a charge is refunded if a later step fails. */
+  public static final WorkflowDefinition ORDERS = WorkflowDefinition.define("sample-order")
+      .version(1)
+      .timeout(Duration.ofMinutes(5))
+      .step("validate-order", s -> s.type(SampleHandlers.VALIDATE_ORDER)
+          .input(Map.of("orderId", "{{input.orderId}}", "items", "{{input.items}}")))
+      .step("charge-card", s -> s.type(SampleHandlers.CHARGE_CARD).dependsOn("validate-order")
+          .input(Map.of("orderId", "{{input.orderId}}",
+              "amountCents", "{{tasks.validate-order.output.amountCents}}"))
+          .compensate(SampleHandlers.REFUND_PAYMENT.name(), Map.of(
+              "paymentId", "{{tasks.charge-card.output.paymentId}}",
+              "amountCents", "{{tasks.charge-card.output.amountCents}}")))
+      .step("fulfil-order", s -> s.type(SampleHandlers.FULFIL_ORDER).dependsOn("charge-card")
+          .input(Map.of("orderId", "{{input.orderId}}", "items", "{{input.items}}")))
+      .build();
 
   private SampleDemo() {}
 
@@ -73,7 +94,45 @@ public final class SampleDemo {
         System.out.printf("%-38s %-10s %-8d %s%n", v.id(), v.status(), v.attempts(), labels.get(i));
       }
       System.out.println();
+      runOrders(tasker, System.out);
     }
+  }
+
+  /**
+   * Defines {@link #ORDERS}, runs it for an order in stock and for one with an item out of stock,
+   * and prints every step and the compensation trail.
+   *
+   * @return the two executions once ended: the first SUCCEEDED, the second COMPENSATED
+   */
+  public static List<WorkflowExecution> runOrders(Tasker tasker, PrintStream out) {
+    tasker.defineWorkflow(ORDERS);
+    Map<String, Object> inStock = Map.of("orderId", "order-1", "items", List.of(
+        new Item("book", 2, 1500, false), new Item("pen", 1, 250, false)));
+    Map<String, Object> outOfStock = Map.of("orderId", "order-2", "items", List.of(
+        new Item("lamp", 1, 4000, true)));
+    String first = join(tasker.startWorkflow(ORDERS.name(), inStock));
+    String second = join(tasker.startWorkflow(ORDERS.name(), outOfStock));
+    List<WorkflowExecution> done = List.of(
+        join(tasker.awaitWorkflow(first, Duration.ofSeconds(60))),
+        join(tasker.awaitWorkflow(second, Duration.ofSeconds(60))));
+    out.println("workflow " + ORDERS.name() + ": validate-order -> charge-card -> fulfil-order"
+        + " (charge-card is undone by refund-payment)");
+    List<String> labels = List.of("in stock", "lamp out of stock");
+    for (int i = 0; i < done.size(); i++) {
+      WorkflowExecution execution = done.get(i);
+      out.printf("%n%s, %s: %s%n", execution.input().path("orderId").asText(), labels.get(i),
+          execution.status());
+      for (WorkflowExecution.StepRun step : execution.steps()) {
+        out.printf("  %-16s %-10s %s%n", step.name(), step.status(),
+            step.error() != null ? step.error() : step.output());
+      }
+      for (WorkflowExecution.CompensationRun undo : execution.compensations()) {
+        out.printf("  compensation of %s: %s %s with %s%n", undo.step(),
+            ORDERS.step(undo.step()).compensation().type(), undo.status(), undo.input());
+      }
+    }
+    out.println();
+    return done;
   }
 
   private static void awaitStatus(Tasker tasker, TaskId id, TaskStatus status)

@@ -26,7 +26,8 @@ class PluginsTest {
 
     assertEquals(1, loaded.size(), loaded::toString);
     assertEquals(SampleHandlers.class.getName(), loaded.get(0).name());
-    assertEquals(Set.of("echo", "sleep", "flaky", "fail"), loaded.get(0).taskTypes());
+    assertEquals(Set.of("echo", "sleep", "flaky", "fail", "validate-order", "charge-card",
+        "fulfil-order", "refund-payment"), loaded.get(0).taskTypes());
     assertEquals(loaded.get(0).taskTypes(), builder.taskTypes());
   }
 
