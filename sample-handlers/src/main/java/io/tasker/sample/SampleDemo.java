@@ -115,6 +115,7 @@ public final class SampleDemo {
     List<WorkflowExecution> done = List.of(
         join(tasker.awaitWorkflow(first, Duration.ofSeconds(60))),
         join(tasker.awaitWorkflow(second, Duration.ofSeconds(60))));
+    out.println();
     out.println("workflow " + ORDERS.name() + ": validate-order -> charge-card -> fulfil-order"
         + " (charge-card is undone by refund-payment)");
     List<String> labels = List.of("in stock", "lamp out of stock");
