@@ -184,6 +184,7 @@ public final class ObservabilityBenchmark {
   }
 
   private static String loadAverage() {
-    return String.format("%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    return String.format("%.2f",
+        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
   }
 }

@@ -255,4 +255,20 @@ class TracingNodeTest {
       assertEquals(StatusCode.ERROR, spans(SpanKind.PRODUCER).get(2).getStatus().getStatusCode());
     }
   }
+
+  @Test
+  void aScheduleFiringHasASendSpanWithItsTask() {
+    SettableClock clock = new SettableClock(java.time.Instant.parse("2026-05-01T08:00:00Z"));
+    try (InlineTasker inline = builder(OTEL).clock(clock).startInline()) {
+      join(inline.schedule("traced-every-5m").every(Duration.ofMinutes(5))
+          .task(TRACED, "scheduled").upsert());
+      clock.advance(Duration.ofMinutes(5));
+      inline.runDue();
+      TaskId fired = join(inline.getSchedule("traced-every-5m")).lastTask();
+      assertEquals(TaskStatus.SUCCEEDED, join(inline.get(fired)).status());
+      assertEquals("send default", sendOf(fired).getName());
+      assertEquals(fired.value(),
+          attribute(spans(SpanKind.CONSUMER).get(0), "messaging.message.id"));
+    }
+  }
 }

@@ -24,10 +24,12 @@ import org.slf4j.MDC;
 
 /**
  * OpenTelemetry spans with the messaging semantic conventions: a PRODUCER span {@code send
- * {queue}} from enqueue until the task is stored (with its id), whose context (W3C trace context) is stored in the task's metadata under
- * {@value #PREFIX}{@code traceparent} (and {@code tracestate}), so it survives retries, restarts
- * and failover; and a CONSUMER span {@code process {queue}} around each attempt, linked to it
- * (or its child, with {@code parent}). The attempt's trace and span ids go into the MDC.
+ * {queue}} from enqueue until the task is stored (with its id), whose context (W3C trace
+ * context) is stored in the task's metadata under {@value #PREFIX}{@code traceparent} (and
+ * {@code tracestate}; {@link io.tasker.protocol.Validation#RESERVED_METADATA_KEYS}), so it
+ * survives retries, restarts and failover; and a CONSUMER span {@code process {queue}} around
+ * each attempt, linked to it (or its child, with {@code parent}). The attempt's trace and span
+ * ids go into the MDC.
  */
 public final class TracingMiddleware implements TaskMiddleware {
   /** Metadata keys of the stored trace context start with this (reserved). */
