@@ -73,11 +73,11 @@ public final class MiddlewareChain {
           task = changed;
         }
       }
+      return new Accepted(idFor(task), task, told);
     } catch (RuntimeException refused) {
       enqueued(told, null, task, refused);
       throw refused;
     }
-    return new Accepted(idFor(task), task, told);
   }
 
   /**
