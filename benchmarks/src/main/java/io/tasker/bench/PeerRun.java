@@ -108,8 +108,10 @@ public final class PeerRun {
       for (int i = 0; i < n; i++) {
         tasks.add(new BenchTask(i, now, true));
       }
+      long cpuBefore = processCpuNanos();
       long enqueueNanos = enqueue(sut, tasks, t -> {});
       put("drain.enqueue_per_s", n / seconds(enqueueNanos));
+      put("drain.enqueue_cpu_us_per_task", (processCpuNanos() - cpuBefore) / 1e3 / n);
       log("  enqueued in %.1f s: %,.0f tasks/s", seconds(enqueueNanos), n / seconds(enqueueNanos));
       if (sink.remaining() != n) {
         failures.add("drain: " + (n - sink.remaining()) + " tasks ran while workers were stopped");
@@ -131,12 +133,22 @@ public final class PeerRun {
           (first - start) / 1e6);
       long settled = settle(sut, "drain");
       if (settled > 0) {
+        // this JVM's CPU (PostgreSQL runs apart) from the first enqueue to the last outcome stored
+        put("drain.cpu_us_per_task", (processCpuNanos() - cpuBefore) / 1e3 / n);
         put("drain.durable_per_s", n / seconds(settled - first));
         log("  all outcomes durable %.1f s after the first execution: %,.0f tasks/s",
             seconds(settled - first), n / seconds(settled - first));
       }
       checkExactlyOnce(sink, "drain");
     }
+    if (system.equals("tasker") && TaskerSystem.DroppingExporter.EXPORTED.get() > 0) {
+      put("drain.spans", TaskerSystem.DroppingExporter.EXPORTED.get()); // flushed on close
+    }
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   // Workload 2: n tasks due over the next `window` seconds (after a lead that lets enqueue

@@ -148,7 +148,7 @@ public final class PeersBenchmark {
   }
 
   /** Same flags for every child: bench.child-opts and all -Dbench.* of this JVM. */
-  private static List<String> childJvmOptions() {
+  static List<String> childJvmOptions() {
     List<String> opts = new ArrayList<>();
     for (String o : System.getProperty("bench.child-opts", "-Xmx1g -XX:+UseG1GC").trim().split("\\s+")) {
       if (!o.isEmpty()) {
@@ -276,7 +276,7 @@ public final class PeersBenchmark {
     return Math.abs(v) >= 100 ? String.format("%,.0f", v) : String.format("%.1f", v);
   }
 
-  private static String markdown(List<String> header, List<List<String>> rows) {
+  static String markdown(List<String> header, List<List<String>> rows) {
     int[] widths = new int[header.size()];
     for (int i = 0; i < header.size(); i++) {
       widths[i] = header.get(i).length();

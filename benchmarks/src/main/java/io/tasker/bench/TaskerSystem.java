@@ -5,6 +5,12 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.tasker.node.EnqueueResult;
 import io.tasker.node.Tasker;
 import io.tasker.node.TaskerBuilder;
@@ -16,6 +22,7 @@ import io.tasker.protocol.TaskStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -48,8 +55,15 @@ final class TaskerSystem implements SystemUnderTest {
    */
   private final boolean prometheus =
       "prometheus".equals(System.getProperty("bench.tasker.metrics"));
+  /**
+   * {@code -Dbench.tasker.tracing=otel}: the node traces with the OpenTelemetry SDK, every span
+   * sampled, through a batch span processor into an exporter that drops them (the cost of
+   * creating, recording and batching spans, not of shipping them).
+   */
+  private final boolean tracing = "otel".equals(System.getProperty("bench.tasker.tracing"));
   private Tasker tasker;
   private Config config;
+  private OpenTelemetrySdk openTelemetry;
 
   @Override
   public String name() {
@@ -65,7 +79,8 @@ final class TaskerSystem implements SystemUnderTest {
         + ", waker scan-interval=" + config.getString("tasker.waker.scan-interval")
         + ", retries: fixed 1 s backoff, max 3 attempts; enqueueAll per batch"
         + (inMemoryJournal ? "; IN-MEMORY JOURNAL (a bound, not durable)" : "")
-        + (prometheus ? "; metrics in a Prometheus registry" : "; metrics not recorded");
+        + (prometheus ? "; metrics in a Prometheus registry" : "; metrics not recorded")
+        + (tracing ? "; OpenTelemetry SDK tracing (batch processor, spans dropped)" : "");
   }
 
   @Override
@@ -81,6 +96,12 @@ final class TaskerSystem implements SystemUnderTest {
     TaskerBuilder builder = Tasker.builder();
     if (prometheus) {
       builder.meterRegistry(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+    if (tracing) {
+      openTelemetry = OpenTelemetrySdk.builder().setTracerProvider(SdkTracerProvider.builder()
+          .addSpanProcessor(BatchSpanProcessor.builder(new DroppingExporter()).build())
+          .build()).build();
+      builder.openTelemetry(openTelemetry);
     }
     tasker = builder
         .config(config)
@@ -135,6 +156,31 @@ final class TaskerSystem implements SystemUnderTest {
   public void close() {
     if (tasker != null) {
       tasker.close();
+    }
+    if (openTelemetry != null) {
+      openTelemetry.close();
+    }
+  }
+
+  /** Counts the spans it is given, and drops them. */
+  static final class DroppingExporter implements SpanExporter {
+    static final java.util.concurrent.atomic.AtomicLong EXPORTED =
+        new java.util.concurrent.atomic.AtomicLong();
+
+    @Override
+    public CompletableResultCode export(Collection<SpanData> spans) {
+      EXPORTED.addAndGet(spans.size());
+      return CompletableResultCode.ofSuccess();
+    }
+
+    @Override
+    public CompletableResultCode flush() {
+      return CompletableResultCode.ofSuccess();
+    }
+
+    @Override
+    public CompletableResultCode shutdown() {
+      return CompletableResultCode.ofSuccess();
     }
   }
 }

@@ -9,6 +9,7 @@ import io.tasker.node.ScheduleView;
 import io.tasker.node.task.AttemptResult;
 import io.tasker.node.task.HandlerRegistry;
 import io.tasker.node.task.HandlerRuntime;
+import io.tasker.node.task.MiddlewareChain;
 import io.tasker.node.task.TaskEntity;
 import io.tasker.node.task.TaskEntity.State;
 import io.tasker.protocol.ClusterView;
@@ -115,8 +116,8 @@ public final class InlineTasker implements Tasker {
       List<EnqueueRequest> requests) {
     return attempt(
         () -> {
-          List<TaskSpec> specs = validateAll(requests).stream().map(registry::accept).toList();
-          List<EnqueueResult> stored = specs.stream().map(this::store).toList();
+          List<EnqueueResult> stored =
+              registry.acceptAll(validateAll(requests)).stream().map(this::store).toList();
           runDue();
           return stored.stream().map(result -> new EnqueueResult(
               tasks.get(result.task().id()).toView(), result.created())).toList();
@@ -127,14 +128,21 @@ public final class InlineTasker implements Tasker {
     return store(registry.accept(request, clock.instant()));
   }
 
-  private EnqueueResult store(TaskSpec spec) {
-    TaskId id =
-        spec.idempotencyKey() != null
-            ? TaskId.forIdempotencyKey(spec.type(), spec.queue(), spec.idempotencyKey())
-            : TaskId.random(spec.type());
-    if (tasks.containsKey(id)) {
-      return new EnqueueResult(tasks.get(id).toView(), false);
+  private EnqueueResult store(MiddlewareChain.Accepted accepted) {
+    EnqueueResult result;
+    try {
+      result = tasks.containsKey(accepted.id())
+          ? new EnqueueResult(tasks.get(accepted.id()).toView(), false)
+          : created(accepted.id(), accepted.spec());
+    } catch (RuntimeException failed) {
+      accepted.done(failed);
+      throw failed;
     }
+    accepted.done(null);
+    return result;
+  }
+
+  private EnqueueResult created(TaskId id, TaskSpec spec) {
     State empty = State.empty(id);
     return new EnqueueResult(record(empty, empty.accept(spec, clock.instant())).toView(), true);
   }

@@ -34,6 +34,19 @@ public interface TaskMiddleware {
   }
 
   /**
+   * Called once for every {@link #onEnqueue} that returned, when the enqueue is over: the task
+   * is stored (or was already, under its idempotency key), or the enqueue failed, or a later
+   * middleware refused the task. On the enqueuing node, from any thread; must be quick;
+   * exceptions are logged and ignored.
+   *
+   * @param taskId the task's id, chosen after all middlewares' {@code onEnqueue} (it depends on
+   *     the queue); {@code null} if the task was refused before an id was chosen
+   * @param task the task as stored (or as it would have been)
+   * @param failure why the enqueue failed, {@code null} if the task is stored
+   */
+  default void onEnqueued(TaskId taskId, TaskSpec task, Throwable failure) {}
+
+  /**
    * Wraps an attempt: call {@code next.proceed()} to run the rest of the chain and the handler,
    * and return its result (or another one), or throw to fail the attempt.
    *

@@ -32,6 +32,7 @@ import io.tasker.node.ScheduleSpec;
 import io.tasker.node.ScheduleView;
 import io.tasker.node.task.HandlerRegistry;
 import io.tasker.node.task.HandlerRuntime;
+import io.tasker.node.task.MiddlewareChain;
 import io.tasker.node.task.NewTasks;
 import io.tasker.node.task.TaskEntity;
 import io.tasker.node.task.TaskPlacement;
@@ -368,14 +369,14 @@ public final class TaskerNode implements Tasker {
 
   @Override
   public CompletionStage<EnqueueResult> enqueue(EnqueueRequest request) {
-    TaskSpec spec;
+    MiddlewareChain.Accepted accepted;
     try {
-      spec = registry.accept(request, clock.instant());
+      accepted = registry.accept(request, clock.instant());
     } catch (RuntimeException invalid) {
       metrics.enqueues().rejected(invalid);
       return CompletableFuture.failedFuture(invalid);
     }
-    return countRejection(enqueue(spec));
+    return countRejection(enqueue(accepted));
   }
 
   private <T> CompletionStage<T> countRejection(CompletionStage<T> answer) {
@@ -386,17 +387,15 @@ public final class TaskerNode implements Tasker {
     });
   }
 
-  private CompletionStage<EnqueueResult> enqueue(TaskSpec spec) {
-    TaskId id =
-        spec.idempotencyKey() != null
-            ? TaskId.forIdempotencyKey(spec.type(), spec.queue(), spec.idempotencyKey())
-            : TaskId.random(spec.type());
+  private CompletionStage<EnqueueResult> enqueue(MiddlewareChain.Accepted accepted) {
+    TaskId id = accepted.id();
     // idempotent: a repeat reaches the same task and stores nothing; a redelivery of this very
     // enqueue is told it created the task if its first delivery did
     String requestId = UUID.randomUUID().toString();
-    return outcomeUnknownOnTimeout(id, "enqueue",
-        askRedelivering(id, replyTo -> new TaskEntity.Enqueue(spec, requestId, replyTo)))
-        .thenApply(accepted -> new EnqueueResult(accepted.task(), accepted.created()));
+    return outcomeUnknownOnTimeout(id, "enqueue", askRedelivering(id,
+        replyTo -> new TaskEntity.Enqueue(accepted.spec(), requestId, replyTo)))
+        .thenApply(stored -> new EnqueueResult(stored.task(), stored.created()))
+        .whenComplete((result, failure) -> accepted.done(failure));
   }
 
   /**
@@ -407,20 +406,20 @@ public final class TaskerNode implements Tasker {
    */
   @Override
   public CompletionStage<List<EnqueueResult>> enqueueAll(List<EnqueueRequest> requests) {
-    List<TaskSpec> specs;
+    List<MiddlewareChain.Accepted> accepted;
     try {
-      specs = validateAll(requests).stream().map(registry::accept).toList();
+      accepted = registry.acceptAll(validateAll(requests));
     } catch (RuntimeException invalid) {
       metrics.enqueues().rejected(invalid);
       return CompletableFuture.failedFuture(invalid);
     }
     List<CompletableFuture<List<EnqueueResult>>> parts = new java.util.ArrayList<>();
-    List<TaskSpec> together = new java.util.ArrayList<>();
-    for (TaskSpec spec : specs) {
-      if (!newTasks.takes(spec)) {
+    List<MiddlewareChain.Accepted> together = new java.util.ArrayList<>();
+    for (MiddlewareChain.Accepted task : accepted) {
+      if (!newTasks.takes(task.spec())) {
         storeTogether(together, parts); // first, to keep the order of the results
-        parts.add(enqueue(spec).toCompletableFuture().thenApply(List::of));
-      } else if (together.add(spec) && together.size() == NEW_TASKS_PER_TRANSACTION) {
+        parts.add(enqueue(task).toCompletableFuture().thenApply(List::of));
+      } else if (together.add(task) && together.size() == NEW_TASKS_PER_TRANSACTION) {
         storeTogether(together, parts);
       }
     }
@@ -429,11 +428,13 @@ public final class TaskerNode implements Tasker {
         .thenApply(done -> parts.stream().flatMap(part -> part.join().stream()).toList()));
   }
 
-  private void storeTogether(
-      List<TaskSpec> together, List<CompletableFuture<List<EnqueueResult>>> parts) {
+  private void storeTogether(List<MiddlewareChain.Accepted> together,
+      List<CompletableFuture<List<EnqueueResult>>> parts) {
     if (!together.isEmpty()) {
-      parts.add(newTasks.store(List.copyOf(together)).toCompletableFuture().thenApply(views ->
-          views.stream().map(view -> new EnqueueResult(view, true)).toList()));
+      List<MiddlewareChain.Accepted> batch = List.copyOf(together);
+      parts.add(newTasks.store(batch).toCompletableFuture()
+          .whenComplete((views, failure) -> batch.forEach(task -> task.done(failure)))
+          .thenApply(views -> views.stream().map(view -> new EnqueueResult(view, true)).toList()));
       together.clear();
     }
   }

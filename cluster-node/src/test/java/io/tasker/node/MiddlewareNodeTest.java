@@ -14,6 +14,7 @@ import io.tasker.protocol.AttemptOutcome;
 import io.tasker.protocol.Backoff;
 import io.tasker.protocol.EnqueueRejectedException;
 import io.tasker.protocol.EnqueueRequest;
+import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskSpec;
 import io.tasker.protocol.TaskStatus;
 import io.tasker.protocol.TaskView;
@@ -48,8 +49,14 @@ class MiddlewareNodeTest {
     return List.copyOf(SEEN.getOrDefault(payload, List.of()));
   }
 
-  /** Records its around calls and the stored changes of the tasks in its scope. */
+  /** Records its around calls, the ends of enqueues and the stored changes in its scope. */
   record Recording(String name) implements TaskMiddleware {
+    @Override
+    public void onEnqueued(TaskId taskId, TaskSpec task, Throwable failure) {
+      saw(task.payload().asText(), name + " enqueued " + (failure == null ? taskId.value()
+          : "failed " + failure.getClass().getSimpleName() + " id " + taskId));
+    }
+
     @Override
     public Object around(Object payload, TaskContext context, Next next) throws Exception {
       saw((String) payload, name + ">");
@@ -157,7 +164,21 @@ class MiddlewareNodeTest {
     failure(EnqueueRejectedException.class, node.enqueueAll(List.of(
         EnqueueRequest.of("echo", Json.MAPPER.valueToTree("fine")),
         EnqueueRequest.of("echo", Json.MAPPER.valueToTree("forbidden-too")))));
-    assertEquals(List.of(), seen("fine"));
+    // "fine" was accepted, with an id, before its batch was refused: told, and never stored
+    List<String> fine = seen("fine");
+    assertEquals(2, fine.size(), fine.toString());
+    assertTrue(fine.get(0).startsWith("outer enqueued failed EnqueueRejectedException id echo:"));
+    assertTrue(fine.get(1).startsWith("inner enqueued failed EnqueueRejectedException id echo:"));
+    assertEquals(List.of("outer enqueued failed EnqueueRejectedException id null",
+        "inner enqueued failed EnqueueRejectedException id null"), seen("forbidden"));
+  }
+
+  @Test
+  void onEnqueuedGetsTheStoredTasksId() {
+    TaskId id = join(node.enqueue(ECHO.with("told").queue("old")));
+    assertEquals("new", join(node.get(id)).spec().queue());
+    assertEquals(List.of("outer enqueued " + id.value(), "inner enqueued " + id.value()),
+        seen("told").stream().filter(s -> s.contains(" enqueued ")).toList());
   }
 
   @Test

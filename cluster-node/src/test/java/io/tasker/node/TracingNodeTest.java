@@ -1,5 +1,6 @@
 package io.tasker.node;
 
+import static io.tasker.node.Stages.failure;
 import static io.tasker.node.Stages.join;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,9 +20,12 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.tasker.protocol.Backoff;
+import io.tasker.protocol.EnqueueRejectedException;
+import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskStatus;
 import io.tasker.protocol.TaskView;
+import io.tasker.protocol.Validation;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -113,6 +117,7 @@ class TracingNodeTest {
     assertEquals("tasker", attribute(send, "messaging.system"));
     assertEquals("send", attribute(send, "messaging.operation.type"));
     assertEquals("traces", attribute(send, "messaging.destination.name"));
+    assertEquals(id.value(), attribute(send, "messaging.message.id"));
 
     await().atMost(PATIENCE).until(() -> spans(SpanKind.CONSUMER).size() == 2);
     List<SpanData> processes = spans(SpanKind.CONSUMER).stream()
@@ -161,5 +166,109 @@ class TracingNodeTest {
       assertEquals(Map.of(), join(inline.get(id)).spec().metadata());
     }
     assertEquals(List.of(), SPANS.getFinishedSpanItems());
+  }
+
+  /** Refuses payloads starting with "refused"; routes queue "old" to "new". */
+  private static final TaskMiddleware GATE = new TaskMiddleware() {
+    @Override
+    public io.tasker.protocol.TaskSpec onEnqueue(io.tasker.protocol.TaskSpec task) {
+      if (task.payload().asText().startsWith("refused")) {
+        throw new EnqueueRejectedException("no " + task.payload().asText());
+      }
+      return task.queue().equals("old") ? task.withQueue("new") : task;
+    }
+  };
+
+  private static SpanData sendOf(TaskId id) {
+    List<SpanData> sends = spans(SpanKind.PRODUCER).stream()
+        .filter(s -> id.value().equals(attribute(s, "messaging.message.id"))).toList();
+    assertEquals(1, sends.size(), "one send span for " + id);
+    return sends.get(0);
+  }
+
+  private static EnqueueRequest request(TaskRequest<?> request) {
+    return request.toEnqueueRequest(Json.MAPPER);
+  }
+
+  @Test
+  void theSendSpanEndsOnceTheTaskIsStoredAndCarriesItsId() {
+    TaskRequest<String> full = TRACED.with("full").queue("old");
+    for (int i = 0; i < Validation.MAX_METADATA_ENTRIES; i++) {
+      full = full.metadata("k" + i, "v" + i);
+    }
+    try (TaskerNode node = TestJournals.h2(builder(OTEL).middleware(GATE), "tracing-send")
+        .config(QUICK.withFallback(ConfigFactory.load())).start()) {
+      // user metadata at its limit: the stored trace context does not count against it
+      TaskId single = join(node.enqueue(full));
+      TaskView done = join(node.result(single, PATIENCE));
+      assertEquals(TaskStatus.SUCCEEDED, done.status());
+      assertEquals(Validation.MAX_METADATA_ENTRIES + 1, done.spec().metadata().size());
+      SpanData send = sendOf(single);
+      assertEquals("send new", send.getName(), "named after the queue it was routed to");
+      assertEquals("new", attribute(send, "messaging.destination.name"));
+      assertEquals(StatusCode.UNSET, send.getStatus().getStatusCode());
+      await().atMost(PATIENCE).until(() -> !spans(SpanKind.CONSUMER).isEmpty());
+      assertEquals(single.value(),
+          attribute(spans(SpanKind.CONSUMER).get(0), "messaging.message.id"));
+
+      // a batch: one stored with others in one transaction, one through its entity (keyed)
+      List<EnqueueResult> batch = join(node.enqueueAll(List.of(
+          request(TRACED.with("later").delay(Duration.ofHours(1))),
+          request(TRACED.with("keyed").delay(Duration.ofHours(1)).idempotencyKey("k1")))));
+      for (EnqueueResult result : batch) {
+        assertEquals(StatusCode.UNSET, sendOf(result.task().id()).getStatus().getStatusCode());
+      }
+      // a repeat of the key finds the stored task: a send span with its id too
+      List<EnqueueResult> again = join(node.enqueueAll(List.of(
+          request(TRACED.with("keyed").delay(Duration.ofHours(1)).idempotencyKey("k1")))));
+      assertEquals(batch.get(1).task().id(), again.get(0).task().id());
+      assertEquals(4, spans(SpanKind.PRODUCER).size());
+
+      SPANS.reset();
+      failure(EnqueueRejectedException.class, node.enqueue(TRACED.with("refused")));
+      failure(EnqueueRejectedException.class, node.enqueueAll(List.of(
+          request(TRACED.with("accepted-first")), request(TRACED.with("refused-second")))));
+      List<SpanData> refused = spans(SpanKind.PRODUCER);
+      assertEquals(3, refused.size(), "every send span ended, the accepted one too");
+      for (SpanData span : refused) {
+        assertEquals(StatusCode.ERROR, span.getStatus().getStatusCode());
+      }
+      // the refused ones never got an id; the one accepted before the refusal did, unstored
+      assertEquals(2, refused.stream()
+          .filter(span -> attribute(span, "messaging.message.id") == null).count());
+    }
+  }
+
+  @Test
+  void inlineBatchesCarryTheirIdsInTheSendSpans() {
+    try (InlineTasker inline = builder(OTEL).middleware(GATE).startInline()) {
+      List<EnqueueResult> batch = join(inline.enqueueAll(List.of(
+          request(TRACED.with("one")), request(TRACED.with("two").queue("old")))));
+      assertEquals("send default", sendOf(batch.get(0).task().id()).getName());
+      assertEquals("send new", sendOf(batch.get(1).task().id()).getName());
+      for (EnqueueResult result : batch) {
+        assertEquals(result.task().id().value(), attribute(spans(SpanKind.CONSUMER).stream()
+            .filter(s -> s.getName().equals("process " + result.task().spec().queue()))
+            .findFirst().orElseThrow(), "messaging.message.id"));
+      }
+      failure(EnqueueRejectedException.class, inline.enqueue(TRACED.with("refused")));
+      assertEquals(StatusCode.ERROR, spans(SpanKind.PRODUCER).get(2).getStatus().getStatusCode());
+    }
+  }
+
+  @Test
+  void aScheduleFiringHasASendSpanWithItsTask() {
+    SettableClock clock = new SettableClock(java.time.Instant.parse("2026-05-01T08:00:00Z"));
+    try (InlineTasker inline = builder(OTEL).clock(clock).startInline()) {
+      join(inline.schedule("traced-every-5m").every(Duration.ofMinutes(5))
+          .task(TRACED, "scheduled").upsert());
+      clock.advance(Duration.ofMinutes(5));
+      inline.runDue();
+      TaskId fired = join(inline.getSchedule("traced-every-5m")).lastTask();
+      assertEquals(TaskStatus.SUCCEEDED, join(inline.get(fired)).status());
+      assertEquals("send default", sendOf(fired).getName());
+      assertEquals(fired.value(),
+          attribute(spans(SpanKind.CONSUMER).get(0), "messaging.message.id"));
+    }
   }
 }

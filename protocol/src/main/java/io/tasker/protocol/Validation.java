@@ -21,6 +21,12 @@ public final class Validation {
   public static final int MAX_METADATA_ENTRIES = 32;
   public static final int MAX_METADATA_KEY_LENGTH = 64;
   public static final int MAX_METADATA_VALUE_LENGTH = 1024;
+  /**
+   * Metadata keys Tasker itself adds to a task (its enqueuer's trace context): not counted
+   * against {@link #MAX_METADATA_ENTRIES}, so a user's metadata at the limit stays valid.
+   */
+  public static final java.util.Set<String> RESERVED_METADATA_KEYS =
+      java.util.Set.of("tasker.traceparent", "tasker.tracestate");
 
   private Validation() {}
 
@@ -187,7 +193,8 @@ public final class Validation {
     if (metadata == null) {
       return Map.of();
     }
-    if (metadata.size() > MAX_METADATA_ENTRIES) {
+    long reserved = RESERVED_METADATA_KEYS.stream().filter(metadata::containsKey).count();
+    if (metadata.size() - reserved > MAX_METADATA_ENTRIES) {
       throw new ValidationException(
           "metadata", "at most " + MAX_METADATA_ENTRIES + " entries are allowed");
     }

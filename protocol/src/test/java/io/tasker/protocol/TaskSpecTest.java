@@ -196,4 +196,19 @@ class TaskSpecTest {
     assertEquals("startAt", assertThrows(ValidationException.class,
         () -> Validation.time(NOW, Instant.MAX, "startAt")).field());
   }
+
+  @Test
+  void reservedTraceKeysDoNotCountAgainstTheMetadataLimit() {
+    Map<String, String> full = new HashMap<>();
+    for (int i = 0; i < Validation.MAX_METADATA_ENTRIES; i++) {
+      full.put("k" + i, "v");
+    }
+    TaskSpec atLimit = spec(f -> { f.put("metadata", full); return f; });
+    TaskSpec traced = atLimit.withMetadata("tasker.traceparent",
+        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+        .withMetadata("tasker.tracestate", "vendor=x");
+    assertEquals(Validation.MAX_METADATA_ENTRIES + 2, traced.metadata().size());
+    assertEquals("metadata", assertThrows(ValidationException.class,
+        () -> atLimit.withMetadata("one", "more")).field());
+  }
 }

@@ -14,18 +14,22 @@ import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.tasker.node.TaskContext;
 import io.tasker.node.TaskMiddleware;
+import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskSpec;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.MDC;
 
 /**
  * OpenTelemetry spans with the messaging semantic conventions: a PRODUCER span {@code send
- * {queue}} at enqueue, whose context (W3C trace context) is stored in the task's metadata under
- * {@value #PREFIX}{@code traceparent} (and {@code tracestate}), so it survives retries, restarts
- * and failover; and a CONSUMER span {@code process {queue}} around each attempt, linked to it
- * (or its child, with {@code parent}). The attempt's trace and span ids go into the MDC.
+ * {queue}} from enqueue until the task is stored (with its id), whose context (W3C trace
+ * context) is stored in the task's metadata under {@value #PREFIX}{@code traceparent} (and
+ * {@code tracestate}; {@link io.tasker.protocol.Validation#RESERVED_METADATA_KEYS}), so it
+ * survives retries, restarts and failover; and a CONSUMER span {@code process {queue}} around
+ * each attempt, linked to it (or its child, with {@code parent}). The attempt's trace and span
+ * ids go into the MDC.
  */
 public final class TracingMiddleware implements TaskMiddleware {
   /** Metadata keys of the stored trace context start with this (reserved). */
@@ -56,6 +60,13 @@ public final class TracingMiddleware implements TaskMiddleware {
 
   private final Tracer tracer;
   private final boolean processAsChild;
+  /**
+   * Send spans from {@code onEnqueue} to {@code onEnqueued}, by span id (which the task carries
+   * in its stored trace context): the chain calls {@code onEnqueued} for every {@code
+   * onEnqueue} that returned, so each leaves this map (unless a later middleware overwrites the
+   * reserved trace keys, which it must not).
+   */
+  private final Map<String, Span> sending = new ConcurrentHashMap<>();
 
   /**
    * @param processAsChild make each attempt's span a child of the send span instead of a new
@@ -82,10 +93,37 @@ public final class TracingMiddleware implements TaskMiddleware {
       for (Map.Entry<String, String> entry : carrier.entrySet()) {
         task = task.withMetadata(PREFIX + entry.getKey(), entry.getValue());
       }
-      return task;
-    } finally {
-      span.end();
+    } catch (RuntimeException e) {
+      end(span, null, task, e);
+      throw e;
     }
+    if (span.isRecording()) { // else unsampled or a no-op: ending it does nothing
+      sending.put(span.getSpanContext().getSpanId(), span);
+    }
+    return task;
+  }
+
+  /** Ends the send span once the task is stored, or its enqueue failed. */
+  @Override
+  public void onEnqueued(TaskId taskId, TaskSpec task, Throwable failure) {
+    Context stored = W3C.extract(Context.root(), task.metadata(), FROM_METADATA);
+    Span span = sending.remove(Span.fromContext(stored).getSpanContext().getSpanId());
+    if (span != null) {
+      end(span, taskId, task, failure);
+    }
+  }
+
+  private static void end(Span span, TaskId taskId, TaskSpec task, Throwable failure) {
+    // a later middleware may have routed the task to another queue
+    span.updateName("send " + task.queue()).setAttribute(DESTINATION, task.queue());
+    if (taskId != null) {
+      span.setAttribute(MESSAGE_ID, taskId.value());
+    }
+    if (failure != null) {
+      span.setStatus(StatusCode.ERROR, failure.toString());
+      span.recordException(failure);
+    }
+    span.end();
   }
 
   @Override

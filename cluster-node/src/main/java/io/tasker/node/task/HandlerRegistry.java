@@ -9,6 +9,8 @@ import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.TaskSpec;
 import io.tasker.protocol.ValidationException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -92,18 +94,36 @@ public final class HandlerRegistry {
 
   /**
    * Resolves a request to be stored: {@link #resolve}, then the middlewares' {@link
-   * MiddlewareChain#onEnqueue}. Every enqueue passes here; {@code validate} does not.
+   * MiddlewareChain#onEnqueue}, then its id. Every enqueue passes here; {@code validate} does
+   * not. The caller stores the task and then calls {@link MiddlewareChain.Accepted#done}.
    *
    * @throws ValidationException naming the first offending field
    * @throws io.tasker.protocol.EnqueueRejectedException if a middleware refused the task
    */
-  public TaskSpec accept(EnqueueRequest request, Instant now) {
+  public MiddlewareChain.Accepted accept(EnqueueRequest request, Instant now) {
     return accept(resolve(request, now));
   }
 
   /** @return {@code spec}, resolved already, as the middlewares pass it on to be stored */
-  public TaskSpec accept(TaskSpec spec) {
+  public MiddlewareChain.Accepted accept(TaskSpec spec) {
     return middleware.onEnqueue(spec);
+  }
+
+  /**
+   * {@link #accept(TaskSpec)} for each spec, all or none: if one is refused, the enqueues of
+   * those accepted before it are over ({@link MiddlewareChain.Accepted#done} with the refusal).
+   */
+  public List<MiddlewareChain.Accepted> acceptAll(List<TaskSpec> specs) {
+    List<MiddlewareChain.Accepted> accepted = new ArrayList<>(specs.size());
+    try {
+      for (TaskSpec spec : specs) {
+        accepted.add(accept(spec));
+      }
+    } catch (RuntimeException refused) {
+      accepted.forEach(task -> task.done(refused));
+      throw refused;
+    }
+    return accepted;
   }
 
   /**

@@ -43,22 +43,65 @@ public final class MiddlewareChain {
   }
 
   /**
-   * @return the task as the middlewares in scope passed it on (each sees it as the one before
-   *     left it, so a scope matches the queue a task was routed to)
-   * @throws io.tasker.protocol.EnqueueRejectedException if one refused it
+   * A task that passed the middlewares' {@code onEnqueue}, with the id it is to be stored under.
+   * Whoever stores it calls {@link #done} once when the store is over.
    */
-  public TaskSpec onEnqueue(TaskSpec task) {
-    for (Entry entry : entries) {
-      if (entry.scope().covers(task)) {
-        TaskSpec changed = entry.middleware().onEnqueue(task);
-        if (changed == null || !changed.type().equals(task.type())) {
-          throw new IllegalStateException(entry.middleware().getClass().getName()
-              + ".onEnqueue must return the task, possibly changed, but of the same type");
+  public record Accepted(TaskId id, TaskSpec spec, List<TaskMiddleware> told) {
+    /** Tells the middlewares that saw the task how its enqueue ended. */
+    public void done(Throwable failure) {
+      enqueued(told, id, spec, failure);
+    }
+  }
+
+  /**
+   * @return the task as the middlewares in scope passed it on (each sees it as the one before
+   *     left it, so a scope matches the queue a task was routed to), and its id
+   * @throws io.tasker.protocol.EnqueueRejectedException if one refused it (those before it are
+   *     told by their {@code onEnqueued})
+   */
+  public Accepted onEnqueue(TaskSpec task) {
+    List<TaskMiddleware> told = entries.isEmpty() ? List.of() : new ArrayList<>(entries.size());
+    try {
+      for (Entry entry : entries) {
+        if (entry.scope().covers(task)) {
+          TaskSpec changed = entry.middleware().onEnqueue(task);
+          if (changed == null || !changed.type().equals(task.type())) {
+            throw new IllegalStateException(entry.middleware().getClass().getName()
+                + ".onEnqueue must return the task, possibly changed, but of the same type");
+          }
+          told.add(entry.middleware());
+          task = changed;
         }
-        task = changed;
+      }
+      return new Accepted(idFor(task), task, told);
+    } catch (RuntimeException refused) {
+      enqueued(told, null, task, refused);
+      throw refused;
+    }
+  }
+
+  /**
+   * The id a task is stored under: derived from its idempotency key (a repeat finds the stored
+   * task) or fresh.
+   */
+  public static TaskId idFor(TaskSpec task) {
+    return task.idempotencyKey() != null
+        ? TaskId.forIdempotencyKey(task.type(), task.queue(), task.idempotencyKey())
+        : TaskId.random(task.type());
+  }
+
+  private static void enqueued(
+      List<TaskMiddleware> told, TaskId id, TaskSpec task, Throwable failure) {
+    Throwable cause = failure instanceof java.util.concurrent.CompletionException
+        && failure.getCause() != null ? failure.getCause() : failure;
+    for (TaskMiddleware middleware : told) {
+      try {
+        middleware.onEnqueued(id, task, cause);
+      } catch (RuntimeException e) {
+        log.warn("middleware {} failed on the enqueue of task {}",
+            middleware.getClass().getName(), id, e);
       }
     }
-    return task;
   }
 
   /** @return the attempt timeout of {@code task}: its own, or a shorter one of a middleware */

@@ -56,22 +56,23 @@ public final class NewTasks {
   }
 
   /**
-   * @param specs validated specs this {@link #takes}
-   * @return the stored tasks, in the order of {@code specs}, once all are durable
+   * @param tasks accepted tasks this {@link #takes}, with fresh random ids
+   * @return the stored tasks, in the order of {@code tasks}, once all are durable
    */
-  public CompletionStage<List<TaskView>> store(List<TaskSpec> specs) {
+  public CompletionStage<List<TaskView>> store(List<MiddlewareChain.Accepted> tasks) {
     Instant now = clock.instant();
-    List<JournalRow> events = new ArrayList<>(specs.size());
-    List<IndexRow> rows = new ArrayList<>(specs.size());
-    List<TaskView> views = new ArrayList<>(specs.size());
-    List<TaskEntity.Enqueued> enqueuedAll = new ArrayList<>(specs.size());
-    List<TaskId> ids = new ArrayList<>(specs.size());
-    for (TaskSpec spec : specs) {
+    List<JournalRow> events = new ArrayList<>(tasks.size());
+    List<IndexRow> rows = new ArrayList<>(tasks.size());
+    List<TaskView> views = new ArrayList<>(tasks.size());
+    List<TaskEntity.Enqueued> enqueuedAll = new ArrayList<>(tasks.size());
+    List<TaskId> ids = new ArrayList<>(tasks.size());
+    for (MiddlewareChain.Accepted task : tasks) {
+      TaskSpec spec = task.spec();
       if (!takes(spec)) {
         throw new IllegalArgumentException("task due at " + spec.runAt() + " or with an"
             + " idempotency key goes through its entity");
       }
-      TaskId id = TaskId.random(spec.type());
+      TaskId id = task.id();
       ids.add(id);
       TaskEntity.State empty = TaskEntity.State.empty(id);
       TaskEntity.Enqueued enqueued = empty.accept(spec, now);
