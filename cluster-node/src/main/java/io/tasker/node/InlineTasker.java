@@ -510,6 +510,21 @@ public final class InlineTasker implements Tasker {
   }
 
   @Override
+  public CompletionStage<Boolean> storeWorkflow(WorkflowDefinition definition) {
+    throw noWorkflows();
+  }
+
+  @Override
+  public CompletionStage<WorkflowDefinition> getWorkflow(String name, Integer version) {
+    throw noWorkflows();
+  }
+
+  @Override
+  public CompletionStage<List<WorkflowDefinition>> workflows() {
+    throw noWorkflows();
+  }
+
+  @Override
   public CompletionStage<String> startWorkflow(
       String workflow, Object input, String idempotencyKey) {
     throw noWorkflows();
