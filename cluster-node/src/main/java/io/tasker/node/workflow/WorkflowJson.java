@@ -94,7 +94,7 @@ public final class WorkflowJson {
       case EXPONENTIAL -> json.put("factor", backoff.factor());
       default -> { }
     }
-    if (backoff.maxDelay() != null) {
+    if (backoff.kind() != Backoff.Kind.FIXED && backoff.maxDelay() != null) {
       json.put("max", duration(backoff.maxDelay()));
     }
     return json;
