@@ -530,6 +530,16 @@ public final class InlineTasker implements Tasker {
     throw noWorkflows();
   }
 
+  /** Inline mode runs no executions: every list is empty. */
+  @Override
+  public CompletionStage<WorkflowExecutionPage> listWorkflowExecutions(String workflow,
+      WorkflowStatus status, int limit, String cursor) {
+    return attempt(() -> {
+      io.tasker.node.workflow.ExecutionList.check(workflow, limit, cursor);
+      return new WorkflowExecutionPage(List.of(), null);
+    });
+  }
+
   @Override
   public CompletionStage<WorkflowExecution> getWorkflowExecution(String executionId) {
     throw noWorkflows();

@@ -338,6 +338,19 @@ public interface Tasker extends AutoCloseable {
   /** @return every definition defined on this node or stored, by name then version */
   CompletionStage<List<WorkflowDefinition>> workflows();
 
+  /**
+   * Lists workflow executions, ended ones included, newest start first.
+   *
+   * @param workflow only executions of this workflow, or {@code null}
+   * @param status only executions in this status, or {@code null}
+   * @param limit page size, 1 to {@link io.tasker.protocol.TaskQuery#MAX_LIMIT}
+   * @param cursor the previous page's {@link WorkflowExecutionPage#nextCursor()}, or {@code null}
+   * @return the page; a stage failed with {@link io.tasker.protocol.ValidationException} naming
+   *     a bad argument
+   */
+  CompletionStage<WorkflowExecutionPage> listWorkflowExecutions(String workflow,
+      WorkflowStatus status, int limit, String cursor);
+
   /** Starts an execution of the highest defined version of {@code workflow}, as {@link
    * #startWorkflow(String, Object, String)} without an idempotency key. */
   default CompletionStage<String> startWorkflow(String workflow, Object input) {

@@ -37,6 +37,7 @@ import io.tasker.node.task.TaskEntity;
 import io.tasker.node.task.TaskPlacement;
 import io.tasker.node.task.TaskRuntime;
 import io.tasker.node.workflow.DefinedWorkflows;
+import io.tasker.node.workflow.ExecutionList;
 import io.tasker.node.workflow.StoredWorkflows;
 import io.tasker.node.workflow.WorkflowExecutionEntity;
 import io.tasker.node.workflow.WorkflowRuntime;
@@ -106,6 +107,7 @@ public final class TaskerNode implements Tasker {
   private final NodeMetrics metrics;
   private final DefinedWorkflows workflows = new DefinedWorkflows();
   private final StoredWorkflows storedWorkflows;
+  private final ExecutionList executionList;
   // the database ping of readiness checks, shared while it is in flight
   private final AtomicReference<CompletableFuture<Boolean>> databasePing =
       new AtomicReference<>(CompletableFuture.completedFuture(false));
@@ -128,6 +130,7 @@ public final class TaskerNode implements Tasker {
     this.registry = registry;
     this.index = index;
     this.storedWorkflows = new StoredWorkflows(index);
+    this.executionList = new ExecutionList(index);
     this.workers = workers;
     this.watchdog = watchdog;
     this.clock = clock;
@@ -674,6 +677,16 @@ public final class TaskerNode implements Tasker {
       }
       return List.copyOf(all.values());
     });
+  }
+
+  @Override
+  public CompletionStage<WorkflowExecutionPage> listWorkflowExecutions(String workflow,
+      WorkflowStatus status, int limit, String cursor) {
+    try {
+      return executionList.list(workflow, status, limit, cursor);
+    } catch (RuntimeException invalid) {
+      return CompletableFuture.failedFuture(invalid);
+    }
   }
 
   @Override

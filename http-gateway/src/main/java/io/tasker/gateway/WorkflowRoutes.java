@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tasker.node.Tasker;
 import io.tasker.node.WorkflowDefinition;
+import io.tasker.node.WorkflowStatus;
 import io.tasker.node.workflow.DeclaredWorkflows;
 import io.tasker.protocol.Validation;
 import io.tasker.protocol.ValidationException;
@@ -63,7 +64,8 @@ final class WorkflowRoutes extends AllDirectives {
 
   /** Under {@code /v1/workflow-executions}. */
   Route executions() {
-    return pathPrefix(PathMatchers.segment(), id -> concat(
+    return concat(pathEnd(() -> get(() -> guard.op(Scope.TASKS_READ, this::list))),
+        pathPrefix(PathMatchers.segment(), id -> concat(
         pathEnd(() -> get(() -> guard.op(Scope.TASKS_READ,
             r -> tasker.getWorkflowExecution(executionId(id))
                 .thenApply(e -> ok(WorkflowViews.execution(e)))))),
@@ -72,7 +74,29 @@ final class WorkflowRoutes extends AllDirectives {
                 .thenApply(e -> ok(WorkflowViews.execution(e)))))),
         path("retry", () -> post(() -> guard.op(Scope.TASKS_WRITE,
             r -> tasker.retryWorkflow(executionId(id))
-                .thenApply(e -> ok(WorkflowViews.execution(e))))))));
+                .thenApply(e -> ok(WorkflowViews.execution(e)))))))));
+  }
+
+  private CompletionStage<HttpResponse> list(HttpRequest request) {
+    noQuery(request, List.of("workflow", "status", "limit", "cursor"));
+    var query = request.getUri().query();
+    WorkflowStatus status = query.get("status").map(s -> {
+      try {
+        return WorkflowStatus.valueOf(s.toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new ValidationException("status", "must be one of " + java.util.Arrays.toString(
+            WorkflowStatus.values()).toLowerCase(java.util.Locale.ROOT));
+      }
+    }).orElse(null);
+    int limit = query.get("limit").map(s -> {
+      try {
+        return Integer.parseInt(s);
+      } catch (NumberFormatException e) {
+        return 0; // refused as out of range
+      }
+    }).orElse(50);
+    return tasker.listWorkflowExecutions(query.get("workflow").orElse(null), status, limit,
+        query.get("cursor").orElse(null)).thenApply(page -> ok(WorkflowViews.page(page)));
   }
 
   private CompletionStage<HttpResponse> definition(HttpRequest request, String name) {

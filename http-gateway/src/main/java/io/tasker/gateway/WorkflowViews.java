@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tasker.node.WorkflowDefinition;
 import io.tasker.node.WorkflowExecution;
+import io.tasker.node.WorkflowExecutionPage;
 import io.tasker.node.workflow.WorkflowJson;
 import io.tasker.protocol.TaskId;
 import java.time.Instant;
@@ -77,6 +78,19 @@ final class WorkflowViews {
       time(c, "endedAt", run.endedAt());
       c.put("task", run.task() == null ? null : run.task().value());
     }
+    return node;
+  }
+
+  /** @return {@code {executions: [{id, workflow, version, status, startedAt}], nextCursor}} */
+  static ObjectNode page(WorkflowExecutionPage page) {
+    ObjectNode node = NODES.objectNode();
+    ArrayNode array = node.putArray("executions");
+    for (WorkflowExecutionPage.Summary e : page.executions()) {
+      array.addObject().put("id", e.id()).put("workflow", e.workflow())
+          .put("version", e.version()).put("status", e.status().name())
+          .put("startedAt", e.startedAt().toString());
+    }
+    node.put("nextCursor", page.nextCursor());
     return node;
   }
 

@@ -77,6 +77,7 @@ class OpenApiDocumentTest {
       "GET /v1/workflows/{name}",
       "PUT /v1/workflows/{name}",
       "POST /v1/workflows/{name}/executions",
+      "GET /v1/workflow-executions",
       "GET /v1/workflow-executions/{id}",
       "POST /v1/workflow-executions/{id}/cancel",
       "POST /v1/workflow-executions/{id}/retry");
@@ -556,6 +557,9 @@ class OpenApiDocumentTest {
       call.apply(new String[] {"POST", "/v1/workflow-executions/" + id + "/cancel", admin}, null);
       call.apply(new String[] {"POST", "/v1/workflow-executions/" + id + "/retry", admin}, null);
       call.apply(new String[] {"GET", "/v1/workflow-executions/none", admin}, null);
+      Reply page = call.apply(new String[] {"GET",
+          "/v1/workflow-executions?workflow=oas-orders&status=succeeded&limit=1", admin}, null);
+      assertEquals(id, page.json().path("executions").get(0).path("id").asText(), page.text());
       assertTrue(problems.isEmpty(), String.join("\n", problems));
     }
   }

@@ -181,6 +181,44 @@ class WorkflowRoutesTest {
   }
 
   @Test
+  void listsExecutionsEndedOnesIncludedWithFilterAndCursor() {
+    assertEquals(201, send("PUT", "/v1/workflows/http-listed", ADMIN, """
+        {"tasks": [{"name": "only", "type": "echo", "input": "{{input}}"}]}""").status());
+    java.util.Set<String> started = new java.util.TreeSet<>();
+    for (int i = 0; i < 3; i++) {
+      started.add(send("POST", "/v1/workflows/http-listed/executions", WRITER,
+          "{\"input\": " + i + "}").json().path("id").asText());
+    }
+    started.forEach(id -> awaitStatus(id, "SUCCEEDED"));
+    Reply first = send("GET", "/v1/workflow-executions?workflow=http-listed&limit=2", READER,
+        null);
+    assertEquals(200, first.status(), first.text());
+    assertEquals(2, first.json().path("executions").size(), first.text());
+    Reply second = send("GET", "/v1/workflow-executions?workflow=http-listed&limit=2&cursor="
+        + first.json().path("nextCursor").asText(), READER, null);
+    assertEquals(1, second.json().path("executions").size(), second.text());
+    assertTrue(second.json().path("nextCursor").isNull(), second.text());
+    java.util.Set<String> listed = new java.util.TreeSet<>();
+    for (Reply page : java.util.List.of(first, second)) {
+      for (JsonNode execution : page.json().path("executions")) {
+        listed.add(execution.path("id").asText());
+        assertEquals("SUCCEEDED", execution.path("status").asText());
+      }
+    }
+    assertEquals(started, listed);
+    assertEquals(3, send("GET", "/v1/workflow-executions?workflow=http-listed&status=succeeded",
+        READER, null).json().path("executions").size());
+    assertEquals(0, send("GET", "/v1/workflow-executions?workflow=http-listed&status=failed",
+        READER, null).json().path("executions").size());
+    GatewayFixture.assertError(send("GET", "/v1/workflow-executions?status=sleeping", READER,
+        null), 400, "VALIDATION_FAILED", "status");
+    GatewayFixture.assertError(send("GET", "/v1/workflow-executions?cursor=nope", READER,
+        null), 400, "VALIDATION_FAILED", "cursor");
+    GatewayFixture.assertError(send("GET", "/v1/workflow-executions?limit=0", READER,
+        null), 400, "VALIDATION_FAILED", "limit");
+  }
+
+  @Test
   void cancelsARunningWorkflow() {
     assertEquals(201, send("PUT", "/v1/workflows/http-slow", ADMIN, """
         {"tasks": [{"name": "nap", "type": "sleep", "input": {"millis": 60000}}]}""").status());
