@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Two nodes sharing one PostgreSQL: a definition PUT through one node starts through either, and
  * is still there after that node restarts; a definition of a task type only the other node
- * handles is accepted.
+ * handles is accepted; either node lists the executions.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class WorkflowMultiNodeRoutesTest {
@@ -132,5 +132,15 @@ class WorkflowMultiNodeRoutesTest {
     assertEquals("3", send(restarted, "GET", "/v1/workflow-executions/"
         + again.json().path("id").asText(), null).json().path("steps").get(1).path("output")
         .path("after").asText());
+
+    // the list reads the shared rows, ended executions included, a page at a time
+    Reply first = send(handling, "GET", "/v1/workflow-executions?workflow=shared-flow&limit=2",
+        null);
+    assertEquals(2, first.json().path("executions").size(), first.text());
+    Reply rest = send(restarted, "GET", "/v1/workflow-executions?workflow=shared-flow&limit=2"
+        + "&status=succeeded&cursor=" + first.json().path("nextCursor").asText(), null);
+    assertEquals(1, rest.json().path("executions").size(), rest.text());
+    assertEquals(onA.json().path("id").asText(),
+        rest.json().path("executions").get(0).path("id").asText(), rest.text());
   }
 }
