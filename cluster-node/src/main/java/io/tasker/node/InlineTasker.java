@@ -518,9 +518,34 @@ public final class InlineTasker implements Tasker {
   }
 
   @Override
+  public CompletionStage<Boolean> storeWorkflow(WorkflowDefinition definition) {
+    throw noWorkflows();
+  }
+
+  @Override
+  public CompletionStage<WorkflowDefinition> getWorkflow(String name, Integer version) {
+    throw noWorkflows();
+  }
+
+  @Override
+  public CompletionStage<List<WorkflowDefinition>> workflows() {
+    throw noWorkflows();
+  }
+
+  @Override
   public CompletionStage<String> startWorkflow(
       String workflow, Object input, String idempotencyKey) {
     throw noWorkflows();
+  }
+
+  /** Inline mode runs no executions: every list is empty. */
+  @Override
+  public CompletionStage<WorkflowExecutionPage> listWorkflowExecutions(String workflow,
+      WorkflowStatus status, int limit, String cursor) {
+    return attempt(() -> {
+      io.tasker.node.workflow.ExecutionList.check(workflow, limit, cursor);
+      return new WorkflowExecutionPage(List.of(), null);
+    });
   }
 
   @Override

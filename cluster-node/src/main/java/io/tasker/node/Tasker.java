@@ -316,6 +316,41 @@ public interface Tasker extends AutoCloseable {
    */
   WorkflowDefinition defineWorkflow(WorkflowDefinition definition);
 
+  /**
+   * Stores a definition for the whole cluster, durably (in the journal's database): every node
+   * can then start it, now and after restarts. It is checked against the task types the cluster
+   * handles (of any member), not only this node's.
+   *
+   * @return true if stored now, false if the same version was stored with the same content; a
+   *     stage failed with {@link WorkflowDefinitionException} (naming the step and field) if
+   *     invalid, or {@link WorkflowStateConflictException} if the version exists with other
+   *     content
+   */
+  CompletionStage<Boolean> storeWorkflow(WorkflowDefinition definition);
+
+  /**
+   * @param version the version, or {@code null} for the highest
+   * @return the definition, defined on this node or stored; a stage failed with {@link
+   *     WorkflowNotFoundException} if there is none
+   */
+  CompletionStage<WorkflowDefinition> getWorkflow(String name, Integer version);
+
+  /** @return every definition defined on this node or stored, by name then version */
+  CompletionStage<List<WorkflowDefinition>> workflows();
+
+  /**
+   * Lists workflow executions, ended ones included, newest start first.
+   *
+   * @param workflow only executions of this workflow, or {@code null}
+   * @param status only executions in this status, or {@code null}
+   * @param limit page size, 1 to {@link io.tasker.protocol.TaskQuery#MAX_LIMIT}
+   * @param cursor the previous page's {@link WorkflowExecutionPage#nextCursor()}, or {@code null}
+   * @return the page; a stage failed with {@link io.tasker.protocol.ValidationException} naming
+   *     a bad argument
+   */
+  CompletionStage<WorkflowExecutionPage> listWorkflowExecutions(String workflow,
+      WorkflowStatus status, int limit, String cursor);
+
   /** Starts an execution of the highest defined version of {@code workflow}, as {@link
    * #startWorkflow(String, Object, String)} without an idempotency key. */
   default CompletionStage<String> startWorkflow(String workflow, Object input) {
@@ -323,7 +358,8 @@ public interface Tasker extends AutoCloseable {
   }
 
   /**
-   * Starts an execution of the highest defined version of {@code workflow}.
+   * Starts an execution of the highest version of {@code workflow}, among those defined on this
+   * node and those stored ({@link #storeWorkflow}).
    *
    * @param input the workflow's input, read by templates as {@code {{input...}}}: any value
    *     Jackson turns into JSON

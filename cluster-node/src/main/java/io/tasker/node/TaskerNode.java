@@ -38,6 +38,8 @@ import io.tasker.node.task.TaskEntity;
 import io.tasker.node.task.TaskPlacement;
 import io.tasker.node.task.TaskRuntime;
 import io.tasker.node.workflow.DefinedWorkflows;
+import io.tasker.node.workflow.ExecutionList;
+import io.tasker.node.workflow.StoredWorkflows;
 import io.tasker.node.workflow.WorkflowExecutionEntity;
 import io.tasker.node.workflow.WorkflowRuntime;
 import io.tasker.protocol.ClusterView;
@@ -105,6 +107,8 @@ public final class TaskerNode implements Tasker {
   private final OutcomeWaits outcomes;
   private final NodeMetrics metrics;
   private final DefinedWorkflows workflows = new DefinedWorkflows();
+  private final StoredWorkflows storedWorkflows;
+  private final ExecutionList executionList;
   // the database ping of readiness checks, shared while it is in flight
   private final AtomicReference<CompletableFuture<Boolean>> databasePing =
       new AtomicReference<>(CompletableFuture.completedFuture(false));
@@ -126,6 +130,8 @@ public final class TaskerNode implements Tasker {
     this.sharding = ClusterSharding.get(system);
     this.registry = registry;
     this.index = index;
+    this.storedWorkflows = new StoredWorkflows(index);
+    this.executionList = new ExecutionList(index);
     this.workers = workers;
     this.watchdog = watchdog;
     this.clock = clock;
@@ -598,12 +604,100 @@ public final class TaskerNode implements Tasker {
   }
 
   @Override
+  public CompletionStage<Boolean> storeWorkflow(WorkflowDefinition definition) {
+    try {
+      definition.validate(clusterTaskTypes());
+      WorkflowDefinition local = workflows.get(definition.name(), definition.version());
+      if (local != null && !local.equals(definition)) {
+        throw new WorkflowStateConflictException("version " + definition.version()
+            + " of workflow " + definition.name() + " is defined already with other content:"
+            + " give the new definition a new version");
+      }
+    } catch (RuntimeException invalid) {
+      return CompletableFuture.failedFuture(invalid);
+    }
+    return storedWorkflows.store(definition);
+  }
+
+  /** @return the task types some member of the cluster handles, this node's included */
+  private Set<String> clusterTaskTypes() {
+    Set<String> types = new java.util.TreeSet<>(registry.types());
+    String prefix = TaskPlacement.roleFor("");
+    for (org.apache.pekko.cluster.Member member : Cluster.get(system).state().getMembers()) {
+      for (String role : member.getRoles()) {
+        if (role.startsWith(prefix)) {
+          types.add(role.substring(prefix.length()));
+        }
+      }
+    }
+    return types;
+  }
+
+  @Override
+  public CompletionStage<WorkflowDefinition> getWorkflow(String name, Integer version) {
+    if (version == null) {
+      return latestWorkflow(name);
+    }
+    WorkflowDefinition local = name == null ? null : workflows.get(name, version);
+    if (local != null) {
+      return CompletableFuture.completedFuture(local);
+    }
+    return storedWorkflows.get(name, version).thenApply(stored -> stored.orElseThrow(
+        () -> new WorkflowNotFoundException("version " + version + " of workflow " + name)));
+  }
+
+  /** @return the highest version among this node's definitions and the stored ones */
+  private CompletionStage<WorkflowDefinition> latestWorkflow(String name) {
+    WorkflowDefinition local;
+    try {
+      local = workflows.latest(name);
+    } catch (WorkflowNotFoundException none) {
+      local = null;
+    }
+    WorkflowDefinition defined = local;
+    return storedWorkflows.latest(name).thenApply(stored -> {
+      if (stored.isPresent() && (defined == null || stored.get().version() > defined.version())) {
+        return stored.get();
+      }
+      if (defined == null) {
+        throw new WorkflowNotFoundException("workflow " + name);
+      }
+      return defined;
+    });
+  }
+
+  @Override
+  public CompletionStage<List<WorkflowDefinition>> workflows() {
+    return storedWorkflows.all().thenApply(stored -> {
+      Map<String, WorkflowDefinition> all = new java.util.TreeMap<>();
+      for (WorkflowDefinition d : workflows.all()) {
+        all.put(d.name() + '\u0000' + String.format("%010d", d.version()), d);
+      }
+      for (WorkflowDefinition d : stored) {
+        all.putIfAbsent(d.name() + '\u0000' + String.format("%010d", d.version()), d);
+      }
+      return List.copyOf(all.values());
+    });
+  }
+
+  @Override
+  public CompletionStage<WorkflowExecutionPage> listWorkflowExecutions(String workflow,
+      WorkflowStatus status, int limit, String cursor) {
+    try {
+      return executionList.list(workflow, status, limit, cursor);
+    } catch (RuntimeException invalid) {
+      return CompletableFuture.failedFuture(invalid);
+    }
+  }
+
+  @Override
   public CompletionStage<String> startWorkflow(
       String workflow, Object input, String idempotencyKey) {
-    WorkflowDefinition definition;
     com.fasterxml.jackson.databind.JsonNode json;
     try {
-      definition = workflows.latest(workflow);
+      if (workflow == null || workflow.isBlank()) {
+        throw new WorkflowNotFoundException("workflow " + workflow);
+      }
       if (idempotencyKey != null && (idempotencyKey.isEmpty()
           || idempotencyKey.length() > Validation.MAX_KEY_LENGTH)) {
         throw new ValidationException("idempotencyKey",
@@ -616,8 +710,9 @@ public final class TaskerNode implements Tasker {
     String id = idempotencyKey == null ? UUID.randomUUID().toString()
         : UUID.nameUUIDFromBytes((workflow + '\u0000' + idempotencyKey)
             .getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
-    return execution(id, replyTo -> new WorkflowExecutionEntity.Start(definition, json, replyTo),
-        askTimeout).thenApply(WorkflowExecution::id);
+    return latestWorkflow(workflow).thenCompose(definition -> execution(id,
+        replyTo -> new WorkflowExecutionEntity.Start(definition, json, replyTo), askTimeout))
+        .thenApply(WorkflowExecution::id);
   }
 
   @Override

@@ -1,6 +1,9 @@
 package io.tasker.gateway;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tasker.node.WorkflowDefinitionException;
+import io.tasker.node.WorkflowNotFoundException;
+import io.tasker.node.WorkflowStateConflictException;
 import io.tasker.protocol.EnqueueRejectedException;
 import io.tasker.protocol.OutcomeUnknownException;
 import io.tasker.protocol.ScheduleNotFoundException;
@@ -46,6 +49,18 @@ final class ErrorResponses {
       return Responses.json(StatusCodes.BAD_REQUEST,
           JsonViews.error(invalid.code().name(), invalid.getMessage(), invalid.field()));
     }
+    if (error instanceof WorkflowDefinitionException invalid) {
+      return Responses.json(StatusCodes.BAD_REQUEST,
+          JsonViews.error(invalid.code().name(), invalid.getMessage(), invalid.field()));
+    }
+    if (error instanceof WorkflowNotFoundException notFound) {
+      return Responses.json(StatusCodes.NOT_FOUND,
+          JsonViews.error(notFound.code().name(), notFound.getMessage(), null));
+    }
+    if (error instanceof WorkflowStateConflictException conflict) {
+      return Responses.json(StatusCodes.CONFLICT,
+          JsonViews.error(conflict.code().name(), conflict.getMessage(), null));
+    }
     if (error instanceof EnqueueRejectedException rejected) {
       ObjectNode body = JsonViews.error(rejected.code().name(), rejected.getMessage(), null);
       ((ObjectNode) body.get("error")).put("reason", rejected.reason());
@@ -75,6 +90,11 @@ final class ErrorResponses {
               "Tasker did not answer in time: a read changed nothing, a change of a queue or"
                   + " schedule may or may not have been applied (read it back before repeating"
                   + " it)", null)), retryAfter);
+    }
+    if (error instanceof UnsupportedOperationException unsupported) {
+      // workflows in inline mode: a node runs them
+      return Responses.json(StatusCodes.NOT_IMPLEMENTED,
+          JsonViews.error("NOT_IMPLEMENTED", unsupported.getMessage(), null));
     }
     log.error("request failed unexpectedly", error);
     return Responses.json(StatusCodes.INTERNAL_SERVER_ERROR,

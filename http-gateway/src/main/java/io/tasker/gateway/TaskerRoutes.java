@@ -68,6 +68,7 @@ final class TaskerRoutes extends AllDirectives {
   private final PrometheusScrape metrics;
   private final AuditLog audit = new AuditLog();
   private final Dashboard dashboard = new Dashboard();
+  private final WorkflowRoutes workflows;
 
   TaskerRoutes(Tasker tasker, ApiKeys keys, GatewaySettings settings, Materializer materializer,
       Clock clock, PrometheusScrape metrics) {
@@ -79,6 +80,7 @@ final class TaskerRoutes extends AllDirectives {
     this.clock = clock;
     this.errors = new ErrorResponses(settings.retryAfter);
     this.openApi = resource("/io/tasker/gateway/openapi.json");
+    this.workflows = new WorkflowRoutes(tasker, this::op, this::body, clock);
   }
 
   Route routes() {
@@ -135,7 +137,9 @@ final class TaskerRoutes extends AllDirectives {
         pathPrefix("schedules", () -> concat(
             pathEnd(() -> get(() -> op(Scope.TASKS_READ, r -> tasker.schedules()
                 .thenApply(views -> ok(JsonViews.schedules(views)))))),
-            pathPrefix(PathMatchers.segment(), this::scheduleRoutes))));
+            pathPrefix(PathMatchers.segment(), this::scheduleRoutes))),
+        pathPrefix("workflows", workflows::definitions),
+        pathPrefix("workflow-executions", workflows::executions));
   }
 
   private Route scheduleRoutes(String id) {

@@ -72,7 +72,15 @@ class OpenApiDocumentTest {
       "DELETE /v1/schedules/{id}",
       "POST /v1/schedules/{id}/pause",
       "POST /v1/schedules/{id}/resume",
-      "POST /v1/schedules/{id}/trigger");
+      "POST /v1/schedules/{id}/trigger",
+      "GET /v1/workflows",
+      "GET /v1/workflows/{name}",
+      "PUT /v1/workflows/{name}",
+      "POST /v1/workflows/{name}/executions",
+      "GET /v1/workflow-executions",
+      "GET /v1/workflow-executions/{id}",
+      "POST /v1/workflow-executions/{id}/cancel",
+      "POST /v1/workflow-executions/{id}/retry");
 
   private static final String RESOURCE = "/io/tasker/gateway/openapi.json";
   private static final Set<String> OPERATION_KEYS =
@@ -505,6 +513,59 @@ class OpenApiDocumentTest {
     call("GET", "/v1/queues", READER, null, Map.of(), problems);
     call("GET", "/v1/cluster", READER, null, Map.of(), problems);
     assertTrue(problems.isEmpty(), String.join("\n", problems));
+  }
+
+  /** Workflows need a node: a real one (H2) answers the workflow operations here. */
+  @Test
+  void liveWorkflowAnswersMatchTheirSchemas() throws IOException {
+    java.nio.file.Path dataDir = java.nio.file.Files.createTempDirectory("tasker-oas-wf-");
+    try (io.tasker.node.TaskerNode node = io.tasker.node.Tasker.builder()
+            .plugin(new io.tasker.sample.SampleHandlers())
+            .config(WorkflowRoutesTest.config(dataDir, "")).start();
+        HttpGateway served = HttpGateway.start(node)) {
+      java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+      List<String> problems = new ArrayList<>();
+      java.util.function.BiFunction<String[], String, Reply> call = (route, body) -> {
+        Reply reply = WorkflowRoutesTest.send(client, served.port(), route[0], route[1],
+            route[2], body);
+        check(operationFor(route[0], route[1]), reply, problems);
+        return reply;
+      };
+      String admin = WorkflowRoutesTest.ADMIN;
+      String definition = bytesText(resolve(doc.at("/components/schemas/WorkflowDefinition"))
+          .path("example"));
+      assertEquals(201, call.apply(new String[] {"PUT", "/v1/workflows/oas-orders", admin},
+          definition).status());
+      call.apply(new String[] {"PUT", "/v1/workflows/oas-orders", admin}, definition);
+      call.apply(new String[] {"PUT", "/v1/workflows/oas-orders", admin},
+          definition.replace("30m", "31m"));
+      call.apply(new String[] {"PUT", "/v1/workflows/oas-bad", admin},
+          "{\"tasks\": [{\"name\": \"a\", \"type\": \"nobody\"}]}");
+      call.apply(new String[] {"GET", "/v1/workflows/oas-orders?version=1", admin}, null);
+      call.apply(new String[] {"GET", "/v1/workflows", admin}, null);
+      call.apply(new String[] {"GET", "/v1/workflows/oas-none", admin}, null);
+      String start = bytesText(resolve(doc.at("/components/schemas/WorkflowStart"))
+          .path("example"));
+      Reply started = call.apply(
+          new String[] {"POST", "/v1/workflows/oas-orders/executions", admin}, start);
+      assertEquals(201, started.status(), started.text());
+      call.apply(new String[] {"POST", "/v1/workflows/oas-orders/executions", admin}, start);
+      String id = started.json().path("id").asText();
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
+          call.apply(new String[] {"GET", "/v1/workflow-executions/" + id, admin}, null).json()
+              .path("status").asText().equals("SUCCEEDED"));
+      call.apply(new String[] {"POST", "/v1/workflow-executions/" + id + "/cancel", admin}, null);
+      call.apply(new String[] {"POST", "/v1/workflow-executions/" + id + "/retry", admin}, null);
+      call.apply(new String[] {"GET", "/v1/workflow-executions/none", admin}, null);
+      Reply page = call.apply(new String[] {"GET",
+          "/v1/workflow-executions?workflow=oas-orders&status=succeeded&limit=1", admin}, null);
+      assertEquals(id, page.json().path("executions").get(0).path("id").asText(), page.text());
+      assertTrue(problems.isEmpty(), String.join("\n", problems));
+    }
+  }
+
+  private static String bytesText(JsonNode json) {
+    return new String(bytes(json), StandardCharsets.UTF_8);
   }
 
   @Test

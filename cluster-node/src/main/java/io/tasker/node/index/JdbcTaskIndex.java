@@ -524,8 +524,14 @@ public final class JdbcTaskIndex implements TaskRows, ScheduleIndex, AutoCloseab
     }
   }
 
-  private interface Query<T> {
+  /** A read or write of the journal's database, run on the index's pool. */
+  public interface Query<T> {
     T run(Connection connection) throws SQLException;
+  }
+
+  /** Runs {@code query} on a connection of the index's pool (for tables of other kinds). */
+  public <T> CompletionStage<T> query(Query<T> query) {
+    return read(query);
   }
 
   private <T> CompletionStage<T> read(Query<T> query) {

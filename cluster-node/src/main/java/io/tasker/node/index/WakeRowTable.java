@@ -12,17 +12,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The statements that write a table of {@link WakeRow}s ({@code tasker_schedule_index}, {@code
- * tasker_workflow_index}), inside the journal's transaction. A row is never overwritten by one
+ * The statements that write a table of {@link WakeRow}s ({@code tasker_schedule_index}), inside
+ * the journal's transaction. A row is never overwritten by one
  * of an earlier event.
  */
 public final class WakeRowTable implements TableRow.Writer {
   /** The one writer of schedule rows. */
   public static final WakeRowTable SCHEDULES =
       new WakeRowTable("tasker_schedule_index", "schedule_id");
-  /** The one writer of workflow execution rows. */
-  public static final WakeRowTable WORKFLOWS =
-      new WakeRowTable("tasker_workflow_index", "execution_id");
 
   private final String table;
   private final String idColumn;

@@ -61,6 +61,28 @@ public final class DeclaredWorkflows {
     return declared;
   }
 
+  /**
+   * Reads one definition written in the declared format as JSON (what {@link WorkflowJson}
+   * writes).
+   *
+   * @throws WorkflowDefinitionException naming the field at fault
+   */
+  public static WorkflowDefinition fromJson(String name, JsonNode json) {
+    if (json == null || !json.isObject()) {
+      throw new WorkflowDefinitionException(null, "definition", "must be a JSON object");
+    }
+    try {
+      return definition(name,
+          com.typesafe.config.ConfigFactory.parseString(JSON.writeValueAsString(json)));
+    } catch (ConfigException e) {
+      throw new WorkflowDefinitionException(null, "definition", e.getMessage()
+          .replaceFirst("^String: \\d+: ", ""));
+    } catch (java.io.IOException | ValidationException e) {
+      throw new WorkflowDefinitionException(null, e instanceof ValidationException invalid
+          ? invalid.field() : "definition", e.getMessage());
+    }
+  }
+
   private static WorkflowDefinition definition(String name, Config c)
       throws java.io.IOException {
     Map<String, WorkflowDefinition.Compensation> compensations = new HashMap<>();

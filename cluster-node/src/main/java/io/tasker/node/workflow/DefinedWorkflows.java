@@ -38,6 +38,17 @@ public final class DefinedWorkflows {
     return definition;
   }
 
+  /** @return {@code version} of {@code name}, or {@code null} */
+  public WorkflowDefinition get(String name, int version) {
+    TreeMap<Integer, WorkflowDefinition> versions = byName.get(name);
+    return versions == null ? null : versions.get(version);
+  }
+
+  /** @return every definition */
+  public java.util.List<WorkflowDefinition> all() {
+    return byName.values().stream().flatMap(v -> v.values().stream()).toList();
+  }
+
   /** @return the highest version of {@code name} */
   public WorkflowDefinition latest(String name) {
     TreeMap<Integer, WorkflowDefinition> versions = name == null ? null : byName.get(name);

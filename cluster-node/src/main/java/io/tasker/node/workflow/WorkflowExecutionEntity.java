@@ -330,7 +330,8 @@ public final class WorkflowExecutionEntity
     List<Event> withRow = new ArrayList<>(events);
     withRow.set(withRow.size() - 1, new Indexed(withRow.get(withRow.size() - 1),
         new WorkflowRow(id, after.status().isTerminal() ? null : at, seqNr,
-            after.status().isTerminal())));
+            after.status().isTerminal(), after.definition().name(), after.definition().version(),
+            after.status().name(), after.startedAt())));
     return Effect().persist(withRow).thenRun(stored -> context.getSelf().tell(Tick.INSTANCE));
   }
 
