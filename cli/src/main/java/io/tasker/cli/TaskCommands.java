@@ -3,8 +3,6 @@ package io.tasker.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -225,7 +223,7 @@ final class TaskCommands extends TaskerCli.Group {
     void run(ApiClient api, Output out) {
       ObjectNode body = ApiClient.MAPPER.createObjectNode().put("type", type);
       if (payload != null) {
-        body.set("payload", payload());
+        body.set("payload", json("--payload", payload));
       }
       if (when != null) {
         when.into(body);
@@ -252,24 +250,6 @@ final class TaskCommands extends TaskerCli.Group {
     private static void put(ObjectNode body, String field, Integer value) {
       if (value != null) {
         body.put(field, value);
-      }
-    }
-
-    private JsonNode payload() {
-      String text = payload;
-      try {
-        if (payload.equals("@-")) {
-          text = new String(System.in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        } else if (payload.startsWith("@")) {
-          text = Files.readString(Path.of(payload.substring(1)));
-        }
-      } catch (IOException e) {
-        throw usage("--payload: cannot read " + payload.substring(1) + ": " + e.getMessage());
-      }
-      try {
-        return ApiClient.MAPPER.readTree(text);
-      } catch (IOException e) {
-        throw usage("--payload: not JSON: " + e.getMessage().lines().findFirst().orElse(""));
       }
     }
   }

@@ -18,8 +18,9 @@ import picocli.CommandLine.Spec;
  * node's HTTP API. {@link #main} is what {@code ./tasker task ...} runs.
  */
 @Command(name = "tasker", mixinStandardHelpOptions = true, version = "tasker 0.1.0",
-    description = "Tasks, queues and schedules of a Tasker cluster, through any node's HTTP API.",
+    description = "Tasks, queues, schedules and workflows of a Tasker cluster, through any node's HTTP API.",
     subcommands = {TaskCommands.class, QueueCommands.class, ScheduleCommands.class,
+        WorkflowCommands.class,
         CompletionCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {

@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigFactory;
 import io.tasker.gateway.HttpGateway;
 import io.tasker.node.Tasker;
 import io.tasker.node.TaskerNode;
+import io.tasker.sample.SampleDemo;
 import io.tasker.sample.SampleHandlers;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -99,6 +100,38 @@ class CliTest {
     JsonNode accepted = run(args.toArray(String[]::new)).expect(0).json();
     assertTrue(accepted.get("created").asBoolean(), accepted.toString());
     return accepted.get("id").asText();
+  }
+
+  @Test
+  void workflowStartShowLogsAndList() throws IOException {
+    node.defineWorkflow(SampleDemo.ORDERS);
+    Path input = dir.resolve("order.json");
+    Files.writeString(input, "{\"orderId\":\"cli-1\",\"items\":[{\"sku\":\"lamp\","
+        + "\"quantity\":1,\"priceCents\":4000,\"outOfStock\":true}]}");
+    String id = json("workflow", "start", "sample-order", "--input", "@" + input, "--key", "cli-1")
+        .get("id").asText();
+    assertEquals(id, json("workflow", "start", "sample-order", "--input", "@" + input,
+        "--key", "cli-1").get("id").asText(), "the key deduplicates");
+    JsonNode[] execution = new JsonNode[1];
+    await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> {
+      execution[0] = json("workflow", "show", id);
+      return execution[0].get("status").asText().equals("COMPENSATED");
+    });
+    assertEquals("charge-card", execution[0].get("compensations").get(0).get("step").asText());
+
+    JsonNode logs = json("workflow", "logs", id);
+    List<String> steps = new ArrayList<>();
+    logs.get("attempts").forEach(a -> steps.add(a.get("step").asText() + " " + a.get("outcome").asText()));
+    assertEquals(List.of("validate-order SUCCEEDED", "charge-card SUCCEEDED", "fulfil-order FAILED",
+        "undo charge-card SUCCEEDED"), steps);
+
+    JsonNode listed = json("workflow", "list", "--workflow", "sample-order", "--status", "compensated");
+    List<String> ids = new ArrayList<>();
+    listed.get("executions").forEach(e -> ids.add(e.get("id").asText()));
+    assertTrue(ids.contains(id), listed.toString());
+    assertTrue(run("workflow", "show", id).expect(0).out().contains("fulfil-order"));
+    run("workflow", "show", "no-such-execution").expect(3);
+    run("workflow", "retry", id).expect(4); // compensated, not failed: a conflict
   }
 
   private JsonNode awaitStatus(String id, String status) {

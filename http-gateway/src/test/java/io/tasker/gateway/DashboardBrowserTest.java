@@ -14,8 +14,13 @@ import io.tasker.node.TaskType;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskStatus;
+import io.tasker.node.WorkflowExecution;
+import io.tasker.node.WorkflowStatus;
+import io.tasker.sample.SampleDemo;
 import io.tasker.sample.SampleHandlers;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -174,6 +179,34 @@ class DashboardBrowserTest {
     waitForText(By.id("flash-message"), "Retry: 3 of 3 done, 0 refused");
     await().atMost(PATIENCE)
         .until(() -> ids.stream().allMatch(id -> status(id) == TaskStatus.SUCCEEDED));
+  }
+
+  @Test
+  void aWorkflowExecutionShowsItsStepGraphAndCompensationTrail() {
+    List<WorkflowExecution> ran = SampleDemo.runOrders(node, new PrintStream(OutputStream.nullOutputStream()));
+    WorkflowExecution compensated = ran.get(1);
+    assertEquals(WorkflowStatus.COMPENSATED, compensated.status());
+
+    logIn(ADMIN);
+    click(By.cssSelector("nav a[href='#/workflows']"));
+    click(By.cssSelector("#workflow-table tr[data-execution='" + compensated.id() + "'] a"));
+    waitForText(By.id("workflow-status"), "COMPENSATED");
+    // the graph: every step of the definition, coloured by how it ended
+    waitFor(By.id("workflow-graph"));
+    assertEquals("step SUCCEEDED", stepClass("validate-order"));
+    assertEquals("step SUCCEEDED", stepClass("charge-card"));
+    assertEquals("step FAILED", stepClass("fulfil-order"));
+    waitForText(By.id("workflow-compensations"), "charge-card");
+    waitForText(By.id("workflow-compensations"), "SUCCEEDED");
+    screenshot("workflow");
+    // the failed step's task is one click away
+    click(By.cssSelector("#workflow-steps tr[data-step='fulfil-order'] a"));
+    waitForText(By.id("task-status"), "DEAD");
+  }
+
+  private String stepClass(String step) {
+    return waitFor(By.cssSelector("#workflow-graph g[data-step='" + step + "']"))
+        .getAttribute("class");
   }
 
   @Test

@@ -469,6 +469,81 @@ const pages = {
     return { view, refresh };
   },
 
+  async workflows(params) {
+    const filters = { workflow: h('input', { name: 'workflow', value: params.get('workflow') || '' }),
+      status: h('select', { name: 'status' }, h('option', { value: '' }, 'any'),
+        WORKFLOW_STATUSES.map((st) => h('option', { value: st, selected: params.get('status') === st }, st))) };
+    const form = h('form', { class: 'inline', id: 'workflow-filter', onsubmit: (e) => {
+      e.preventDefault();
+      const q = new URLSearchParams();
+      Object.entries(filters).forEach(([f, input]) => input.value && q.set(f, input.value));
+      location.hash = '#/workflows?' + q;
+    } }, Object.entries(filters).map(([f, input]) => h('label', {}, f, input)),
+    h('button', { type: 'submit' }, 'Search'));
+    const query = new URLSearchParams();
+    ['workflow', 'status', 'cursor'].forEach((f) => params.get(f) && query.set(f, params.get(f)));
+    const table = h('div', { id: 'workflow-table' });
+    const view = h('div', {}, h('h1', {}, 'Workflows'), form, table);
+    const refresh = async () => {
+      const page = await api('GET', '/workflow-executions?' + query);
+      const next = new URLSearchParams(query);
+      next.set('cursor', page.nextCursor || '');
+      table.replaceChildren(
+        h('table', {}, h('tr', {}, ['Execution', 'Workflow', 'Version', 'Status', 'Started']
+          .map((c) => h('th', {}, c))),
+        page.executions.map((e) => h('tr', { 'data-execution': e.id },
+          h('td', {}, h('a', { href: '#/workflow/' + enc(e.id) }, e.id)), h('td', {}, e.workflow),
+          h('td', { class: 'num' }, e.version), h('td', {}, status(e.status)), h('td', {}, when(e.startedAt))))),
+        page.executions.length ? '' : h('p', { class: 'muted' }, 'No executions match.'),
+        page.nextCursor ? h('p', {}, h('a', { href: '#/workflows?' + next }, 'Next page →')) : '');
+    };
+    await refresh();
+    return { view, refresh };
+  },
+
+  async workflow(params, id) {
+    const body = h('div', { id: 'workflow' });
+    const actions = can('tasks:write') ? h('div', { class: 'actions' },
+      h('button', { class: 'secondary', id: 'workflow-cancel', onclick: () => act('Cancel',
+        () => api('POST', '/workflow-executions/' + enc(id) + '/cancel')) }, 'Cancel'),
+      h('button', { class: 'secondary', id: 'workflow-retry', onclick: () => act('Retry',
+        () => api('POST', '/workflow-executions/' + enc(id) + '/retry')) }, 'Retry failed steps')) : '';
+    const view = h('div', {}, h('h1', {}, 'Workflow execution ', h('code', {}, id)), actions, body);
+    let definition = null;
+    const refresh = async () => {
+      const e = await api('GET', '/workflow-executions/' + enc(id));
+      if (!definition) {
+        definition = await api('GET', '/workflows/' + enc(e.workflow) + '?version=' + e.version)
+          .catch(() => null);
+      }
+      body.replaceChildren(
+        h('dl', {}, h('dt', {}, 'Workflow'), h('dd', {}, e.workflow + ' v' + e.version),
+          h('dt', {}, 'Status'), h('dd', { id: 'workflow-status' }, status(e.status)),
+          h('dt', {}, 'Started'), h('dd', {}, when(e.startedAt)),
+          h('dt', {}, 'Ended'), h('dd', {}, when(e.endedAt)),
+          h('dt', {}, 'Error'), h('dd', {}, e.error || '—')),
+        definition ? stepGraph(definition, e) : '',
+        h('h2', {}, 'Steps'),
+        h('table', { id: 'workflow-steps' }, h('tr', {}, ['Step', 'Status', 'Attempts', 'Tasks', 'Output or error']
+          .map((c) => h('th', {}, c))),
+        e.steps.map((st) => h('tr', { 'data-step': st.name }, h('td', {}, st.name),
+          h('td', {}, status(st.status)), h('td', { class: 'num' }, st.attempts),
+          h('td', {}, st.tasks.map((t) => h('div', {}, h('a', { href: '#/task/' + enc(t) }, t)))),
+          h('td', {}, st.error ? st.error : json(st.output))))),
+        h('h2', {}, 'Compensations'),
+        e.compensations.length ? h('table', { id: 'workflow-compensations' },
+          h('tr', {}, ['Step undone', 'Status', 'Attempts', 'Task', 'Error'].map((c) => h('th', {}, c))),
+          e.compensations.map((c) => h('tr', {}, h('td', {}, c.step), h('td', {}, status(c.status)),
+            h('td', { class: 'num' }, c.attempts),
+            h('td', {}, c.task ? h('a', { href: '#/task/' + enc(c.task) }, c.task) : '—'),
+            h('td', {}, c.error || ''))))
+          : h('p', { class: 'muted' }, 'None ran.'),
+        h('h2', {}, 'Input'), json(e.input));
+    };
+    await refresh();
+    return { view, refresh };
+  },
+
   async audit() {
     const body = h('div', { id: 'audit' });
     const view = h('div', {}, h('h1', {}, 'Audit log'), h('p', { class: 'muted' },
@@ -483,6 +558,53 @@ const pages = {
     return { view, refresh };
   },
 };
+
+const WORKFLOW_STATUSES = ['RUNNING', 'COMPENSATING', 'SUCCEEDED', 'COMPENSATED', 'FAILED',
+  'TIMED_OUT', 'CANCELLED'];
+
+/**
+ * The steps of an execution as a graph: one column per depth (a step sits right of everything
+ * it depends on), boxes coloured by status, an arrow per dependency.
+ */
+function stepGraph(definition, execution) {
+  const steps = definition.tasks || [];
+  const deps = Object.fromEntries(steps.map((st) => [st.name, st.depends_on || []]));
+  const depth = {};
+  const depthOf = (name, seen = new Set()) => {
+    if (depth[name] !== undefined) return depth[name];
+    if (seen.has(name)) return 0;
+    seen.add(name);
+    depth[name] = Math.max(-1, ...(deps[name] || []).map((d) => depthOf(d, seen))) + 1;
+    return depth[name];
+  };
+  steps.forEach((st) => depthOf(st.name));
+  const columns = [];
+  steps.forEach((st) => (columns[depth[st.name]] = columns[depth[st.name]] || []).push(st.name));
+  const W = 150; const H = 36; const GAP_X = 60; const GAP_Y = 16;
+  const rows = Math.max(1, ...columns.map((c) => c.length));
+  const box = svg('svg', { id: 'workflow-graph', class: 'graph',
+    viewBox: '0 0 ' + (columns.length * (W + GAP_X)) + ' ' + (rows * (H + GAP_Y) + GAP_Y),
+    width: columns.length * (W + GAP_X), height: rows * (H + GAP_Y) + GAP_Y });
+  const at = {};
+  columns.forEach((names, x) => names.forEach((name, y) => {
+    at[name] = { x: x * (W + GAP_X) + 4, y: y * (H + GAP_Y) + GAP_Y };
+  }));
+  const byName = Object.fromEntries(execution.steps.map((st) => [st.name, st]));
+  steps.forEach((st) => (deps[st.name]).forEach((d) => box.append(svg('line', {
+    x1: at[d].x + W, y1: at[d].y + H / 2, x2: at[st.name].x, y2: at[st.name].y + H / 2 }))));
+  steps.forEach((st) => {
+    const state = byName[st.name] ? byName[st.name].status : 'PENDING';
+    const g = svg('g', { class: 'step ' + state, 'data-step': st.name });
+    g.append(svg('rect', { x: at[st.name].x, y: at[st.name].y, width: W, height: H, rx: 5 }));
+    const label = svg('text', { x: at[st.name].x + 8, y: at[st.name].y + 15 });
+    label.textContent = st.name;
+    const sub = svg('text', { x: at[st.name].x + 8, y: at[st.name].y + 29, class: 'sub' });
+    sub.textContent = state;
+    g.append(label, sub);
+    box.append(g);
+  });
+  return h('div', { class: 'graph-box' }, box);
+}
 
 /** An ISO instant as the value of a datetime-local input (the browser's time zone). */
 function localTime(iso) {
@@ -502,7 +624,8 @@ function limitsText(l) {
 
 function nav(current) {
   const links = [['#/', 'Overview', 'overview'], ['#/tasks', 'Tasks', 'tasks'],
-    ['#/schedules', 'Schedules', 'schedules'], ['#/test', 'Test run', 'test']];
+    ['#/workflows', 'Workflows', 'workflows'], ['#/schedules', 'Schedules', 'schedules'],
+    ['#/test', 'Test run', 'test']];
   if (can('queues:admin')) links.push(['#/audit', 'Audit', 'audit']);
   document.getElementById('nav').replaceChildren(...links.map(([href, label, page]) =>
     h('a', { href, class: page === current ? 'active' : '' }, label)));
