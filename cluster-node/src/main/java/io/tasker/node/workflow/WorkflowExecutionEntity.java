@@ -345,7 +345,7 @@ public final class WorkflowExecutionEntity
     if (created.failure() != null) {
       Throwable cause = unwrap(created.failure());
       if (cause instanceof ValidationException invalid) {
-        return persist(state, List.of(new JobEnded(job.key(), false, null,
+        return persist(state, state.onJobEnded(new JobEnded(job.key(), false, null,
             invalid.getClass().getName(),
             "the task was refused: " + invalid.getMessage(), 0, now))).thenNoReply();
       }

@@ -14,6 +14,7 @@ import com.typesafe.config.ConfigFactory;
 import io.tasker.node.EnqueueResult;
 import io.tasker.node.SettableClock;
 import io.tasker.node.WorkflowDefinition;
+import io.tasker.node.WorkflowExecution;
 import io.tasker.node.WorkflowStatus;
 import io.tasker.node.index.WorkflowRow;
 import io.tasker.protocol.AttemptOutcome;
@@ -23,6 +24,7 @@ import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskSpec;
 import io.tasker.protocol.TaskStatus;
+import io.tasker.protocol.ValidationException;
 import io.tasker.protocol.TaskView;
 import java.time.Duration;
 import java.time.Instant;
@@ -56,6 +58,7 @@ class WorkflowExecutionEntityTest {
   /** The outcome waits, by task: completed by a test to end the task. */
   private final Map<TaskId, CompletableFuture<TaskView>> outcomes = new ConcurrentHashMap<>();
   private volatile boolean enqueueHangs;
+  private volatile RuntimeException enqueueRefusal;
   private EventSourcedBehaviorTestKit<WorkflowExecutionEntity.Command,
       WorkflowExecutionEntity.Event, ExecutionState> execution;
   private String id;
@@ -79,6 +82,9 @@ class WorkflowExecutionEntityTest {
 
   private CompletionStage<EnqueueResult> enqueue(EnqueueRequest request) {
     enqueued.add(request);
+    if (enqueueRefusal != null) {
+      return CompletableFuture.failedFuture(enqueueRefusal);
+    }
     return enqueueHangs ? new CompletableFuture<>() : CompletableFuture.completedFuture(
         new EnqueueResult(view(request, TaskStatus.SCHEDULED, null), true));
   }
@@ -172,5 +178,19 @@ class WorkflowExecutionEntityTest {
     execution.restart();
     await().until(() -> enqueued.size() == 2);
     assertEquals(enqueued.get(0).idempotencyKey(), enqueued.get(1).idempotencyKey());
+  }
+
+  @Test
+  void aStepWhoseTaskIsRefusedFailsTheExecutionWithTheReason() {
+    // e.g. this node has no handler for the step's type: the execution must end, not wait
+    enqueueRefusal = new ValidationException("type",
+        "no handler is registered for task type 'work'");
+    start();
+    await().until(() -> execution.getState().status() == WorkflowStatus.FAILED);
+    WorkflowExecution.StepRun a = execution.getState().toView().step("a");
+    assertEquals(WorkflowExecution.StepStatus.FAILED, a.status());
+    assertTrue(a.error().contains("no handler is registered"), a.error());
+    assertEquals(WorkflowExecution.StepStatus.PENDING,
+        execution.getState().toView().step("b").status());
   }
 }
