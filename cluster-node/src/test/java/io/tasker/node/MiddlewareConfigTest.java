@@ -18,6 +18,7 @@ import io.tasker.protocol.TaskView;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 /** {@code tasker.middleware} builds the chain, here in inline mode (the same chain as a node's). */
@@ -88,7 +89,7 @@ class MiddlewareConfigTest {
         .config(ConfigFactory.parseString("tasker.middleware = [{use = timeout, after = 200ms}]")
             .withFallback(ConfigFactory.load()))
         .handler(slow, (payload, context) -> {
-          Thread.sleep(30_000);
+          new CountDownLatch(1).await(); // blocks until the timeout interrupts it
           return payload;
         }, h -> h.maxAttempts(1))
         .startInline()) {

@@ -24,6 +24,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -98,7 +99,7 @@ class MiddlewareNodeTest {
         })
         .handler(SLOW, (payload, context) -> {
           saw(payload, "started " + System.nanoTime());
-          Thread.sleep(60_000); // interrupted by the timeout
+          new CountDownLatch(1).await(); // blocks until the timeout interrupts it
           return payload;
         })
         .middleware(new Recording("outer"))

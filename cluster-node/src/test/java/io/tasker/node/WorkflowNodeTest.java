@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,7 +45,8 @@ class WorkflowNodeTest {
   static final Map<String, List<String>> RUNS = new ConcurrentHashMap<>();
   static final Map<String, AtomicInteger> ATTEMPTS = new ConcurrentHashMap<>();
   /** Labels whose handler blocks (until removed) or fails (while present). */
-  static final Set<String> BLOCKED = ConcurrentHashMap.newKeySet();
+  /** Steps held at their start until released: test/label -> the gate they wait at. */
+  static final Map<String, CountDownLatch> BLOCKED = new ConcurrentHashMap<>();
   static final Set<String> BROKEN = ConcurrentHashMap.newKeySet();
 
   static class TransientError extends RuntimeException {
@@ -72,8 +74,9 @@ class WorkflowNodeTest {
           if (payload.has("sleep")) {
             Thread.sleep(payload.get("sleep").asLong());
           }
-          while (BLOCKED.contains(who)) {
-            Thread.sleep(20); // interrupted by a cancel or the node's stop
+          CountDownLatch gate = BLOCKED.get(who);
+          if (gate != null) {
+            gate.await(); // opened by the test, or interrupted by a cancel or the node's stop
           }
           if (payload.path("failTimes").asInt(0) >= attempt || BROKEN.contains(who)) {
             String error = payload.path("failWith").asText("FatalError");
@@ -244,18 +247,18 @@ class WorkflowNodeTest {
   @Test
   void aTimeoutStopsTheRunningStepAndCompensates() {
     String test = "timeout";
-    BLOCKED.add(test + "/s2");
+    BLOCKED.put(test + "/s2", new CountDownLatch(1));
     WorkflowExecution done = run(node, threeSteps(test, Duration.ofSeconds(2)), Map.of());
     assertEquals(WorkflowStatus.TIMED_OUT, done.status(), String.valueOf(done));
     assertEquals(StepStatus.CANCELLED, done.step("s2").status());
     assertEquals(List.of("s1", "s2", "undo:s1"), RUNS.get(test));
-    BLOCKED.remove(test + "/s2");
+    BLOCKED.remove(test + "/s2").countDown();
   }
 
   @Test
   void aCancelStopsTheRunAndCompensates() {
     String test = "cancel";
-    BLOCKED.add(test + "/s2");
+    BLOCKED.put(test + "/s2", new CountDownLatch(1));
     node.defineWorkflow(threeSteps(test, null));
     String id = join(node.startWorkflow(test, Map.of()));
     await().atMost(PATIENCE).until(() -> RUNS.getOrDefault(test, List.of()).contains("s2"));
@@ -264,7 +267,7 @@ class WorkflowNodeTest {
     assertEquals(WorkflowStatus.CANCELLED, done.status(), String.valueOf(done));
     assertEquals(List.of("s1", "s2", "undo:s1"), RUNS.get(test));
     failure(WorkflowStateConflictException.class, node.cancelWorkflow(id));
-    BLOCKED.remove(test + "/s2");
+    BLOCKED.remove(test + "/s2").countDown();
   }
 
   @Test
@@ -328,7 +331,7 @@ class WorkflowNodeTest {
   @Test
   void aRestartedNodeFinishesTheWorkflowWithoutRerunningFinishedSteps() {
     String test = "restart";
-    BLOCKED.add(test + "/s2");
+    BLOCKED.put(test + "/s2", new CountDownLatch(1));
     WorkflowDefinition definition = WorkflowDefinition.define(test)
         .step("s1", s -> s.type(STEP).input(in(test, "s1", "out", Map.of("v", 1))))
         .step("s2", s -> s.type(STEP).dependsOn("s1").input(in(test, "s2"))
@@ -342,7 +345,7 @@ class WorkflowNodeTest {
       id = join(first.startWorkflow(test, Map.of()));
       await().atMost(PATIENCE).until(() -> RUNS.getOrDefault(test, List.of()).contains("s2"));
     } // the node stops mid-step
-    BLOCKED.remove(test + "/s2");
+    BLOCKED.remove(test + "/s2").countDown();
     try (TaskerNode second = start("workflows-restart")) {
       // nothing asks for the execution: the waker alone brings it back
       await().atMost(PATIENCE).until(() -> RUNS.get(test).contains("s3"));
