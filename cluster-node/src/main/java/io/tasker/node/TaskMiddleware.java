@@ -61,7 +61,8 @@ public interface TaskMiddleware {
    * A stored change of a task (enqueued, attempt started, succeeded, failed, dead-lettered,
    * cancelled, rescheduled, requeued). An at-most-once notification, on the node hosting the
    * task when the change became durable (never on replay): a node that dies right after the
-   * write does not call it. Must be quick; exceptions are logged and ignored.
+   * write does not call it. Runs on the task's actor thread: must be quick and never block
+   * (hand slow work to an executor); exceptions are logged and ignored.
    */
   default void onStateChange(StateChange change) {}
 
