@@ -37,11 +37,9 @@ import io.tasker.node.task.NewTasks;
 import io.tasker.node.task.TaskEntity;
 import io.tasker.node.task.TaskPlacement;
 import io.tasker.node.task.TaskRuntime;
-import io.tasker.node.workflow.DefinedWorkflows;
-import io.tasker.node.workflow.ExecutionList;
-import io.tasker.node.workflow.StoredWorkflows;
 import io.tasker.node.workflow.WorkflowExecutionEntity;
 import io.tasker.node.workflow.WorkflowRuntime;
+import io.tasker.node.workflow.Workflows;
 import io.tasker.protocol.ClusterView;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.QueueCounts;
@@ -106,9 +104,7 @@ public final class TaskerNode implements Tasker {
   private final NewTasks newTasks;
   private final OutcomeWaits outcomes;
   private final NodeMetrics metrics;
-  private final DefinedWorkflows workflows = new DefinedWorkflows();
-  private final StoredWorkflows storedWorkflows;
-  private final ExecutionList executionList;
+  private final Workflows workflows;
   // the database ping of readiness checks, shared while it is in flight
   private final AtomicReference<CompletableFuture<Boolean>> databasePing =
       new AtomicReference<>(CompletableFuture.completedFuture(false));
@@ -130,8 +126,9 @@ public final class TaskerNode implements Tasker {
     this.sharding = ClusterSharding.get(system);
     this.registry = registry;
     this.index = index;
-    this.storedWorkflows = new StoredWorkflows(index);
-    this.executionList = new ExecutionList(index);
+    this.workflows = new Workflows(index, registry::types, this::clusterTaskTypes,
+        (id, command, timeout) -> askEntity(WorkflowExecutionEntity.ENTITY_TYPE_KEY, id, command,
+            timeout), settings.askTimeout, WORKFLOW_WATCH);
     this.workers = workers;
     this.watchdog = watchdog;
     this.clock = clock;
@@ -600,23 +597,12 @@ public final class TaskerNode implements Tasker {
 
   @Override
   public WorkflowDefinition defineWorkflow(WorkflowDefinition definition) {
-    return workflows.define(definition, registry.types());
+    return workflows.define(definition);
   }
 
   @Override
   public CompletionStage<Boolean> storeWorkflow(WorkflowDefinition definition) {
-    try {
-      definition.validate(clusterTaskTypes());
-      WorkflowDefinition local = workflows.get(definition.name(), definition.version());
-      if (local != null && !local.equals(definition)) {
-        throw new WorkflowStateConflictException("version " + definition.version()
-            + " of workflow " + definition.name() + " is defined already with other content:"
-            + " give the new definition a new version");
-      }
-    } catch (RuntimeException invalid) {
-      return CompletableFuture.failedFuture(invalid);
-    }
-    return storedWorkflows.store(definition);
+    return workflows.store(definition);
   }
 
   /** @return the task types some member of the cluster handles, this node's included */
@@ -635,89 +621,29 @@ public final class TaskerNode implements Tasker {
 
   @Override
   public CompletionStage<WorkflowDefinition> getWorkflow(String name, Integer version) {
-    if (version == null) {
-      return latestWorkflow(name);
-    }
-    WorkflowDefinition local = name == null ? null : workflows.get(name, version);
-    if (local != null) {
-      return CompletableFuture.completedFuture(local);
-    }
-    return storedWorkflows.get(name, version).thenApply(stored -> stored.orElseThrow(
-        () -> new WorkflowNotFoundException("version " + version + " of workflow " + name)));
-  }
-
-  /** @return the highest version among this node's definitions and the stored ones */
-  private CompletionStage<WorkflowDefinition> latestWorkflow(String name) {
-    WorkflowDefinition local;
-    try {
-      local = workflows.latest(name);
-    } catch (WorkflowNotFoundException none) {
-      local = null;
-    }
-    WorkflowDefinition defined = local;
-    return storedWorkflows.latest(name).thenApply(stored -> {
-      if (stored.isPresent() && (defined == null || stored.get().version() > defined.version())) {
-        return stored.get();
-      }
-      if (defined == null) {
-        throw new WorkflowNotFoundException("workflow " + name);
-      }
-      return defined;
-    });
+    return workflows.get(name, version);
   }
 
   @Override
   public CompletionStage<List<WorkflowDefinition>> workflows() {
-    return storedWorkflows.all().thenApply(stored -> {
-      Map<String, WorkflowDefinition> all = new java.util.TreeMap<>();
-      for (WorkflowDefinition d : workflows.all()) {
-        all.put(d.name() + '\u0000' + String.format("%010d", d.version()), d);
-      }
-      for (WorkflowDefinition d : stored) {
-        all.putIfAbsent(d.name() + '\u0000' + String.format("%010d", d.version()), d);
-      }
-      return List.copyOf(all.values());
-    });
+    return workflows.all();
   }
 
   @Override
   public CompletionStage<WorkflowExecutionPage> listWorkflowExecutions(String workflow,
       WorkflowStatus status, int limit, String cursor) {
-    try {
-      return executionList.list(workflow, status, limit, cursor);
-    } catch (RuntimeException invalid) {
-      return CompletableFuture.failedFuture(invalid);
-    }
+    return workflows.list(workflow, status, limit, cursor);
   }
 
   @Override
   public CompletionStage<String> startWorkflow(
       String workflow, Object input, String idempotencyKey) {
-    com.fasterxml.jackson.databind.JsonNode json;
-    try {
-      if (workflow == null || workflow.isBlank()) {
-        throw new WorkflowNotFoundException("workflow " + workflow);
-      }
-      if (idempotencyKey != null && (idempotencyKey.isEmpty()
-          || idempotencyKey.length() > Validation.MAX_KEY_LENGTH)) {
-        throw new ValidationException("idempotencyKey",
-            "must be 1-" + Validation.MAX_KEY_LENGTH + " characters");
-      }
-      json = Json.MAPPER.valueToTree(input);
-    } catch (RuntimeException invalid) {
-      return CompletableFuture.failedFuture(invalid);
-    }
-    String id = idempotencyKey == null ? UUID.randomUUID().toString()
-        : UUID.nameUUIDFromBytes((workflow + '\u0000' + idempotencyKey)
-            .getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
-    return latestWorkflow(workflow).thenCompose(definition -> execution(id,
-        replyTo -> new WorkflowExecutionEntity.Start(definition, json, replyTo), askTimeout))
-        .thenApply(WorkflowExecution::id);
+    return workflows.start(workflow, Json.MAPPER::valueToTree, input, idempotencyKey);
   }
 
   @Override
   public CompletionStage<WorkflowExecution> getWorkflowExecution(String executionId) {
-    return execution(executionId, WorkflowExecutionEntity.Get::new, askTimeout);
+    return workflows.get(executionId);
   }
 
   @Override
@@ -727,50 +653,17 @@ public final class TaskerNode implements Tasker {
     } catch (ValidationException invalid) {
       return CompletableFuture.failedFuture(invalid);
     }
-    return awaitWorkflow(executionId, System.nanoTime() + timeout.toNanos());
-  }
-
-  /** Waits in slices: a wait held by an execution that moves or restarts is lost with it. */
-  private CompletionStage<WorkflowExecution> awaitWorkflow(String executionId, long deadline) {
-    Duration left = Duration.ofNanos(deadline - System.nanoTime());
-    if (left.compareTo(Duration.ofMillis(10)) < 0) {
-      return getWorkflowExecution(executionId);
-    }
-    Duration slice = left.compareTo(WORKFLOW_WATCH) > 0 ? WORKFLOW_WATCH : left;
-    return execution(executionId, WorkflowExecutionEntity.AwaitEnd::new, slice)
-        .exceptionallyCompose(failure -> {
-          Throwable cause = failure instanceof java.util.concurrent.CompletionException
-              ? failure.getCause() : failure;
-          return cause instanceof java.util.concurrent.TimeoutException
-              ? awaitWorkflow(executionId, deadline)
-              : CompletableFuture.failedFuture(cause);
-        });
+    return workflows.await(executionId, timeout);
   }
 
   @Override
   public CompletionStage<WorkflowExecution> cancelWorkflow(String executionId) {
-    return execution(executionId, WorkflowExecutionEntity.Cancel::new, askTimeout);
+    return workflows.cancel(executionId);
   }
 
   @Override
   public CompletionStage<WorkflowExecution> retryWorkflow(String executionId) {
-    return execution(executionId, WorkflowExecutionEntity.Retry::new, askTimeout);
-  }
-
-  private CompletionStage<WorkflowExecution> execution(String id,
-      Function<ActorRef<WorkflowExecutionEntity.Reply>, WorkflowExecutionEntity.Command> command,
-      Duration timeout) {
-    if (id == null || id.isBlank() || id.length() > 64) {
-      return CompletableFuture.failedFuture(
-          new WorkflowNotFoundException("workflow execution " + id));
-    }
-    return askEntity(WorkflowExecutionEntity.ENTITY_TYPE_KEY, id, command, timeout)
-        .thenApply(reply -> {
-          if (reply instanceof WorkflowExecutionEntity.Rejected rejected) {
-            throw rejected.toException();
-          }
-          return ((WorkflowExecutionEntity.Current) reply).execution();
-        });
+    return workflows.retry(executionId);
   }
 
   @Override
