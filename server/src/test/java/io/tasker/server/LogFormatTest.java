@@ -42,6 +42,28 @@ class LogFormatTest {
         + " state=firing"), lines.get(0));
   }
 
+  @Test
+  void everyTaskTransitionIsLoggedOnlyWhenAskedFor() throws Exception {
+    assertEquals(ch.qos.logback.classic.Level.INFO, taskLogLevel(null));
+    assertEquals(ch.qos.logback.classic.Level.DEBUG, taskLogLevel("DEBUG"));
+  }
+
+  /** @return the effective level of the task entity's logger with TASKER_TASK_LOG_LEVEL */
+  private static ch.qos.logback.classic.Level taskLogLevel(String level) throws Exception {
+    LoggerContext context = new LoggerContext();
+    if (level != null) {
+      context.putProperty("TASKER_TASK_LOG_LEVEL", level);
+    }
+    JoranConfigurator configurator = new JoranConfigurator();
+    configurator.setContext(context);
+    try {
+      configurator.doConfigure(LogFormatTest.class.getResource("/logback.xml"));
+      return context.getLogger("io.tasker.node.task.TaskEntity").getEffectiveLevel();
+    } finally {
+      context.stop();
+    }
+  }
+
   /** Configures a fresh logger context from the server's logback.xml and logs one line. */
   private static List<String> logWith(String format) throws Exception {
     LoggerContext context = new LoggerContext();
