@@ -46,7 +46,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * <ul>
  *   <li><b>throughput</b> with 1, 2 and 3 nodes: a fresh database, queue {@code default} paused,
  *       {@code tasks} no-op ({@code echo}) tasks enqueued over HTTP (batches of 100), then the
- *       queue resumed and the drain timed from the task index (polled every 100 ms);
+ *       queue resumed and the drain timed from the task index (polled every 250 ms); what the
+ *       drain cost per task ({@link ClusterCosts}: CPU of the nodes and of PostgreSQL, messages
+ *       between nodes, SQL statements and commits), and the idle cluster's own cost per second;
+ *   <li><b>PostgreSQL's write ceiling</b> on the same server ({@link PostgresLimit}, as the peers
+ *       benchmark runs it; {@code --pg-limit 0} skips it);
  *   <li><b>kill recovery</b> with 3 nodes: a steady stream of short {@code sleep} tasks sent to
  *       nodes 0 and 1, {@code kill -9} of node 2, and from every task's attempt history: the
  *       time until the first task the killed node was running starts again elsewhere, and until
@@ -55,7 +59,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <pre>
  * ClusterBenchmark [--tasks 20000] [--nodes 1,2,3] [--kill on] [--rate 150] [--sleep-ms 200]
- *                  [--warmup 20] [--after-kill 30] [--pg-durable off]
+ *                  [--warmup 20] [--after-kill 30] [--pg-durable off] [--pg-limit 20000]
  * </pre>
  *
  * Node JVM options come from {@code TASKER_JAVA_OPTS} (run-cluster.sh sets them); results go to
@@ -74,6 +78,7 @@ public final class ClusterBenchmark {
   private final int warmupSeconds;
   private final int afterKillSeconds;
   private final boolean durablePostgres;
+  private final int limitRows;
 
   private final Path root;
   private final Path script;
@@ -102,6 +107,7 @@ public final class ClusterBenchmark {
     warmupSeconds = Integer.parseInt(options.getOrDefault("warmup", "20"));
     afterKillSeconds = Integer.parseInt(options.getOrDefault("after-kill", "30"));
     durablePostgres = options.getOrDefault("pg-durable", "off").equals("on");
+    limitRows = Integer.parseInt(options.getOrDefault("pg-limit", "20000"));
     root = Path.of(options.getOrDefault("root", ".")).toAbsolutePath().normalize();
     script = root.resolve("deploy/local-cluster.sh");
     state = root.resolve("benchmarks/target/cluster-state");
@@ -115,7 +121,8 @@ public final class ClusterBenchmark {
     for (int i = 0; i < args.length; i++) {
       if (!args[i].startsWith("--") || i + 1 >= args.length) {
         System.err.println("usage: ClusterBenchmark [--tasks N] [--nodes 1,2,3] [--kill on|off]"
-            + " [--rate R] [--sleep-ms S] [--warmup S] [--after-kill S] [--pg-durable on|off]");
+            + " [--rate R] [--sleep-ms S] [--warmup S] [--after-kill S] [--pg-durable on|off]"
+            + " [--pg-limit ROWS]");
         System.exit(2);
       }
       options.put(args[i].substring(2), args[++i]);
@@ -126,15 +133,25 @@ public final class ClusterBenchmark {
 
   private void run() throws Exception {
     EmbeddedPostgres.Builder pg = EmbeddedPostgres.builder();
+    DatabaseCounters.PRELOAD.forEach(pg::setServerConfig);
     if (durablePostgres) {
       pg.setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on");
     }
     postgres = pg.start();
-    try {
+    try (Connection admin = postgres.getPostgresDatabase().getConnection()) {
+      DatabaseCounters.install(admin);
       settings();
       ArrayNode throughput = report.putArray("throughput");
       for (int n : nodeCounts) {
-        throughput.add(throughput(n));
+        throughput.add(throughput(n, admin));
+      }
+      if (limitRows > 0) {
+        Map<String, Object> limit = new java.util.LinkedHashMap<>();
+        freshDatabase("limit");
+        // as the peers benchmark runs it: batches of 1,000 from 2 threads, a pool of 10
+        new PostgresLimit(new BenchDb(dbUrl, "postgres", 10), limitRows, 1000, 2, 10,
+            () -> ClusterCosts.postgresCpuMicros(admin)).run(limit);
+        report.set("postgresLimit", JSON.valueToTree(limit));
       }
       if (kill) {
         report.set("killRecovery", killRecovery());
@@ -204,7 +221,7 @@ public final class ClusterBenchmark {
 
   // Throughput
 
-  private ObjectNode throughput(int n) throws Exception {
+  private ObjectNode throughput(int n, Connection admin) throws Exception {
     System.out.printf("%n== throughput, %d node(s), %,d echo tasks ==%n", n, tasks);
     String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
     String db = freshDatabase("thr" + n);
@@ -229,19 +246,31 @@ public final class ClusterBenchmark {
       }
       int retries = batches.stream().mapToInt(CompletableFuture::join).sum();
       double enqueueSeconds = (System.nanoTime() - enqueueStart) / 1e9;
+      // costs of the drain alone: the enqueue's last writes and counts settle, then the idle
+      // cluster's own traffic and CPU (heartbeats, gossip, the waker) over 2 s for reference
+      Thread.sleep(1500);
+      ClusterCosts.Snapshot idle = costs(n, admin, db);
+      Thread.sleep(2000);
+      ClusterCosts.Snapshot before = costs(n, admin, db);
       Instant resumed = Instant.now();
       long drainStart = System.nanoTime();
       post(0, "/v1/queues/default/resume", "");
       long succeeded = 0;
+      long polls = 0;
       double polledSeconds;
-      while (true) {
-        succeeded = countSucceeded(db);
-        polledSeconds = (System.nanoTime() - drainStart) / 1e9;
-        if (succeeded >= tasks || polledSeconds > 900) {
-          break;
+      try (Connection poll = connect(db)) {
+        while (true) {
+          succeeded = countSucceeded(poll);
+          polls++;
+          polledSeconds = (System.nanoTime() - drainStart) / 1e9;
+          if (succeeded >= tasks || polledSeconds > 900) {
+            break;
+          }
+          Thread.sleep(250);
         }
-        Thread.sleep(100);
       }
+      Thread.sleep(1500);
+      ClusterCosts.Snapshot after = costs(n, admin, db);
       Instant lastSuccess = lastSuccess(db);
       double drainSeconds = Duration.between(resumed, lastSuccess).toNanos() / 1e9;
       ObjectNode row = JSON.createObjectNode()
@@ -254,6 +283,16 @@ public final class ClusterBenchmark {
           .put("drainSeconds", round(drainSeconds))
           .put("drainPerSecond", Math.round(succeeded / drainSeconds))
           .put("drainSecondsPolled", round(polledSeconds));
+      row.set("drainCosts", ClusterCosts.perTask(before, after, succeeded, polls));
+      ObjectNode idleCosts = ClusterCosts.perTask(idle, before, 1, 0);
+      row.set("idleCostsPerSecond", JSON.createObjectNode()
+          .put("nodes_cpu_cores_busy", idleCosts.get("nodes_cpu_cores_busy").asDouble())
+          .put("postgres_cpu_cores_busy", idleCosts.get("postgres_cpu_cores_busy").asDouble())
+          .put("remote_sent_per_s",
+              round(idleCosts.get("remote_sent_per_task").asDouble() / idleCosts.get("seconds")
+                  .asDouble()))
+          .put("sql_statements_per_s", round(idleCosts.get("sql_statements_per_task").asDouble()
+              / idleCosts.get("seconds").asDouble())));
       System.out.println("throughput: " + row);
       return row;
     } finally {
@@ -276,8 +315,19 @@ public final class ClusterBenchmark {
         });
   }
 
-  private long countSucceeded(String db) throws Exception {
-    try (Connection c = connect(db); Statement s = c.createStatement();
+  private ClusterCosts.Snapshot costs(int n, Connection admin, String db) throws Exception {
+    List<Long> pids = new ArrayList<>();
+    List<Path> dirs = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      pids.add(Long.parseLong(Files.readString(state.resolve("node-" + i + ".pid")).trim()));
+      dirs.add(state.resolve("node-" + i));
+    }
+    return ClusterCosts.snapshot(pids, dirs, admin, db);
+  }
+
+  /** @param c one connection for all polls (a new one per poll would cost PostgreSQL CPU) */
+  private long countSucceeded(Connection c) throws Exception {
+    try (Statement s = c.createStatement();
         ResultSet r = s.executeQuery(
             "SELECT count(*) FROM tasker_task_index WHERE status = 'SUCCEEDED'")) {
       r.next();
@@ -545,18 +595,33 @@ public final class ClusterBenchmark {
     String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC)
         .format(Instant.now());
     Files.writeString(dir.resolve("cluster-" + stamp + ".json"), JSON.writeValueAsString(report));
-    StringBuilder csv = new StringBuilder(
-        "nodes,tasks,enqueue_s,enqueue_per_s,drain_s,drain_per_s\n");
-    System.out.printf("%n| nodes | tasks | enqueue | drain (resume → last success) |%n"
-        + "|---|---|---|---|%n");
+    StringBuilder csv = new StringBuilder("nodes,tasks,enqueue_s,enqueue_per_s,drain_s,"
+        + "drain_per_s,nodes_cpu_us_per_task,postgres_cpu_us_per_task,remote_sent_per_task,"
+        + "remote_sent_bytes_per_task,sql_statements_per_task,sql_commits_per_task,"
+        + "rows_written_per_task\n");
+    System.out.printf("%n| nodes | tasks | enqueue | drain (resume → last success) | node CPU"
+        + " µs/task | PostgreSQL CPU µs/task | messages between nodes /task (bytes) | SQL"
+        + " statements /task | commits /task | rows written /task |%n"
+        + "|---|---|---|---|---|---|---|---|---|---|%n");
     for (JsonNode row : report.get("throughput")) {
-      csv.append(String.format(Locale.ROOT, "%d,%d,%.2f,%d,%.2f,%d%n", row.get("nodes").asInt(),
+      JsonNode c = row.get("drainCosts");
+      csv.append(String.format(Locale.ROOT, "%d,%d,%.2f,%d,%.2f,%d,%.1f,%.1f,%.2f,%.0f,%.2f,%.2f,"
+              + "%.2f%n", row.get("nodes").asInt(),
           row.get("tasks").asInt(), row.get("enqueueSeconds").asDouble(),
           row.get("enqueuePerSecond").asLong(), row.get("drainSeconds").asDouble(),
-          row.get("drainPerSecond").asLong()));
-      System.out.printf(Locale.ROOT, "| %d | %,d | %,d tasks/s | %,d tasks/s (%.1f s) |%n",
+          row.get("drainPerSecond").asLong(), c.get("nodes_cpu_us_per_task").asDouble(),
+          c.get("postgres_cpu_us_per_task").asDouble(), c.get("remote_sent_per_task").asDouble(),
+          c.get("remote_sent_bytes_per_task").asDouble(),
+          c.get("sql_statements_per_task").asDouble(), c.get("sql_commits_per_task").asDouble(),
+          c.get("rows_written_per_task").asDouble()));
+      System.out.printf(Locale.ROOT, "| %d | %,d | %,d tasks/s | %,d tasks/s (%.1f s) | %,.0f |"
+              + " %,.0f | %.2f (%,.0f) | %.2f | %.2f | %.2f |%n",
           row.get("nodes").asInt(), row.get("tasks").asInt(), row.get("enqueuePerSecond").asLong(),
-          row.get("drainPerSecond").asLong(), row.get("drainSeconds").asDouble());
+          row.get("drainPerSecond").asLong(), row.get("drainSeconds").asDouble(),
+          c.get("nodes_cpu_us_per_task").asDouble(), c.get("postgres_cpu_us_per_task").asDouble(),
+          c.get("remote_sent_per_task").asDouble(), c.get("remote_sent_bytes_per_task").asDouble(),
+          c.get("sql_statements_per_task").asDouble(), c.get("sql_commits_per_task").asDouble(),
+          c.get("rows_written_per_task").asDouble());
     }
     Files.writeString(dir.resolve("cluster-" + stamp + ".csv"), csv.toString());
     System.out.println("\nresults: benchmarks/results/cluster-" + stamp + ".{json,csv}");
@@ -565,6 +630,9 @@ public final class ClusterBenchmark {
   // Cluster control through deploy/local-cluster.sh
 
   private void startCluster(int n) throws Exception {
+    for (int i = 0; i < n; i++) {
+      Files.deleteIfExists(state.resolve("node-" + i).resolve(RemoteMessageCounter.FILE));
+    }
     script("start", Integer.toString(n));
     apiKey = Files.readString(state.resolve("api-key")).trim();
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
@@ -598,7 +666,11 @@ public final class ClusterBenchmark {
     env.put("TASKER_LOCAL_STATE", state.toString());
     env.put("TASKER_LOCAL_HTTP_PORT", Integer.toString(httpBase));
     env.put("TASKER_LOCAL_CLUSTER_PORT", Integer.toString(clusterBase));
-    env.put("TASKER_JAVA_OPTS", nodeOpts);
+    // every node counts the messages it sends to others: RemoteMessageCounter, from this jar
+    env.put("TASKER_JAVA_OPTS", nodeOpts + " -Dpekko.remote.artery.advanced.instruments.0="
+        + RemoteMessageCounter.class.getName());
+    env.put("TASKER_CLASSPATH", Path.of(RemoteMessageCounter.class.getProtectionDomain()
+        .getCodeSource().getLocation().toURI()).toString());
     if (dbUrl != null) {
       env.put("TASKER_DB_URL", dbUrl);
       env.put("TASKER_DB_USER", "postgres");
