@@ -4,6 +4,7 @@
 # stopped with deploy/local-cluster.sh; PostgreSQL is embedded in the benchmark's JVM.
 #   benchmarks/run-cluster.sh [--tasks 20000] [--nodes 1,2,3] [--kill on|off] [--rate 150]
 #                             [--sleep-ms 200] [--warmup 20] [--after-kill 30] [--pg-durable off]
+#                             [--pg-limit 20000]
 #                             [--http-port 18080] [--cluster-port 25620]
 # Node JVM options: TASKER_JAVA_OPTS (default below: 512 MB heap, no log line per task
 # transition, no per-API-key rate limit). Results: benchmarks/results/cluster-<time>.{json,csv}.

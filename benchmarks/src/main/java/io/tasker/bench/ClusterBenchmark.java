@@ -12,7 +12,6 @@ import com.typesafe.config.ConfigFactory;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -28,16 +27,12 @@ import java.time.format.DateTimeFormatter;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Real node processes started, killed and stopped with {@code deploy/local-cluster.sh}, on one
@@ -46,25 +41,25 @@ import java.util.concurrent.atomic.AtomicReference;
  * <ul>
  *   <li><b>throughput</b> with 1, 2 and 3 nodes: a fresh database, queue {@code default} paused,
  *       {@code tasks} no-op ({@code echo}) tasks enqueued over HTTP (batches of 100), then the
- *       queue resumed and the drain timed from the task index (polled every 100 ms);
- *   <li><b>kill recovery</b> with 3 nodes: a steady stream of short {@code sleep} tasks sent to
- *       nodes 0 and 1, {@code kill -9} of node 2, and from every task's attempt history: the
- *       time until the first task the killed node was running starts again elsewhere, and until
- *       every task it held unfinished (running, or pending on its shards) has started again.
+ *       queue resumed and the drain timed from the task index (polled every 250 ms); what the
+ *       drain cost per task ({@link ClusterCosts}: CPU of the nodes and of PostgreSQL, messages
+ *       between nodes, SQL statements and commits), and the idle cluster's own cost per second;
+ *   <li><b>PostgreSQL's write ceiling</b> on the same server ({@link PostgresLimit}, as the peers
+ *       benchmark runs it; {@code --pg-limit 0} skips it);
+ *   <li><b>kill recovery</b> with 3 nodes ({@link KillRecovery}).
  * </ul>
  *
  * <pre>
  * ClusterBenchmark [--tasks 20000] [--nodes 1,2,3] [--kill on] [--rate 150] [--sleep-ms 200]
- *                  [--warmup 20] [--after-kill 30] [--pg-durable off]
+ *                  [--warmup 20] [--after-kill 30] [--pg-durable off] [--pg-limit 20000]
  * </pre>
  *
  * Node JVM options come from {@code TASKER_JAVA_OPTS} (run-cluster.sh sets them); results go to
  * {@code benchmarks/results/cluster-<time>.{json,csv}}.
  */
 public final class ClusterBenchmark {
-  private static final ObjectMapper JSON =
+  static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-  private static final String VICTIM = "node-2";
 
   private final int tasks;
   private final List<Integer> nodeCounts = new ArrayList<>();
@@ -74,6 +69,7 @@ public final class ClusterBenchmark {
   private final int warmupSeconds;
   private final int afterKillSeconds;
   private final boolean durablePostgres;
+  private final int limitRows;
 
   private final Path root;
   private final Path script;
@@ -81,7 +77,7 @@ public final class ClusterBenchmark {
   private final int httpBase;
   private final int clusterBase;
   private final String nodeOpts;
-  private final HttpClient http = HttpClient.newBuilder()
+  final HttpClient http = HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(2)).build();
   private final ObjectNode report = JSON.createObjectNode();
 
@@ -102,6 +98,7 @@ public final class ClusterBenchmark {
     warmupSeconds = Integer.parseInt(options.getOrDefault("warmup", "20"));
     afterKillSeconds = Integer.parseInt(options.getOrDefault("after-kill", "30"));
     durablePostgres = options.getOrDefault("pg-durable", "off").equals("on");
+    limitRows = Integer.parseInt(options.getOrDefault("pg-limit", "20000"));
     root = Path.of(options.getOrDefault("root", ".")).toAbsolutePath().normalize();
     script = root.resolve("deploy/local-cluster.sh");
     state = root.resolve("benchmarks/target/cluster-state");
@@ -115,7 +112,8 @@ public final class ClusterBenchmark {
     for (int i = 0; i < args.length; i++) {
       if (!args[i].startsWith("--") || i + 1 >= args.length) {
         System.err.println("usage: ClusterBenchmark [--tasks N] [--nodes 1,2,3] [--kill on|off]"
-            + " [--rate R] [--sleep-ms S] [--warmup S] [--after-kill S] [--pg-durable on|off]");
+            + " [--rate R] [--sleep-ms S] [--warmup S] [--after-kill S] [--pg-durable on|off]"
+            + " [--pg-limit ROWS]");
         System.exit(2);
       }
       options.put(args[i].substring(2), args[++i]);
@@ -126,18 +124,30 @@ public final class ClusterBenchmark {
 
   private void run() throws Exception {
     EmbeddedPostgres.Builder pg = EmbeddedPostgres.builder();
+    DatabaseCounters.PRELOAD.forEach(pg::setServerConfig);
     if (durablePostgres) {
       pg.setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on");
     }
     postgres = pg.start();
-    try {
+    try (Connection admin = postgres.getPostgresDatabase().getConnection()) {
+      DatabaseCounters.install(admin);
       settings();
       ArrayNode throughput = report.putArray("throughput");
       for (int n : nodeCounts) {
-        throughput.add(throughput(n));
+        throughput.add(throughput(n, admin));
+      }
+      if (limitRows > 0) {
+        Map<String, Object> limit = new java.util.LinkedHashMap<>();
+        freshDatabase("limit");
+        // as the peers benchmark runs it: batches of 1,000 from 2 threads, a pool of 10
+        new PostgresLimit(new BenchDb(dbUrl, "postgres", 10), limitRows, 1000, 2, 10,
+            () -> ClusterCosts.postgresCpuMicros(admin)).run(limit);
+        report.set("postgresLimit", JSON.valueToTree(limit));
       }
       if (kill) {
-        report.set("killRecovery", killRecovery());
+        report.put("loadAverageBeforeKillRun", Files.readString(Path.of("/proc/loadavg")).trim());
+        report.set("killRecovery", new KillRecovery(this, rate, sleepMillis, warmupSeconds,
+            afterKillSeconds).run());
       }
       writeResults();
     } finally {
@@ -183,7 +193,7 @@ public final class ClusterBenchmark {
         + ", task shards per type=" + numberOfShards());
     s.put("run", "tasks=" + tasks + " per throughput run, nodes=" + nodeCounts + "; kill run: "
         + rate + " sleep(" + sleepMillis + " ms) tasks/s for " + warmupSeconds
-        + " s, kill -9 " + VICTIM + ", then " + afterKillSeconds + " s more");
+        + " s, kill -9 " + KillRecovery.VICTIM + ", then " + afterKillSeconds + " s more");
     System.out.println("settings: " + JSON.writeValueAsString(s));
   }
 
@@ -198,13 +208,13 @@ public final class ClusterBenchmark {
     return ConfigFactory.parseMap(overrides).withFallback(ConfigFactory.load()).resolve();
   }
 
-  private int numberOfShards() {
+  int numberOfShards() {
     return nodeConfig().getInt("tasker.task.shards-per-type");
   }
 
   // Throughput
 
-  private ObjectNode throughput(int n) throws Exception {
+  private ObjectNode throughput(int n, Connection admin) throws Exception {
     System.out.printf("%n== throughput, %d node(s), %,d echo tasks ==%n", n, tasks);
     String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
     String db = freshDatabase("thr" + n);
@@ -215,6 +225,7 @@ public final class ClusterBenchmark {
       // tasker.ask-timeout) is sent again: idempotency keys make the repeat safe
       Semaphore inFlight = new Semaphore(4);
       List<CompletableFuture<Integer>> batches = new ArrayList<>();
+      ClusterCosts.Snapshot enqueueBefore = costs(n, admin, db);
       long enqueueStart = System.nanoTime();
       for (int start = 0, b = 0; start < tasks; start += 100, b++) {
         StringBuilder body = new StringBuilder("{\"tasks\":[");
@@ -229,19 +240,32 @@ public final class ClusterBenchmark {
       }
       int retries = batches.stream().mapToInt(CompletableFuture::join).sum();
       double enqueueSeconds = (System.nanoTime() - enqueueStart) / 1e9;
+      // costs of the drain alone: the enqueue's last writes and counts settle, then the idle
+      // cluster's own traffic and CPU (heartbeats, gossip, the waker) over 2 s for reference
+      Thread.sleep(1500);
+      ClusterCosts.Snapshot idle = costs(n, admin, db);
+      Thread.sleep(2000);
+      ClusterCosts.Snapshot before = costs(n, admin, db);
       Instant resumed = Instant.now();
       long drainStart = System.nanoTime();
       post(0, "/v1/queues/default/resume", "");
       long succeeded = 0;
+      long polls = 0;
       double polledSeconds;
-      while (true) {
-        succeeded = countSucceeded(db);
-        polledSeconds = (System.nanoTime() - drainStart) / 1e9;
-        if (succeeded >= tasks || polledSeconds > 900) {
-          break;
+      try (Connection poll = connect(db)) {
+        while (true) {
+          boolean done = !anyUnfinished(poll);
+          polls++;
+          polledSeconds = (System.nanoTime() - drainStart) / 1e9;
+          if (done || polledSeconds > 900) {
+            break;
+          }
+          Thread.sleep(250);
         }
-        Thread.sleep(100);
       }
+      Thread.sleep(1500);
+      ClusterCosts.Snapshot after = costs(n, admin, db);
+      succeeded = countSucceeded(db);
       Instant lastSuccess = lastSuccess(db);
       double drainSeconds = Duration.between(resumed, lastSuccess).toNanos() / 1e9;
       ObjectNode row = JSON.createObjectNode()
@@ -254,6 +278,19 @@ public final class ClusterBenchmark {
           .put("drainSeconds", round(drainSeconds))
           .put("drainPerSecond", Math.round(succeeded / drainSeconds))
           .put("drainSecondsPolled", round(polledSeconds));
+      // the enqueue's window ends 1.5 s after its last reply (the idle snapshot)
+      row.set("enqueueCosts", ClusterCosts.perTask(enqueueBefore, idle, tasks, 0));
+      row.set("drainCosts", ClusterCosts.perTask(before, after, succeeded, polls));
+      ObjectNode idleCosts = ClusterCosts.perTask(idle, before, 1, 0);
+      row.set("idleCostsPerSecond", JSON.createObjectNode()
+          .put("nodes_cpu_cores_busy", idleCosts.get("nodes_cpu_cores_busy").asDouble())
+          .put("postgres_cpu_cores_busy", idleCosts.get("postgres_cpu_cores_busy").asDouble())
+          .put("remote_sent_per_s",
+              round(idleCosts.get("remote_sent_per_task").asDouble() / idleCosts.get("seconds")
+                  .asDouble()))
+          .put("sql_statements_per_s", round(idleCosts.get("sql_statements_per_task").asDouble()
+              / idleCosts.get("seconds").asDouble())));
+      row.set("idleTotals", idleCosts); // "per task" here: totals over the idle window
       System.out.println("throughput: " + row);
       return row;
     } finally {
@@ -276,6 +313,29 @@ public final class ClusterBenchmark {
         });
   }
 
+  private ClusterCosts.Snapshot costs(int n, Connection admin, String db) throws Exception {
+    List<Long> pids = new ArrayList<>();
+    List<Path> dirs = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      pids.add(Long.parseLong(Files.readString(state.resolve("node-" + i + ".pid")).trim()));
+      dirs.add(state.resolve("node-" + i));
+    }
+    return ClusterCosts.snapshot(pids, dirs, admin, db);
+  }
+
+  /**
+   * The drain's progress poll, cheap for PostgreSQL (whose CPU the drain's costs include): an
+   * index probe, not a count, on one connection (a new one per poll costs a backend start).
+   */
+  private boolean anyUnfinished(Connection c) throws Exception {
+    try (Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT EXISTS (SELECT 1 FROM tasker_task_index"
+            + " WHERE status IN ('SCHEDULED', 'RUNNING'))")) {
+      r.next();
+      return r.getBoolean(1);
+    }
+  }
+
   private long countSucceeded(String db) throws Exception {
     try (Connection c = connect(db); Statement s = c.createStatement();
         ResultSet r = s.executeQuery(
@@ -294,249 +354,6 @@ public final class ClusterBenchmark {
     }
   }
 
-  // Kill recovery
-
-  private record Sent(long sentNanos, Instant sentAt, CompletableFuture<HttpResponse<String>> reply,
-      AtomicReference<Long> repliedNanos) {}
-
-  private ObjectNode killRecovery() throws Exception {
-    report.put("loadAverageBeforeKillRun", Files.readString(Path.of("/proc/loadavg")).trim());
-    System.out.printf("%n== kill recovery: 3 nodes, %d sleep(%d ms) tasks/s, kill -9 %s after"
-        + " %d s ==%n", rate, sleepMillis, VICTIM, warmupSeconds);
-    String db = freshDatabase("kill");
-    startCluster(3);
-    try {
-      List<Sent> sent = new ArrayList<>();
-      String body = "{\"type\":\"sleep\",\"payload\":{\"millis\":" + sleepMillis + "}}";
-      long start = System.nanoTime();
-      long intervalNanos = TimeUnit.SECONDS.toNanos(1) / rate;
-      long killAtNanos = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
-      long endNanos = killAtNanos + TimeUnit.SECONDS.toNanos(afterKillSeconds);
-      Instant killedAt = null;
-      long killScriptMillis = 0;
-      AtomicReference<Instant> removedAt = new AtomicReference<>();
-      for (long i = 0; ; i++) {
-        long due = start + i * intervalNanos;
-        if (due >= endNanos) {
-          break;
-        }
-        if (killedAt == null && due >= killAtNanos) {
-          killedAt = Instant.now();
-          long before = System.nanoTime();
-          script("kill", "2");
-          killScriptMillis = (System.nanoTime() - before) / 1_000_000;
-          watchRemoval(killedAt, removedAt);
-        }
-        long wait = due - System.nanoTime();
-        if (wait > 0) {
-          TimeUnit.NANOSECONDS.sleep(wait);
-        }
-        AtomicReference<Long> replied = new AtomicReference<>();
-        CompletableFuture<HttpResponse<String>> reply = http.sendAsync(
-            request((int) (i % 2), "/v1/tasks").header("Content-Type", "application/json")
-                .timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-            HttpResponse.BodyHandlers.ofString(UTF_8));
-        reply.whenComplete((r, e) -> replied.set(System.nanoTime()));
-        sent.add(new Sent(System.nanoTime(), Instant.now(), reply, replied));
-      }
-      // every request answered, then every task finished
-      Set<String> accepted = new HashSet<>();
-      int rejected = 0;
-      for (Sent s : sent) {
-        try {
-          HttpResponse<String> r = s.reply().get(90, TimeUnit.SECONDS);
-          if (r.statusCode() == 201) {
-            accepted.add(JSON.readTree(r.body()).get("id").asText());
-          } else {
-            rejected++;
-          }
-        } catch (Exception e) {
-          rejected++;
-        }
-      }
-      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-      while (unfinished(db) > 0 && System.nanoTime() < deadline) {
-        Thread.sleep(500);
-      }
-      return analyseKill(db, killedAt, killScriptMillis, removedAt.get(), sent, accepted, rejected);
-    } finally {
-      script("stop");
-    }
-  }
-
-  /** Records when node 0 first sees a cluster without the killed node (it was downed, removed). */
-  private void watchRemoval(Instant killedAt, AtomicReference<Instant> removedAt) {
-    Thread watcher = new Thread(() -> {
-      while (removedAt.get() == null
-          && Duration.between(killedAt, Instant.now()).toSeconds() < 300) {
-        try {
-          JsonNode members = get(0, "/v1/cluster").get("members");
-          if (members.size() == 2) {
-            removedAt.set(Instant.now());
-          }
-          Thread.sleep(250);
-        } catch (Exception e) {
-          // node 0 busy: ask again
-        }
-      }
-    }, "removal-watcher");
-    watcher.setDaemon(true);
-    watcher.start();
-  }
-
-  private long unfinished(String db) throws Exception {
-    try (Connection c = connect(db); Statement s = c.createStatement();
-        ResultSet r = s.executeQuery("SELECT count(*) FROM tasker_task_index WHERE status NOT IN"
-            + " ('SUCCEEDED', 'DEAD', 'CANCELLED')")) {
-      r.next();
-      return r.getLong(1);
-    }
-  }
-
-  private record Attempt(String node, Instant startedAt, Instant finishedAt, String outcome) {}
-
-  private record Task(String id, String status, Instant createdAt, List<Attempt> history) {}
-
-  private ObjectNode analyseKill(String db, Instant killedAt, long killScriptMillis,
-      Instant removedAt, List<Sent> sent, Set<String> accepted, int rejected) throws Exception {
-    List<String> ids = new ArrayList<>();
-    try (Connection c = connect(db); Statement s = c.createStatement();
-        ResultSet r = s.executeQuery("SELECT task_id FROM tasker_task_index")) {
-      while (r.next()) {
-        ids.add(r.getString(1));
-      }
-    }
-    // every task's history, from its entity (the journal)
-    Map<String, Task> tasksById = new ConcurrentHashMap<>();
-    Semaphore inFlight = new Semaphore(16);
-    List<CompletableFuture<Void>> reads = new ArrayList<>();
-    for (int i = 0; i < ids.size(); i++) {
-      inFlight.acquire();
-      String id = ids.get(i);
-      reads.add(http.sendAsync(request(i % 2, "/v1/tasks/" + URLEncoder.encode(id, UTF_8))
-              .GET().build(), HttpResponse.BodyHandlers.ofString(UTF_8))
-          .thenAccept(r -> {
-            try {
-              JsonNode t = JSON.readTree(r.body());
-              List<Attempt> history = new ArrayList<>();
-              for (JsonNode a : t.get("history")) {
-                history.add(new Attempt(a.get("node").asText(),
-                    Instant.parse(a.get("startedAt").asText()),
-                    a.get("finishedAt").isNull() ? null : Instant.parse(a.get("finishedAt").asText()),
-                    a.get("outcome").isNull() ? null : a.get("outcome").asText()));
-              }
-              tasksById.put(id, new Task(id, t.get("status").asText(),
-                  Instant.parse(t.get("createdAt").asText()), history));
-            } catch (IOException e) {
-              throw new IllegalStateException(e);
-            }
-          })
-          .whenComplete((v, e) -> inFlight.release()));
-    }
-    reads.forEach(CompletableFuture::join);
-
-    // shards the killed node hosted: those of tasks it ran before the kill
-    int shards = numberOfShards();
-    Map<String, Set<String>> shardHomes = new HashMap<>();
-    for (Task t : tasksById.values()) {
-      for (Attempt a : t.history()) {
-        if (a.startedAt().isBefore(killedAt)) {
-          shardHomes.computeIfAbsent(shard(t.id(), shards), k -> new HashSet<>()).add(a.node());
-        }
-      }
-    }
-    long victimShards = shardHomes.values().stream().filter(h -> h.equals(Set.of(VICTIM))).count();
-
-    List<Long> lostRerunMillis = new ArrayList<>();
-    List<Long> victimPendingStartMillis = new ArrayList<>();
-    List<Long> allUnfinishedStartMillis = new ArrayList<>();
-    int unclassified = 0;
-    int ranMoreThanOnce = 0;
-    int duplicatesElsewhere = 0;
-    int notSucceeded = 0;
-    for (Task t : tasksById.values()) {
-      if (!t.status().equals("SUCCEEDED")) {
-        notSucceeded++;
-      }
-      if (t.history().size() > 1) {
-        ranMoreThanOnce++;
-        boolean lostOnVictim = t.history().subList(0, t.history().size() - 1).stream()
-            .allMatch(a -> "LOST".equals(a.outcome()) && a.node().equals(VICTIM));
-        duplicatesElsewhere += lostOnVictim ? 0 : 1;
-      }
-      boolean doneBeforeKill = t.history().stream().anyMatch(a -> "SUCCEEDED".equals(a.outcome())
-          && a.finishedAt() != null && a.finishedAt().isBefore(killedAt));
-      if (!t.createdAt().isBefore(killedAt) || doneBeforeKill) {
-        continue; // not unfinished at the kill
-      }
-      Attempt after = t.history().stream().filter(a -> !a.startedAt().isBefore(killedAt))
-          .findFirst().orElse(null);
-      if (after == null) {
-        continue; // never started again (counted as not succeeded above)
-      }
-      long millis = Duration.between(killedAt, after.startedAt()).toMillis();
-      allUnfinishedStartMillis.add(millis);
-      boolean lost = t.history().stream()
-          .anyMatch(a -> "LOST".equals(a.outcome()) && a.node().equals(VICTIM));
-      Set<String> home = shardHomes.get(shard(t.id(), shards));
-      if (lost) {
-        lostRerunMillis.add(millis);
-      } else if (home == null || home.size() > 1) {
-        unclassified++;
-      } else if (home.equals(Set.of(VICTIM))) {
-        victimPendingStartMillis.add(millis);
-      }
-    }
-    List<Long> victimAll = new ArrayList<>(lostRerunMillis);
-    victimAll.addAll(victimPendingStartMillis);
-
-    // the client's view: enqueue latency of requests sent after the kill
-    List<Long> latencyAfterKill = new ArrayList<>();
-    List<Long> latencyBeforeKill = new ArrayList<>();
-    for (Sent s : sent) {
-      Long replied = s.repliedNanos().get();
-      if (replied != null) {
-        (s.sentAt().isBefore(killedAt) ? latencyBeforeKill : latencyAfterKill)
-            .add((replied - s.sentNanos()) / 1_000_000);
-      }
-    }
-    long acceptedMissing = accepted.stream().filter(id -> !tasksById.containsKey(id)).count();
-
-    ObjectNode k = JSON.createObjectNode();
-    k.put("killedAt", killedAt.toString());
-    k.put("killScriptMillis", killScriptMillis);
-    k.put("removedFromClusterSeconds", removedAt == null ? null
-        : round(Duration.between(killedAt, removedAt).toMillis() / 1000.0));
-    k.put("tasks", tasksById.size());
-    k.put("requests", sent.size());
-    k.put("requestsRejectedOrFailed", rejected);
-    k.put("acceptedButMissing", acceptedMissing);
-    k.put("notSucceeded", notSucceeded);
-    k.put("ranMoreThanOnce", ranMoreThanOnce);
-    k.put("ranMoreThanOnceWithoutLostAttemptOnKilledNode", duplicatesElsewhere);
-    k.put("killedNodeShardsSeen", victimShards);
-    k.put("inFlightOnKilledNode", lostRerunMillis.size());
-    k.put("inFlightFirstRerunSeconds", seconds(min(lostRerunMillis)));
-    k.put("inFlightAllRerunSeconds", seconds(max(lostRerunMillis)));
-    k.put("pendingOnKilledNodeShards", victimPendingStartMillis.size());
-    k.put("pendingFirstStartSeconds", seconds(min(victimPendingStartMillis)));
-    k.put("killedNodeAllStartedSeconds", seconds(max(victimAll)));
-    k.put("unfinishedAtKill", allUnfinishedStartMillis.size());
-    k.put("unfinishedAtKillUnclassified", unclassified);
-    k.put("unfinishedAtKillAllStartedSeconds", seconds(max(allUnfinishedStartMillis)));
-    k.put("enqueueLatencyBeforeKillP99Ms", percentile(latencyBeforeKill, 0.99));
-    k.put("enqueueLatencyAfterKillP99Ms", percentile(latencyAfterKill, 0.99));
-    k.put("enqueueLatencyAfterKillMaxMs", max(latencyAfterKill));
-    System.out.println("kill recovery: " + k);
-    return k;
-  }
-
-  /** The shard of a task, as the nodes place it. */
-  private static String shard(String entityId, int shardsPerType) {
-    return io.tasker.node.task.TaskPlacement.shardOf(entityId, shardsPerType);
-  }
-
   // Results
 
   private void writeResults() throws IOException {
@@ -545,18 +362,33 @@ public final class ClusterBenchmark {
     String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC)
         .format(Instant.now());
     Files.writeString(dir.resolve("cluster-" + stamp + ".json"), JSON.writeValueAsString(report));
-    StringBuilder csv = new StringBuilder(
-        "nodes,tasks,enqueue_s,enqueue_per_s,drain_s,drain_per_s\n");
-    System.out.printf("%n| nodes | tasks | enqueue | drain (resume → last success) |%n"
-        + "|---|---|---|---|%n");
+    StringBuilder csv = new StringBuilder("nodes,tasks,enqueue_s,enqueue_per_s,drain_s,"
+        + "drain_per_s,nodes_cpu_us_per_task,postgres_cpu_us_per_task,remote_sent_per_task,"
+        + "remote_sent_bytes_per_task,sql_statements_per_task,sql_commits_per_task,"
+        + "rows_written_per_task\n");
+    System.out.printf("%n| nodes | tasks | enqueue | drain (resume → last success) | node CPU"
+        + " µs/task | PostgreSQL CPU µs/task | messages between nodes /task (bytes) | SQL"
+        + " statements /task | commits /task | rows written /task |%n"
+        + "|---|---|---|---|---|---|---|---|---|---|%n");
     for (JsonNode row : report.get("throughput")) {
-      csv.append(String.format(Locale.ROOT, "%d,%d,%.2f,%d,%.2f,%d%n", row.get("nodes").asInt(),
+      JsonNode c = row.get("drainCosts");
+      csv.append(String.format(Locale.ROOT, "%d,%d,%.2f,%d,%.2f,%d,%.1f,%.1f,%.2f,%.0f,%.2f,%.2f,"
+              + "%.2f%n", row.get("nodes").asInt(),
           row.get("tasks").asInt(), row.get("enqueueSeconds").asDouble(),
           row.get("enqueuePerSecond").asLong(), row.get("drainSeconds").asDouble(),
-          row.get("drainPerSecond").asLong()));
-      System.out.printf(Locale.ROOT, "| %d | %,d | %,d tasks/s | %,d tasks/s (%.1f s) |%n",
+          row.get("drainPerSecond").asLong(), c.get("nodes_cpu_us_per_task").asDouble(),
+          c.get("postgres_cpu_us_per_task").asDouble(), c.get("remote_sent_per_task").asDouble(),
+          c.get("remote_sent_bytes_per_task").asDouble(),
+          c.get("sql_statements_per_task").asDouble(), c.get("sql_commits_per_task").asDouble(),
+          c.get("rows_written_per_task").asDouble()));
+      System.out.printf(Locale.ROOT, "| %d | %,d | %,d tasks/s | %,d tasks/s (%.1f s) | %,.0f |"
+              + " %,.0f | %.2f (%,.0f) | %.2f | %.2f | %.2f |%n",
           row.get("nodes").asInt(), row.get("tasks").asInt(), row.get("enqueuePerSecond").asLong(),
-          row.get("drainPerSecond").asLong(), row.get("drainSeconds").asDouble());
+          row.get("drainPerSecond").asLong(), row.get("drainSeconds").asDouble(),
+          c.get("nodes_cpu_us_per_task").asDouble(), c.get("postgres_cpu_us_per_task").asDouble(),
+          c.get("remote_sent_per_task").asDouble(), c.get("remote_sent_bytes_per_task").asDouble(),
+          c.get("sql_statements_per_task").asDouble(), c.get("sql_commits_per_task").asDouble(),
+          c.get("rows_written_per_task").asDouble());
     }
     Files.writeString(dir.resolve("cluster-" + stamp + ".csv"), csv.toString());
     System.out.println("\nresults: benchmarks/results/cluster-" + stamp + ".{json,csv}");
@@ -564,7 +396,10 @@ public final class ClusterBenchmark {
 
   // Cluster control through deploy/local-cluster.sh
 
-  private void startCluster(int n) throws Exception {
+  void startCluster(int n) throws Exception {
+    for (int i = 0; i < n; i++) {
+      Files.deleteIfExists(state.resolve("node-" + i).resolve(RemoteMessageCounter.FILE));
+    }
     script("start", Integer.toString(n));
     apiKey = Files.readString(state.resolve("api-key")).trim();
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
@@ -590,7 +425,7 @@ public final class ClusterBenchmark {
     }
   }
 
-  private void script(String... args) throws Exception {
+  void script(String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of("bash", script.toString()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
@@ -598,7 +433,11 @@ public final class ClusterBenchmark {
     env.put("TASKER_LOCAL_STATE", state.toString());
     env.put("TASKER_LOCAL_HTTP_PORT", Integer.toString(httpBase));
     env.put("TASKER_LOCAL_CLUSTER_PORT", Integer.toString(clusterBase));
-    env.put("TASKER_JAVA_OPTS", nodeOpts);
+    // every node counts the messages it sends to others: RemoteMessageCounter, from this jar
+    env.put("TASKER_JAVA_OPTS", nodeOpts + " -Dpekko.remote.artery.advanced.instruments.0="
+        + RemoteMessageCounter.class.getName());
+    env.put("TASKER_CLASSPATH", Path.of(RemoteMessageCounter.class.getProtectionDomain()
+        .getCodeSource().getLocation().toURI()).toString());
     if (dbUrl != null) {
       env.put("TASKER_DB_URL", dbUrl);
       env.put("TASKER_DB_USER", "postgres");
@@ -610,7 +449,7 @@ public final class ClusterBenchmark {
     }
   }
 
-  private String freshDatabase(String label) throws Exception {
+  String freshDatabase(String label) throws Exception {
     String db = "cluster_" + label + "_" + System.currentTimeMillis();
     try (Connection c = postgres.getPostgresDatabase().getConnection();
         Statement s = c.createStatement()) {
@@ -621,20 +460,20 @@ public final class ClusterBenchmark {
     return db;
   }
 
-  private Connection connect(String db) throws Exception {
+  Connection connect(String db) throws Exception {
     return DriverManager.getConnection(
         "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + db, "postgres", "");
   }
 
   // HTTP
 
-  private HttpRequest.Builder request(int node, String path) {
+  HttpRequest.Builder request(int node, String path) {
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + (httpBase + node) + path))
         .timeout(Duration.ofSeconds(60))
         .header("Authorization", "Bearer " + apiKey);
   }
 
-  private JsonNode get(int node, String path) throws Exception {
+  JsonNode get(int node, String path) throws Exception {
     HttpResponse<String> r = http.send(request(node, path).GET().build(),
         HttpResponse.BodyHandlers.ofString(UTF_8));
     if (r.statusCode() != 200) {
@@ -670,27 +509,7 @@ public final class ClusterBenchmark {
     }
   }
 
-  private static double round(double value) {
+  static double round(double value) {
     return Math.round(value * 100) / 100.0;
-  }
-
-  private static Long min(List<Long> values) {
-    return values.stream().min(Long::compare).orElse(null);
-  }
-
-  private static Long max(List<Long> values) {
-    return values.stream().max(Long::compare).orElse(null);
-  }
-
-  private static Double seconds(Long millis) {
-    return millis == null ? null : round(millis / 1000.0);
-  }
-
-  private static Long percentile(List<Long> values, double p) {
-    if (values.isEmpty()) {
-      return null;
-    }
-    List<Long> sorted = values.stream().sorted().toList();
-    return sorted.get((int) Math.min(sorted.size() - 1, Math.floor(p * sorted.size())));
   }
 }

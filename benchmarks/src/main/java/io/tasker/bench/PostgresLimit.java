@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import org.postgresql.PGConnection;
 
 /**
@@ -28,8 +29,19 @@ final class PostgresLimit {
   private final int batch;
   private final int threads;
   private final int pool;
+  private final LongSupplier postgresCpuMicros;
 
   PostgresLimit(BenchDb db, int rows, int batch, int threads, int pool) {
+    this(db, rows, batch, threads, pool, null);
+  }
+
+  /**
+   * @param postgresCpuMicros CPU time PostgreSQL has used so far, to report CPU per row too (or
+   *     null)
+   */
+  PostgresLimit(BenchDb db, int rows, int batch, int threads, int pool,
+      LongSupplier postgresCpuMicros) {
+    this.postgresCpuMicros = postgresCpuMicros;
     this.db = db;
     this.rows = rows;
     this.batch = batch;
@@ -48,16 +60,17 @@ final class PostgresLimit {
           + " run_at timestamptz indexed, status smallint); batched INSERT: " + threads
           + " threads x batches of " + batch + " (one commit per batch, reWriteBatchedInserts);"
           + " single-row: " + pool + " threads, autocommit; COPY: 1 thread");
-      double batched = rows / seconds(() -> parallel(ds, threads, batch, rows));
+      double batched = rows / measured(results, "batched_insert",
+          () -> parallel(ds, threads, batch, rows));
       log("batched INSERT: %,.0f rows/s", batched);
       results.put("pg.batched_insert_per_s", batched);
       truncate(ds);
-      double single = rows / seconds(() -> parallel(ds, pool, 1, rows));
+      double single = rows / measured(results, "single_row", () -> parallel(ds, pool, 1, rows));
       log("single-row commits (%d threads): %,.0f rows/s", pool, single);
       results.put("pg.single_row_per_s", single);
       truncate(ds);
       String copyData = copyData();
-      double copy = rows / seconds(() -> copy(ds, copyData));
+      double copy = rows / measured(results, "copy", () -> copy(ds, copyData));
       log("COPY: %,.0f rows/s", copy);
       results.put("pg.copy_per_s", copy);
     }
@@ -65,6 +78,18 @@ final class PostgresLimit {
 
   private interface Job {
     void run() throws Exception;
+  }
+
+  /** @return the seconds {@code job} took; puts PostgreSQL's CPU per row when known */
+  private double measured(Map<String, Object> results, String name, Job job) throws Exception {
+    long cpuBefore = postgresCpuMicros == null ? 0 : postgresCpuMicros.getAsLong();
+    double seconds = seconds(job);
+    if (postgresCpuMicros != null) {
+      double perRow = (postgresCpuMicros.getAsLong() - cpuBefore) / (double) rows;
+      log("%s: PostgreSQL CPU %.1f us per row", name, perRow);
+      results.put("pg." + name + "_cpu_us_per_row", perRow);
+    }
+    return seconds;
   }
 
   private static double seconds(Job job) throws Exception {
