@@ -19,7 +19,8 @@ import scala.Option;
  * task. The queue is Pekko's own; only a counter is added. Messages to actors whose mailbox
  * requirement picks another mailbox (a stash needs a deque) and system messages are not counted.
  */
-public final class CountingMailbox implements MailboxType, ProducesMessageQueue<CountingMailbox.Queue> {
+public final class CountingMailbox
+    implements MailboxType, ProducesMessageQueue<CountingMailbox.Queue> {
   /** Messages enqueued into any counting mailbox of this JVM. */
   static final LongAdder ENQUEUED = new LongAdder();
 

@@ -3,8 +3,6 @@ package io.tasker.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -42,7 +41,7 @@ import java.util.regex.Pattern;
  * BENCH_JAVA_OPTS), plus every {@code -Dbench.*} property of this JVM. Logging: {@code tasker}
  * logs as the server ships it (its logback.xml: an INFO line per task transition); the peers
  * and {@code tasker-tuned} with logback-bench.xml. A child's output goes to a log file; the
- * console gets the harness's lines and warnings, not the INFO lines.
+ * console gets the harness's lines and warnings from it, not the INFO lines.
  */
 public final class PeersBenchmark {
   /** A logback line at INFO (the pattern of logback.xml and logback-bench.xml, or its status). */
@@ -151,15 +150,24 @@ public final class PeersBenchmark {
         command.add(v);
       }
     });
-    Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
-    // every line to the log; the console gets all but logback's INFO lines
-    try (BufferedReader lines = new BufferedReader(
-            new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-        PrintWriter file = new PrintWriter(Files.newBufferedWriter(log))) {
-      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-        file.println(line);
-        if (!INFO_LINE.matcher(line).find()) {
-          System.out.println(line);
+    // straight into the log file, as a user's node logs to a file: a pipe to this JVM could fill
+    // and block the child's logging; the console gets all but logback's INFO lines, from the file
+    Process child = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(log.toFile()).start();
+    try (BufferedReader lines = Files.newBufferedReader(log, StandardCharsets.UTF_8)) {
+      StringBuilder partial = new StringBuilder();
+      boolean exited = false;
+      while (!exited) {
+        exited = child.waitFor(200, TimeUnit.MILLISECONDS);
+        for (int c = lines.read(); c >= 0; c = lines.read()) {
+          if (c != '\n') {
+            partial.append((char) c);
+            continue;
+          }
+          if (!INFO_LINE.matcher(partial).find()) {
+            System.out.println(partial);
+          }
+          partial.setLength(0);
         }
       }
     }

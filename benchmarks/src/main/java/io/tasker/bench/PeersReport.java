@@ -163,7 +163,8 @@ final class PeersReport {
       Files.copy(dir.resolve(base + "." + ext), dir.resolve("peers-latest." + ext),
           StandardCopyOption.REPLACE_EXISTING);
     }
-    System.out.println("\nwritten: " + dir.resolve(base) + ".{csv,json,svg,md} (and peers-latest.*);"
+    System.out.println("\nwritten: " + dir.resolve(base)
+        + ".{csv,json,svg,md} (and peers-latest.*);"
         + " the systems' logs in " + run.get("logs"));
   }
 
