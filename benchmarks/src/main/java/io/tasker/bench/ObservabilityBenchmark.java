@@ -115,7 +115,8 @@ public final class ObservabilityBenchmark {
     command.addAll(PeersBenchmark.childJvmOptions());
     command.addAll(setting.properties()); // after: a repeated -D takes the last value
     command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-        PeerRun.class.getName(), "--system", "tasker", "--workloads", "drain",
+        PeerRun.class.getName(), "--system", "tasker-tuned", "--warmup", "0",
+        "--workloads", "drain",
         "--admin-url", adminUrl, "--out", out.toString(),
         "--tasks", options.getOrDefault("tasks", "20000")));
     for (String passed : List.of("pool", "batch", "enqueue-threads")) {

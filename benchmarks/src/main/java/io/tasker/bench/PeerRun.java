@@ -12,24 +12,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 
 /**
- * One system's side of {@link PeersBenchmark}, in a JVM of its own: runs the workloads against
- * one {@link SystemUnderTest} (or the PostgreSQL reference, {@link PostgresLimit}), each on a
- * fresh database, checks that every task ran as planned, and writes its figures as JSON.
+ * One system's side of {@link PeersBenchmark}, in a JVM of its own: warms the system up (an
+ * untimed drain on a database dropped afterwards), then runs the workloads against one {@link
+ * SystemUnderTest} (or the PostgreSQL reference, {@link PostgresLimit}), each on a fresh
+ * database, checks that every task ran as planned, measures each workload's cost per task
+ * ({@link WorkloadCost}) and writes its figures as JSON.
  *
  * <pre>
- * PeerRun --system tasker|db-scheduler|jobrunr|postgres --admin-url JDBC --out FILE
- *         [--tasks 100000] [--lateness-tasks 20000] [--lateness-window 20] [--steady-tasks N]
- *         [--fail-every 10] [--workloads drain,lateness,steady] [--pool 10] [--batch 1000]
- *         [--enqueue-threads 2]
+ * PeerRun --system tasker|tasker-tuned|db-scheduler|jobrunr|postgres --admin-url JDBC --out FILE
+ *         [--tasks 100000] [--warmup 5000] [--workloads drain,lateness,burst,steady]
+ *         [--lateness-tasks 20000] [--lateness-lead 20] [--lateness-window 20]
+ *         [--burst-tasks 20000] [--burst-lead 5] [--burst-window 20] [--steady-tasks N]
+ *         [--fail-every 10] [--pool 10] [--batch 1000] [--enqueue-threads 2]
  * </pre>
  */
 public final class PeerRun {
@@ -72,15 +70,22 @@ public final class PeerRun {
         new PostgresLimit(database("limit"), tasks, batch, enqueueThreads, pool).run(results);
       } else {
         List<String> workloads = Arrays.asList(options.getOrDefault("workloads",
-            "drain,lateness,steady").split(","));
+            "drain,lateness,burst,steady").split(","));
+        attempt("warm-up", () -> warmUp(intOption("warmup", 5_000)));
         if (workloads.contains("drain")) {
-          drain(tasks);
+          attempt("drain", () -> drain(tasks));
         }
         if (workloads.contains("lateness")) {
-          lateness(intOption("lateness-tasks", 20_000), intOption("lateness-window", 20));
+          attempt("lateness", () -> scheduled("lateness", intOption("lateness-tasks", 20_000),
+              intOption("lateness-lead", 20), intOption("lateness-window", 20)));
+        }
+        if (workloads.contains("burst")) {
+          attempt("burst", () -> scheduled("burst", intOption("burst-tasks", 20_000),
+              intOption("burst-lead", 5), intOption("burst-window", 20)));
         }
         if (workloads.contains("steady")) {
-          steady(intOption("steady-tasks", tasks), intOption("fail-every", 10));
+          attempt("steady", () -> steady(intOption("steady-tasks", tasks),
+              intOption("fail-every", 10)));
         }
       }
     } catch (Exception e) {
@@ -96,22 +101,79 @@ public final class PeerRun {
     return failures.isEmpty() ? 0 : 1;
   }
 
-  // Workload 1: enqueue n immediate tasks with the workers stopped, then drain them.
-  private void drain(int n) throws Exception {
-    log("drain: %,d immediate tasks, workers stopped while enqueueing", n);
+  private interface Step {
+    void run() throws Exception;
+  }
+
+  /** Runs a step; its exception is a failure of that step, and the next workload still runs. */
+  private void attempt(String name, Step step) {
+    try {
+      step.run();
+    } catch (Exception e) {
+      e.printStackTrace();
+      failures.add(name + ": " + e);
+    }
+  }
+
+  /** A workload's body, given the open system (workers stopped) and its cost meter. */
+  private interface Workload {
+    void run(SystemUnderTest sut, WorkloadCost cost) throws Exception;
+  }
+
+  /** Runs a workload on a fresh database and records its cost per task once the system closed. */
+  private void measured(String workload, int n, Sink sink, Workload body) throws Exception {
+    BenchDb db = database(workload);
+    WorkloadCost cost;
+    try (SystemUnderTest sut = SystemUnderTest.named(system)) {
+      sut.open(db, sink);
+      results.putIfAbsent("settings", sut.settings());
+      cost = WorkloadCost.begin(adminUrl, databaseName(workload));
+      body.run(sut, cost);
+    }
+    cost.end(workload, n, results, system.startsWith("tasker") && TaskerSystem.COUNT_MESSAGES);
+  }
+
+  // Untimed: n immediate tasks drained in this JVM (JIT, pools, caches), on a database dropped
+  // afterwards so that its tables and autovacuum stay out of the timed workloads.
+  private void warmUp(int n) throws Exception {
+    if (n <= 0) {
+      return;
+    }
+    log("warm-up (untimed): %,d immediate tasks", n);
     Sink sink = new Sink(n, 0);
     try (SystemUnderTest sut = SystemUnderTest.named(system)) {
-      sut.open(database("drain"), sink);
-      results.put("settings", sut.settings());
+      sut.open(database("warmup"), sink);
       long now = System.currentTimeMillis();
       List<BenchTask> tasks = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         tasks.add(new BenchTask(i, now, true));
       }
-      long cpuBefore = processCpuNanos();
-      long enqueueNanos = enqueue(sut, tasks, t -> {});
+      // batches of at most 100: a cold JVM on a busy machine acknowledges them in time
+      BatchEnqueue.run(sut, tasks, Math.min(batch, 100), enqueueThreads, t -> {});
+      sut.startWorkers();
+      if (!sink.await(Math.max(300, n / 100), TimeUnit.SECONDS)) {
+        failures.add("warm-up: only " + (n - sink.remaining()) + " of " + n + " tasks ran");
+      }
+      settle(sut, "warm-up", null);
+    }
+    dropDatabase(databaseName("warmup"));
+    results.put("warmup_tasks", n);
+  }
+
+  // Workload 1: enqueue n immediate tasks with the workers stopped, then drain them.
+  private void drain(int n) throws Exception {
+    log("drain: %,d immediate tasks, workers stopped while enqueueing", n);
+    Sink sink = new Sink(n, 0);
+    measured("drain", n, sink, (sut, cost) -> {
+      long now = System.currentTimeMillis();
+      List<BenchTask> tasks = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        tasks.add(new BenchTask(i, now, true));
+      }
+      long cpuBefore = WorkloadCost.processCpuNanos();
+      long enqueueNanos = BatchEnqueue.run(sut, tasks, batch, enqueueThreads, t -> {});
       put("drain.enqueue_per_s", n / seconds(enqueueNanos));
-      put("drain.enqueue_cpu_us_per_task", (processCpuNanos() - cpuBefore) / 1e3 / n);
+      put("drain.enqueue_cpu_us_per_task", (WorkloadCost.processCpuNanos() - cpuBefore) / 1e3 / n);
       log("  enqueued in %.1f s: %,.0f tasks/s", seconds(enqueueNanos), n / seconds(enqueueNanos));
       if (sink.remaining() != n) {
         failures.add("drain: " + (n - sink.remaining()) + " tasks ran while workers were stopped");
@@ -131,61 +193,47 @@ public final class PeerRun {
       log("  drained in %.1f s (first to last execution): %,.0f tasks/s; first execution %.0f ms"
           + " after the workers started", seconds(last - first), n / seconds(last - first),
           (first - start) / 1e6);
-      long settled = settle(sut, "drain");
+      long settled = settle(sut, "drain", cost);
       if (settled > 0) {
-        // this JVM's CPU (PostgreSQL runs apart) from the first enqueue to the last outcome stored
-        put("drain.cpu_us_per_task", (processCpuNanos() - cpuBefore) / 1e3 / n);
         put("drain.durable_per_s", n / seconds(settled - first));
         log("  all outcomes durable %.1f s after the first execution: %,.0f tasks/s",
             seconds(settled - first), n / seconds(settled - first));
       }
       checkExactlyOnce(sink, "drain");
-    }
-    if (system.equals("tasker") && TaskerSystem.DroppingExporter.EXPORTED.get() > 0) {
+    });
+    if (system.startsWith("tasker") && TaskerSystem.DroppingExporter.EXPORTED.get() > 0) {
       put("drain.spans", TaskerSystem.DroppingExporter.EXPORTED.get()); // flushed on close
     }
   }
 
-  private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean)
-        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
-  }
-
-  // Workload 2: n tasks due over the next `window` seconds (after a lead that lets enqueue
-  // finish first); lateness = start of the first attempt - its run time.
-  private void lateness(int n, int windowSeconds) throws Exception {
+  // Workloads 2 (lateness) and 3 (burst): n tasks due over `window` seconds, the first `lead`
+  // seconds after the enqueue starts — the same lead for every system, however fast it
+  // enqueues; lateness = start of the first attempt - its run time.
+  private void scheduled(String workload, int n, int leadSeconds, int windowSeconds)
+      throws Exception {
     Sink sink = new Sink(n, 0);
-    try (SystemUnderTest sut = SystemUnderTest.named(system)) {
-      sut.open(database("lateness"), sink);
-      results.putIfAbsent("settings", sut.settings());
+    measured(workload, n, sink, (sut, cost) -> {
       sut.startWorkers();
-      // Lead: long enough for the enqueue to end before the first run time, at the enqueue rate
-      // measured by the drain workload (or a guess of 1,000/s).
-      double rate = results.containsKey("drain.enqueue_per_s")
-          ? (Double) results.get("drain.enqueue_per_s") : 1000;
-      long leadMs = Math.max(5_000, (long) (n / rate * 1500) + 2_000);
       long windowMs = windowSeconds * 1000L;
-      long base = System.currentTimeMillis() + leadMs;
+      long base = System.currentTimeMillis() + leadSeconds * 1000L;
       List<BenchTask> tasks = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         tasks.add(new BenchTask(i, base + (n == 1 ? 0 : windowMs * i / (n - 1)), false));
       }
-      log("lateness: %,d tasks due over %d s (%,.0f/s), first due in %.1f s", n, windowSeconds,
-          n / (double) windowSeconds, leadMs / 1e3);
+      log("%s: %,d tasks due over %d s (%,.0f/s), the first %d s after the enqueue starts",
+          workload, n, windowSeconds, n / (double) windowSeconds, leadSeconds);
       AtomicLong ackedLate = new AtomicLong();
-      long enqueueNanos = enqueue(sut, tasks, done -> {
+      long enqueueNanos = BatchEnqueue.run(sut, tasks, batch, enqueueThreads, done -> {
         long now = System.currentTimeMillis();
         ackedLate.addAndGet(done.stream().filter(t -> t.runAtMillis() < now).count());
       });
-      log("  enqueued in %.1f s", seconds(enqueueNanos));
-      put("lateness.acked_after_run_time", ackedLate.get());
-      if (ackedLate.get() > 0) {
-        failures.add("lateness: " + ackedLate.get() + " tasks were acknowledged after their run"
-            + " time; raise the lead");
-      }
+      put(workload + ".enqueue_s", seconds(enqueueNanos));
+      put(workload + ".acked_after_run_time", ackedLate.get());
+      log("  enqueued in %.1f s; %,d tasks acknowledged after their run time",
+          seconds(enqueueNanos), ackedLate.get());
       long waitMs = base + windowMs - System.currentTimeMillis() + 120_000;
       if (!sink.await(waitMs, TimeUnit.MILLISECONDS)) {
-        failures.add("lateness: only " + (n - sink.remaining()) + " of " + n + " tasks ran");
+        failures.add(workload + ": only " + (n - sink.remaining()) + " of " + n + " tasks ran");
         return;
       }
       double[] late = new double[n];
@@ -193,29 +241,28 @@ public final class PeerRun {
         late[i] = (sink.firstStartMicros(i) - tasks.get(i).runAtMillis() * 1000) / 1000.0;
       }
       Arrays.sort(late);
-      put("lateness.offered_per_s", n / (double) windowSeconds);
-      put("lateness.p50_ms", percentile(late, 50));
-      put("lateness.p95_ms", percentile(late, 95));
-      put("lateness.p99_ms", percentile(late, 99));
-      put("lateness.max_ms", late[n - 1]);
-      put("lateness.min_ms", late[0]);
-      put("lateness.early", (double) Arrays.stream(late).filter(l -> l < 0).count());
+      double early = Arrays.stream(late).filter(l -> l < 0).count();
+      put(workload + ".offered_per_s", n / (double) windowSeconds);
+      put(workload + ".p50_ms", percentile(late, 50));
+      put(workload + ".p95_ms", percentile(late, 95));
+      put(workload + ".p99_ms", percentile(late, 99));
+      put(workload + ".max_ms", late[n - 1]);
+      put(workload + ".min_ms", late[0]);
+      put(workload + ".early", early);
       log("  lateness ms: min %.3f, p50 %.1f, p95 %.1f, p99 %.1f, max %.1f; started early: %.0f",
           late[0], percentile(late, 50), percentile(late, 95), percentile(late, 99), late[n - 1],
-          (double) Arrays.stream(late).filter(l -> l < 0).count());
-      settle(sut, "lateness");
-      checkExactlyOnce(sink, "lateness");
-    }
+          early);
+      settle(sut, workload, cost);
+      checkExactlyOnce(sink, workload);
+    });
   }
 
-  // Workload 3: n immediate tasks enqueued while the workers run; every failEvery-th fails its
+  // Workload 4: n immediate tasks enqueued while the workers run; every failEvery-th fails its
   // first attempt and must be retried (once). Completion rate = n / (last success - first enqueue).
   private void steady(int n, int failEvery) throws Exception {
     log("steady: %,d tasks enqueued while workers run, every %d-th fails once", n, failEvery);
     Sink sink = new Sink(n, failEvery);
-    try (SystemUnderTest sut = SystemUnderTest.named(system)) {
-      sut.open(database("steady"), sink);
-      results.putIfAbsent("settings", sut.settings());
+    measured("steady", n, sink, (sut, cost) -> {
       sut.startWorkers();
       long now = System.currentTimeMillis();
       List<BenchTask> tasks = new ArrayList<>(n);
@@ -223,7 +270,7 @@ public final class PeerRun {
         tasks.add(new BenchTask(i, now, true));
       }
       long start = System.nanoTime();
-      long enqueueNanos = enqueue(sut, tasks, t -> {});
+      long enqueueNanos = BatchEnqueue.run(sut, tasks, batch, enqueueThreads, t -> {});
       if (!sink.await(Math.max(300, n / 100), TimeUnit.SECONDS)) {
         failures.add("steady: only " + (n - sink.remaining()) + " of " + n + " tasks succeeded");
         return;
@@ -234,65 +281,46 @@ public final class PeerRun {
       log("  enqueue under load %,.0f tasks/s; completion %,.0f tasks/s (%.1f s for all, incl."
           + " the ~1 s retry backoff)", n / seconds(enqueueNanos), n / seconds(last - start),
           seconds(last - start));
-      settle(sut, "steady");
-      long planned = 0;
-      long wrong = 0;
-      for (int i = 0; i < n; i++) {
-        int expected = sink.plannedToFail(i) ? 2 : 1;
-        planned += expected - 1;
-        if (sink.attempts(i) != expected) {
-          wrong++;
-        }
+      settle(sut, "steady", cost);
+      checkRetries(sink, n);
+    });
+  }
+
+  private void checkRetries(Sink sink, int n) {
+    long planned = 0;
+    long wrong = 0;
+    for (int i = 0; i < n; i++) {
+      int expected = sink.plannedToFail(i) ? 2 : 1;
+      planned += expected - 1;
+      if (sink.attempts(i) != expected) {
+        wrong++;
       }
-      put("steady.retried", (double) sink.failuresThrown());
-      log("  planned failures %,d, thrown %,d, tasks with an unexpected number of attempts %,d",
-          planned, sink.failuresThrown(), wrong);
-      if (wrong > 0 || sink.failuresThrown() != planned) {
-        failures.add("steady: " + wrong + " tasks ran an unexpected number of times (planned "
-            + planned + " retries, " + sink.failuresThrown() + " failures thrown)");
-      }
-      if (sink.unknown() > 0) {
-        failures.add("steady: " + sink.unknown() + " runs of unknown tasks");
-      }
+    }
+    put("steady.retried", (double) sink.failuresThrown());
+    log("  planned failures %,d, thrown %,d, tasks with an unexpected number of attempts %,d",
+        planned, sink.failuresThrown(), wrong);
+    if (wrong > 0 || sink.failuresThrown() != planned) {
+      failures.add("steady: " + wrong + " tasks ran an unexpected number of times (planned "
+          + planned + " retries, " + sink.failuresThrown() + " failures thrown)");
+    }
+    if (sink.unknown() > 0) {
+      failures.add("steady: " + sink.unknown() + " runs of unknown tasks");
     }
   }
 
-  /** Enqueues in batches from {@code enqueueThreads} threads, in order; @return elapsed nanos. */
-  private long enqueue(SystemUnderTest sut, List<BenchTask> tasks, Consumer<List<BenchTask>> acked)
-      throws Exception {
-    int batches = (tasks.size() + batch - 1) / batch;
-    AtomicInteger next = new AtomicInteger();
-    ExecutorService threads = Executors.newFixedThreadPool(enqueueThreads);
-    long start = System.nanoTime();
-    try {
-      List<Future<?>> running = new ArrayList<>();
-      for (int t = 0; t < enqueueThreads; t++) {
-        running.add(threads.submit(() -> {
-          for (int b = next.getAndIncrement(); b < batches; b = next.getAndIncrement()) {
-            List<BenchTask> slice =
-                tasks.subList(b * batch, Math.min(tasks.size(), (b + 1) * batch));
-            sut.enqueue(slice);
-            acked.accept(slice);
-          }
-          return null;
-        }));
-      }
-      for (Future<?> f : running) {
-        f.get();
-      }
-      return System.nanoTime() - start;
-    } finally {
-      threads.shutdownNow();
-    }
-  }
-
-  /** Waits until the system's store holds no unfinished task; @return that time, or -1. */
-  private long settle(SystemUnderTest sut, String workload) throws Exception {
+  /**
+   * Waits until the system's store holds no unfinished task, then marks the cost settled (if
+   * any); @return that time, or -1.
+   */
+  private long settle(SystemUnderTest sut, String workload, WorkloadCost cost) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     long unfinished = -1;
     while (System.nanoTime() < deadline) {
       unfinished = sut.unfinished();
       if (unfinished == 0) {
+        if (cost != null) {
+          cost.settled();
+        }
         return System.nanoTime();
       }
       Thread.sleep(100);
@@ -310,17 +338,28 @@ public final class PeerRun {
     put(workload + ".duplicates", (double) sink.duplicates());
   }
 
+  private String databaseName(String workload) {
+    return ("bench_" + system + "_" + workload).replace('-', '_');
+  }
+
   /** @return a fresh database for this system and workload */
   private BenchDb database(String workload) throws Exception {
-    String name = ("bench_" + system + "_" + workload).replace('-', '_');
+    String name = databaseName(workload);
+    dropDatabase(name);
     try (Connection c = DriverManager.getConnection(adminUrl, "postgres", "");
         Statement s = c.createStatement()) {
-      s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
       s.execute("CREATE DATABASE " + name);
     }
     String url = adminUrl.replaceFirst("/postgres(\\?|$)", "/" + name + "$1");
     url += (url.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true";
     return new BenchDb(url, "postgres", pool);
+  }
+
+  private void dropDatabase(String name) throws Exception {
+    try (Connection c = DriverManager.getConnection(adminUrl, "postgres", "");
+        Statement s = c.createStatement()) {
+      s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+    }
   }
 
   private void put(String key, double value) {

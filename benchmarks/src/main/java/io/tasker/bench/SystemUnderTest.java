@@ -45,7 +45,8 @@ public interface SystemUnderTest extends AutoCloseable {
   /** @return the implementation for a name on the command line */
   static SystemUnderTest named(String name) {
     return switch (name) {
-      case "tasker" -> new TaskerSystem();
+      case "tasker" -> new TaskerSystem(false);
+      case "tasker-tuned" -> new TaskerSystem(true);
       case "db-scheduler" -> new DbSchedulerSystem();
       case "jobrunr" -> new JobRunrSystem();
       default -> throw new IllegalArgumentException("unknown system: " + name);

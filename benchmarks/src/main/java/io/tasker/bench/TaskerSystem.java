@@ -32,6 +32,12 @@ import java.util.concurrent.TimeUnit;
  * benchmark's PostgreSQL database. "Workers stopped" is the bench queue paused; starting the
  * workers unpauses it. Enqueue goes through {@link Tasker#enqueueAll}, each task durable before
  * it is acknowledged.
+ *
+ * <p>{@code tasker} runs with the defaults a user gets (reference.conf: pool sizes, worker
+ * threads); {@code tasker-tuned} with the harness's former settings (journal pool = the
+ * benchmark's pool minus the index pool, {@code bench.threads} worker threads). Both count actor
+ * messages with {@link CountingMailbox} as the default mailbox (off with
+ * {@code -Dbench.tasker.count-messages=off}).
  */
 final class TaskerSystem implements SystemUnderTest {
   /** Payload of a benchmark task. */
@@ -61,18 +67,27 @@ final class TaskerSystem implements SystemUnderTest {
    * creating, recording and batching spans, not of shipping them).
    */
   private final boolean tracing = "otel".equals(System.getProperty("bench.tasker.tracing"));
+  static final boolean COUNT_MESSAGES =
+      !"off".equals(System.getProperty("bench.tasker.count-messages"));
+  private final boolean tuned;
   private Tasker tasker;
   private Config config;
   private OpenTelemetrySdk openTelemetry;
 
+  TaskerSystem(boolean tuned) {
+    this.tuned = tuned;
+  }
+
   @Override
   public String name() {
-    return "tasker";
+    return tuned ? "tasker-tuned" : "tasker";
   }
 
   @Override
   public String settings() {
-    return "Tasker embedded node, journal pool-size=" + config.getInt("tasker.journal.pool-size")
+    return (tuned ? "Tasker TUNED (harness pool and thread settings, per-task INFO lines off)"
+        : "Tasker as shipped (reference.conf defaults, the server's logback.xml)")
+        + ", journal pool-size=" + config.getInt("tasker.journal.pool-size")
         + " + index pool-size=" + config.getInt("tasker.index.pool-size")
         + ", worker threads=" + config.getInt("tasker.worker.threads")
         + ", queue max-concurrency=" + config.getInt("tasker.queue-defaults.max-concurrency")
@@ -80,17 +95,27 @@ final class TaskerSystem implements SystemUnderTest {
         + ", retries: fixed 1 s backoff, max 3 attempts; enqueueAll per batch"
         + (inMemoryJournal ? "; IN-MEMORY JOURNAL (a bound, not durable)" : "")
         + (prometheus ? "; metrics in a Prometheus registry" : "; metrics not recorded")
-        + (tracing ? "; OpenTelemetry SDK tracing (batch processor, spans dropped)" : "");
+        + (tracing ? "; OpenTelemetry SDK tracing (batch processor, spans dropped)" : "")
+        + (COUNT_MESSAGES ? "; actor messages counted (CountingMailbox wraps Pekko's unbounded"
+            + " default mailbox)" : "");
   }
 
   @Override
   public void open(BenchDb db, Sink sink) throws Exception {
-    int indexPool = Integer.getInteger("bench.tasker.index-pool", 3);
-    int journalPool = Integer.getInteger("bench.tasker.journal-pool", db.poolSize() - indexPool);
-    config = ConfigFactory.parseMap(Map.of(
-            "tasker.journal.pool-size", journalPool,
-            "tasker.index.pool-size", indexPool,
-            "tasker.worker.threads", Integer.getInteger("bench.threads", 20)))
+    Config settings = ConfigFactory.empty();
+    if (tuned) {
+      int indexPool = Integer.getInteger("bench.tasker.index-pool", 3);
+      int journalPool = Integer.getInteger("bench.tasker.journal-pool", db.poolSize() - indexPool);
+      settings = ConfigFactory.parseMap(Map.of(
+          "tasker.journal.pool-size", journalPool,
+          "tasker.index.pool-size", indexPool,
+          "tasker.worker.threads", Integer.getInteger("bench.threads", 20)));
+    }
+    if (COUNT_MESSAGES) {
+      settings = settings.withFallback(ConfigFactory.parseMap(Map.of(
+          "pekko.actor.default-mailbox.mailbox-type", CountingMailbox.class.getName())));
+    }
+    config = settings
         .withFallback(inMemoryJournal ? IN_MEMORY_JOURNAL : ConfigFactory.empty())
         .withFallback(ConfigFactory.load());
     TaskerBuilder builder = Tasker.builder();
