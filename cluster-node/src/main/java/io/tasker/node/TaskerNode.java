@@ -108,7 +108,6 @@ public final class TaskerNode implements Tasker {
   // the database ping of readiness checks, shared while it is in flight
   private final AtomicReference<CompletableFuture<Boolean>> databasePing =
       new AtomicReference<>(CompletableFuture.completedFuture(false));
-  private static final int NEW_TASKS_PER_TRANSACTION = 1000;
   // how long an execution's wait for a step's task lasts before it is renewed
   private static final Duration WORKFLOW_WATCH = Duration.ofSeconds(30);
 
@@ -135,8 +134,20 @@ public final class TaskerNode implements Tasker {
     this.askTimeout = settings.askTimeout;
     this.readyTimeout = settings.readyTimeout;
     this.newTasks =
-        new NewTasks(system, index, clock, settings.keepAliveWindow,
-            registry.middleware().listening(metrics.tasks()));
+        new NewTasks(system, index, clock, settings.waker.lookahead(),
+            registry.middleware().listening(metrics.tasks()), new NewTasks.Entities() {
+              @Override
+              public CompletionStage<NewTasks.Stored> enqueue(
+                  MiddlewareChain.Accepted task, String requestId) {
+                return viaEntity(task, requestId);
+              }
+
+              @Override
+              public void wake(TaskId id) {
+                sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, id.value())
+                    .tell(new TaskEntity.Wake(null));
+              }
+            });
     this.outcomes = new OutcomeWaits((id, wait, timeout) -> askEntity(TaskEntity.ENTITY_TYPE_KEY,
         id.value(), replyTo -> new TaskEntity.AwaitOutcome(wait, replyTo), timeout), askTimeout);
   }
@@ -390,23 +401,39 @@ public final class TaskerNode implements Tasker {
     });
   }
 
+  /**
+   * New tasks are stored together, without their entities (see {@link NewTasks}): concurrent
+   * single enqueues in one transaction, a list in one per {@value NewTasks#PER_TRANSACTION}
+   * tasks. With a journal other than Tasker's, each goes through its entity.
+   */
   private CompletionStage<EnqueueResult> enqueue(MiddlewareChain.Accepted accepted) {
-    TaskId id = accepted.id();
-    // idempotent: a repeat reaches the same task and stores nothing; a redelivery of this very
-    // enqueue is told it created the task if its first delivery did
-    String requestId = UUID.randomUUID().toString();
-    return outcomeUnknownOnTimeout(id, "enqueue", askRedelivering(id,
-        replyTo -> new TaskEntity.Enqueue(accepted.spec(), requestId, replyTo)))
-        .thenApply(stored -> new EnqueueResult(stored.task(), stored.created()))
-        .whenComplete((result, failure) -> accepted.done(failure));
+    if (newTasks.batched()) {
+      // the store goes on after the wait ends (and tells the middlewares how it ended)
+      return outcomeUnknownOnTimeout(accepted.id(), "enqueue", newTasks.storeOne(accepted)
+          .toCompletableFuture().orTimeout(askTimeout.toMillis(), TimeUnit.MILLISECONDS))
+          .thenApply(TaskerNode::result);
+    }
+    return viaEntity(accepted, UUID.randomUUID().toString())
+        .whenComplete((result, failure) -> accepted.done(failure))
+        .thenApply(TaskerNode::result);
+  }
+
+  private static EnqueueResult result(NewTasks.Stored stored) {
+    return new EnqueueResult(stored.task(), stored.created());
   }
 
   /**
-   * Tasks due beyond the keep-alive window and without idempotency keys are stored together,
-   * in one transaction per {@value #NEW_TASKS_PER_TRANSACTION} tasks (see {@link NewTasks}); the
-   * others go through their entities (a repeated key must find the stored task; a task due soon
-   * is best held by the entity its enqueue started).
+   * Idempotent: a repeat reaches the same task and stores nothing; a redelivery of this very
+   * enqueue ({@code requestId}) is told it created the task if its first delivery did.
    */
+  private CompletionStage<NewTasks.Stored> viaEntity(
+      MiddlewareChain.Accepted accepted, String requestId) {
+    TaskId id = accepted.id();
+    return outcomeUnknownOnTimeout(id, "enqueue", askRedelivering(id,
+        replyTo -> new TaskEntity.Enqueue(accepted.spec(), requestId, replyTo)))
+        .thenApply(stored -> new NewTasks.Stored(stored.task(), stored.created()));
+  }
+
   @Override
   public CompletionStage<List<EnqueueResult>> enqueueAll(List<EnqueueRequest> requests) {
     List<MiddlewareChain.Accepted> accepted;
@@ -417,29 +444,18 @@ public final class TaskerNode implements Tasker {
       return CompletableFuture.failedFuture(invalid);
     }
     List<CompletableFuture<List<EnqueueResult>>> parts = new java.util.ArrayList<>();
-    List<MiddlewareChain.Accepted> together = new java.util.ArrayList<>();
-    for (MiddlewareChain.Accepted task : accepted) {
-      if (!newTasks.takes(task.spec())) {
-        storeTogether(together, parts); // first, to keep the order of the results
-        parts.add(enqueue(task).toCompletableFuture().thenApply(List::of));
-      } else if (together.add(task) && together.size() == NEW_TASKS_PER_TRANSACTION) {
-        storeTogether(together, parts);
+    if (newTasks.batched()) {
+      for (int from = 0; from < accepted.size(); from += NewTasks.PER_TRANSACTION) {
+        List<MiddlewareChain.Accepted> batch = accepted.subList(from,
+            Math.min(accepted.size(), from + NewTasks.PER_TRANSACTION));
+        parts.add(newTasks.store(batch).toCompletableFuture()
+            .thenApply(stored -> stored.stream().map(TaskerNode::result).toList()));
       }
+    } else {
+      accepted.forEach(task -> parts.add(enqueue(task).toCompletableFuture().thenApply(List::of)));
     }
-    storeTogether(together, parts);
     return countRejection(CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
         .thenApply(done -> parts.stream().flatMap(part -> part.join().stream()).toList()));
-  }
-
-  private void storeTogether(List<MiddlewareChain.Accepted> together,
-      List<CompletableFuture<List<EnqueueResult>>> parts) {
-    if (!together.isEmpty()) {
-      List<MiddlewareChain.Accepted> batch = List.copyOf(together);
-      parts.add(newTasks.store(batch).toCompletableFuture()
-          .whenComplete((views, failure) -> batch.forEach(task -> task.done(failure)))
-          .thenApply(views -> views.stream().map(view -> new EnqueueResult(view, true)).toList()));
-      together.clear();
-    }
   }
 
   @Override

@@ -197,6 +197,12 @@ public final class JdbcTaskIndex implements TaskRows, ScheduleIndex, AutoCloseab
     });
   }
 
+  /** @return those of {@code persistenceIds} whose events are in the journal */
+  public CompletionStage<java.util.Set<String>> storedInJournal(
+      java.util.Collection<String> persistenceIds) {
+    return read(connection -> JournalTable.stored(connection, persistenceIds));
+  }
+
   // Reads
 
   /**

@@ -7,7 +7,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The statements on {@code event_journal}, each for many entities at once. Callers own the
@@ -69,6 +71,26 @@ public final class JournalTable {
       }
     }
     return rows;
+  }
+
+  /** @return those of {@code persistenceIds} that have events stored */
+  public static Set<String> stored(Connection connection, Collection<String> persistenceIds)
+      throws SQLException {
+    Set<String> stored = new HashSet<>();
+    try (PreparedStatement select = connection.prepareStatement(
+        "SELECT DISTINCT \"persistence_id\" FROM \"event_journal\""
+            + " WHERE \"persistence_id\" = ANY(?)")) {
+      Array ids = connection.createArrayOf("VARCHAR", persistenceIds.toArray());
+      select.setArray(1, ids);
+      try (ResultSet rs = select.executeQuery()) {
+        while (rs.next()) {
+          stored.add(rs.getString(1));
+        }
+      } finally {
+        ids.free();
+      }
+    }
+    return stored;
   }
 
   /** @return the highest sequence number stored for {@code persistenceId}, or 0 */

@@ -265,6 +265,18 @@ public final class QueueManager
     return State.NEW;
   }
 
+  /**
+   * Commands wait in the stash while the manager recovers or persists; beyond it they are
+   * dropped. New tasks are woken a stored batch at a time, so thousands of permit requests (and
+   * a user's settings change behind them) can arrive within one write of the manager.
+   */
+  @Override
+  public java.util.Optional<Integer> stashCapacity() {
+    return java.util.Optional.of(STASH_CAPACITY);
+  }
+
+  private static final int STASH_CAPACITY = 100_000;
+
   @Override
   public RetentionCriteria retentionCriteria() {
     return RetentionCriteria.snapshotEvery(100, 2);

@@ -177,6 +177,38 @@ class JdbcTaskIndexTest {
     }
   }
 
+  /**
+   * New tasks stored together: a task already stored (a repeated idempotency key) fails the
+   * whole transaction, and is then found in the journal.
+   */
+  @ParameterizedTest
+  @MethodSource("journals")
+  void newTasksWithAStoredOneAmongThemStoreNothingAndTheStoredOneIsFound(JournalSettings journal)
+      throws SQLException {
+    SchemaMigrations.migrate(journal);
+    try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);
+        HikariDataSource pool = journal.dataSource("test", 2);
+        Connection connection = pool.getConnection()) {
+      TaskId stored = TaskId.random("echo");
+      TaskId fresh = TaskId.random("echo");
+      commit(connection, journal, row(stored, TaskStatus.SCHEDULED, 1));
+      commit(connection, journal, row(stored, TaskStatus.RUNNING, 2));
+      assertThrows(java.util.concurrent.CompletionException.class, () -> index.insertNew(
+              List.of(event(fresh, 1), event(stored, 1)),
+              List.of(row(fresh, TaskStatus.SCHEDULED, 1), row(stored, TaskStatus.SCHEDULED, 1)))
+          .toCompletableFuture().join());
+      assertEquals(0, events(connection, fresh));
+      assertNull(read(index, fresh), "nothing of the failed transaction stays");
+      assertEquals(2, read(index, stored).seqNr());
+      assertEquals(java.util.Set.of(IndexRow.persistenceId(stored)), index.storedInJournal(
+              List.of(IndexRow.persistenceId(fresh), IndexRow.persistenceId(stored)))
+          .toCompletableFuture().join());
+      index.insertNew(List.of(event(fresh, 1)), List.of(row(fresh, TaskStatus.SCHEDULED, 1)))
+          .toCompletableFuture().join();
+      assertEquals(1, events(connection, fresh));
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("journals")
   void aRowLostEarlierIsRestoredWhileItsJournalHoldsThePreviousEvent(JournalSettings journal)
