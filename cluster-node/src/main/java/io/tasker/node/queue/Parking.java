@@ -59,6 +59,14 @@ final class Parking {
     signals++;
   }
 
+  /**
+   * Parked tasks may exist although no signal said so: a signal can be lost (its sender's node
+   * died between storing a parked row and telling), so the manager looks again now and then.
+   */
+  void recheck() {
+    mayExist = true;
+  }
+
   /** A task asked for its permit (or renewed one): if it was woken, it has arrived. */
   void arrived(String holder) {
     woken.remove(holder);

@@ -111,8 +111,9 @@ public final class QueueManager
       implements Command {}
 
   /**
-   * A task answered {@link Parked} has marked its index row parked: the next look-up for parked
-   * tasks finds it, also one that started before the row was marked.
+   * A task answered {@link Parked} has marked its index row parked, or new tasks due at once
+   * were stored parked: the next look-up for parked tasks finds them, also one that started
+   * before the rows were written.
    */
   public record ConfirmParked(String holder) implements Command {}
 
@@ -241,6 +242,11 @@ public final class QueueManager
   private long grantsFrom;
   /** Parked tasks of this queue: whether any may exist, which were woken. */
   private Parking parking;
+  /** The {@link QueueRuntime#ticker()} reading of the last look-up no signal asked for. */
+  private long lastParkedRecheck;
+  /** Looks for parked tasks no signal announced every two permit leases, at least 30 s. */
+  private static final long MIN_PARKED_RECHECK_NANOS =
+      java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
   /** Whether waiting requests wait for the rate limit's next token (as of the last grant). */
   private boolean rateLimited;
 
@@ -304,6 +310,7 @@ public final class QueueManager
     long now = now();
     permits = new Permits(state.limits(configured), runtime.permitLease().toNanos(), now);
     parking = new Parking(runtime.maxWaiting(), runtime.permitLease().toNanos());
+    lastParkedRecheck = now;
     timers.startTimerWithFixedDelay(LEASE_SWEEP, Tick.INSTANCE, runtime.permitLease().dividedBy(2));
     if (state.opened()) {
       grantsFrom = now + runtime.startUpGrace().toNanos();
@@ -443,6 +450,11 @@ public final class QueueManager
       grantWhilePossible(state);
     }
     parking.forgetStale(now());
+    if (now() - lastParkedRecheck
+        > Math.max(MIN_PARKED_RECHECK_NANOS, 2 * runtime.permitLease().toNanos())) {
+      lastParkedRecheck = now();
+      parking.recheck();
+    }
     lookForParked(state);
     return Effect().noReply();
   }

@@ -912,6 +912,22 @@ class QueueManagerTest {
   }
 
   @Test
+  void aManagerLooksForParkedTasksAgainAfterTwoLeasesThoughNoParkWasSignalled()
+      throws InterruptedException {
+    StubParked parked = new StubParked();
+    ManualQueue m = parkingQueue(parked);
+    m.q.release("run");
+    m.statsAfterGrants();
+    advance(LONG_LEASE);
+    m.statsAfterGrants();
+    assertTrue(parked.lookups.isEmpty(), "nothing parked, no signal: no look-up yet");
+    // a row stored parked whose signal was lost (its node died after the commit)
+    advance(LONG_LEASE.plusSeconds(1));
+    parked.expectLookup().answer().complete(List.of("lost-signal"));
+    await().atMost(GENEROUS).until(() -> parked.woken.equals(List.of("lost-signal")));
+  }
+
+  @Test
   void aParkConfirmedWhileALookUpRunsKeepsTheManagerLooking() throws InterruptedException {
     StubParked parked = new StubParked();
     ManualQueue m = parkingQueue(parked);
