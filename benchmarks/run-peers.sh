@@ -13,8 +13,9 @@
 #       [--lateness-lead 20] [--lateness-window 20] [--burst-tasks 20000] [--burst-lead 5]
 #       [--burst-window 20] [--steady-tasks N (default --tasks)] [--fail-every 10] [--pool 10]
 #       [--batch 1000] [--enqueue-threads 2] [--pg-durable off|on]
-# tasker runs as a user gets it: reference.conf defaults and the server's logback.xml (an INFO
-# line per task transition). tasker-tuned: the former harness settings (BENCH_THREADS worker
+# tasker runs as a user gets it: reference.conf defaults and the server's logback.xml (task
+# transitions: failures at INFO, routine ones at DEBUG, so not shown). tasker-tuned: the
+# former harness settings (BENCH_THREADS worker
 # threads, journal pool = --pool minus 3 index connections, logback-bench.xml).
 # JVM flags of every system's JVM: BENCH_JAVA_OPTS (default -Xmx1g -XX:+UseG1GC).
 # Peers' tuning (and tasker-tuned's): BENCH_THREADS (handler threads, 20),
