@@ -147,12 +147,6 @@ public final class TaskerNode implements Tasker {
                 sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, id.value())
                     .tell(new TaskEntity.Wake(null));
               }
-
-              @Override
-              public void parked(String queue) {
-                sharding.entityRefFor(QueueManager.ENTITY_TYPE_KEY, queue)
-                    .tell(new QueueManager.ConfirmParked(NewTasks.class.getSimpleName()));
-              }
             });
     this.outcomes = new OutcomeWaits((id, wait, timeout) -> askEntity(TaskEntity.ENTITY_TYPE_KEY,
         id.value(), replyTo -> new TaskEntity.AwaitOutcome(wait, replyTo), timeout), askTimeout);

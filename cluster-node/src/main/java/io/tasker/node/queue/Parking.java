@@ -60,8 +60,8 @@ final class Parking {
   }
 
   /**
-   * Parked tasks may exist although no signal said so: a signal can be lost (its sender's node
-   * died between storing a parked row and telling), so the manager looks again now and then.
+   * Parked tasks may exist although no signal said so: a confirmation can be lost (its task's
+   * node died between marking the row and telling), so the manager looks again now and then.
    */
   void recheck() {
     mayExist = true;

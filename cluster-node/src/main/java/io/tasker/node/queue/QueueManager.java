@@ -111,9 +111,8 @@ public final class QueueManager
       implements Command {}
 
   /**
-   * A task answered {@link Parked} has marked its index row parked, or new tasks due at once
-   * were stored parked: the next look-up for parked tasks finds them, also one that started
-   * before the rows were written.
+   * A task answered {@link Parked} has marked its index row parked: the next look-up for parked
+   * tasks finds it, also one that started before the row was marked.
    */
   public record ConfirmParked(String holder) implements Command {}
 

@@ -15,7 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -53,9 +52,6 @@ public final class NewTasks {
     CompletionStage<Stored> enqueue(MiddlewareChain.Accepted task, String requestId);
 
     void wake(TaskId id);
-
-    /** Tells {@code queue}'s manager that tasks were stored parked: it wakes them by priority. */
-    void parked(String queue);
   }
 
   private record Pending(MiddlewareChain.Accepted task, CompletableFuture<Stored> stored) {}
@@ -189,40 +185,28 @@ public final class NewTasks {
       states.add(stored);
       events.add(JournalRow.of(serialization, TaskEntity.persistenceId(id), 1, writer,
           now.toEpochMilli(), enqueued));
-      IndexRow row = stored.toIndexRow(1);
-      rows.add(isDue(stored, now) ? row.parked() : row);
+      rows.add(stored.toIndexRow(1));
     }
     index.insertNew(events, rows).whenComplete((done, failure) -> {
       if (failure == null) {
-        stored(attempts, states, enqueuedAll, now);
+        stored(attempts, states, enqueuedAll);
       } else {
         insertFailed(attempts, now, failure);
       }
     });
   }
 
-  /** A task due when it is stored waits for its queue: stored parked, no entity woken. */
-  private static boolean isDue(TaskEntity.State stored, Instant now) {
-    return !stored.runAt().isAfter(now);
-  }
-
-  private void stored(List<Attempt> attempts, List<TaskEntity.State> states,
-      List<TaskEntity.Enqueued> events, Instant storedAt) {
+  private void stored(
+      List<Attempt> attempts, List<TaskEntity.State> states, List<TaskEntity.Enqueued> events) {
     List<TaskEntity.State> dueSoon = new ArrayList<>();
-    Set<String> parkedIn = new TreeSet<>();
     Instant soon = clock.instant().plus(lookahead);
-    for (TaskEntity.State state : states) {
-      if (isDue(state, storedAt)) {
-        parkedIn.add(state.spec().queue());
-      } else if (!state.wakeAt().isAfter(soon)) {
-        // the waker may have scanned past this wake time already: the entity must hear now
-        dueSoon.add(state);
-      }
-    }
-    parkedIn.forEach(entities::parked);
     for (int i = 0; i < attempts.size(); i++) {
       TaskEntity.State state = states.get(i);
       metrics.recorded(state.id(), state.spec(), events.get(i));
+      // the waker may have scanned past this wake time already: the entity must hear now
+      if (state.wakeAt() != null && !state.wakeAt().isAfter(soon)) {
+        dueSoon.add(state);
+      }
       attempts.get(i).complete(new Stored(state.toView(), true), null);
     }
     dueSoon.sort(Comparator.comparing(TaskEntity.State::wakeAt));

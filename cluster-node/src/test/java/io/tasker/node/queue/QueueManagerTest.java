@@ -921,7 +921,7 @@ class QueueManagerTest {
     advance(LONG_LEASE);
     m.statsAfterGrants();
     assertTrue(parked.lookups.isEmpty(), "nothing parked, no signal: no look-up yet");
-    // a row stored parked whose signal was lost (its node died after the commit)
+    // a row marked parked whose confirmation was lost (its node died after the mark)
     advance(LONG_LEASE.plusSeconds(1));
     parked.expectLookup().answer().complete(List.of("lost-signal"));
     await().atMost(GENEROUS).until(() -> parked.woken.equals(List.of("lost-signal")));
