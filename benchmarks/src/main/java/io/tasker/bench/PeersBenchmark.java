@@ -39,7 +39,7 @@ import java.util.regex.Pattern;
  *
  * Child JVM flags: system property {@code bench.child-opts} (run-peers.sh passes
  * BENCH_JAVA_OPTS), plus every {@code -Dbench.*} property of this JVM. Logging: {@code tasker}
- * logs as the server ships it (its logback.xml: an INFO line per task transition); the peers
+ * logs as the server ships it (its logback.xml: failed attempts at INFO, routine transitions at DEBUG); the peers
  * and {@code tasker-tuned} with logback-bench.xml. A child's output goes to a log file; the
  * console gets the harness's lines and warnings from it, not the INFO lines.
  */

@@ -129,8 +129,9 @@ final class PeersReport {
     text.append("PostgreSQL: ").append(run.get("postgres")).append('\n');
     text.append("JVM flags (every system; tasker ignores bench.threads): ")
         .append(run.get("child_jvm_flags")).append('\n');
-    text.append("logging: tasker with the server's logback.xml (as shipped: an INFO line per task"
-        + " transition), the others with logback-bench.xml\n");
+    text.append("logging: tasker with the server's logback.xml (as shipped: failed attempts at"
+        + " INFO, routine task transitions at DEBUG, not shown), the others with"
+        + " logback-bench.xml\n");
     text.append("machine: ").append(run.get("machine")).append('\n');
     text.append("options: ").append(run.get("options")).append('\n');
     for (String system : columns) {
