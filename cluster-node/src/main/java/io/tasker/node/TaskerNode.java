@@ -110,6 +110,11 @@ public final class TaskerNode implements Tasker {
       new AtomicReference<>(CompletableFuture.completedFuture(false));
   // how long an execution's wait for a step's task lasts before it is renewed
   private static final Duration WORKFLOW_WATCH = Duration.ofSeconds(30);
+  /**
+   * How long a batch of new due tasks waits for its queue's manager to say how many may come
+   * (past it, all are woken as if admitted: the manager is busy or moving).
+   */
+  private static final Duration ADMIT_TIMEOUT = Duration.ofSeconds(2);
 
   private TaskerNode(
       ActorSystem<Void> system,
@@ -146,6 +151,20 @@ public final class TaskerNode implements Tasker {
               public void wake(TaskId id) {
                 sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, id.value())
                     .tell(new TaskEntity.Wake(null));
+              }
+
+              @Override
+              public CompletionStage<Integer> admit(String queue, List<String> holders) {
+                return sharding.entityRefFor(QueueManager.ENTITY_TYPE_KEY, queue)
+                    .<QueueManager.Admitted>ask(
+                        replyTo -> new QueueManager.AdmitNew(holders, replyTo), ADMIT_TIMEOUT)
+                    .thenApply(QueueManager.Admitted::count);
+              }
+
+              @Override
+              public void parked(String queue) {
+                sharding.entityRefFor(QueueManager.ENTITY_TYPE_KEY, queue)
+                    .tell(new QueueManager.ConfirmParked(NewTasks.class.getSimpleName()));
               }
             });
     this.outcomes = new OutcomeWaits((id, wait, timeout) -> askEntity(TaskEntity.ENTITY_TYPE_KEY,

@@ -561,6 +561,40 @@ abstract class TaskerContractTest {
   }
 
   /**
+   * A batch of due tasks larger than the room of its queue is stored with only the room's
+   * worth to be woken: the rest are parked in the same transaction (no entity starts only to
+   * park), and every task still runs once when the queue is resumed.
+   */
+  @Test
+  void aBatchOfDueTasksBeyondMaxWaitingIsStoredParkedAndEveryTaskRunsOnce(TestInfo info) {
+    String test = name(info);
+    int maxWaiting = 5;
+    int tasks = 200;
+    TaskerBuilder builder = node("admit").queue("backlog", q -> q.maxConcurrency(4).pause())
+        .config(ConfigFactory.parseString("tasker.permits.max-waiting = " + maxWaiting)
+            .withFallback(ConfigFactory.load()));
+    try (Tasker node = builder.start()) {
+      List<EnqueueRequest> batch = new ArrayList<>();
+      for (int i = 0; i < tasks; i++) {
+        batch.add(Probe.WORK.with(Probe.of(test, "t" + i)).queue("backlog")
+            .toEnqueueRequest(Json.MAPPER));
+      }
+      List<TaskId> ids = join(node.enqueueAll(batch)).stream().map(r -> r.task().id()).toList();
+      // parked when the enqueue returns, not later by their entities
+      int parked = join(((TaskerNode) node).index().parked("backlog", tasks)).size();
+      assertEquals(tasks - maxWaiting, parked, "parked as they were stored");
+      await().atMost(PATIENCE).until(() -> join(node.queueStats("backlog")).waiting() == maxWaiting);
+      assertTrue(liveTasks(node) <= maxWaiting, "live task entities: " + liveTasks(node));
+
+      join(node.resumeQueue("backlog"));
+      ids.forEach(id -> awaitStatus(node, id, TaskStatus.SUCCEEDED));
+      List<String> started = Probe.record(test).started;
+      assertEquals(tasks, started.size(), "each task ran exactly once");
+      assertEquals(tasks, new java.util.HashSet<>(started).size());
+    }
+  }
+
+  /**
    * A queue without limits is bounded by the node: it grants this node no more than
    * max-started permits, so the rest of a due backlog waits as requests and parks.
    */

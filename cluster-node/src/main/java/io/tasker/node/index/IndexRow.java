@@ -21,6 +21,14 @@ public record IndexRow(
   /** Rows are spread over this many buckets; waker workers split the range between them. */
   public static final int BUCKETS = 1024;
 
+  /**
+   * @return this row marked parked (no wake time): the waker leaves it alone, its queue's
+   *     manager wakes it when there is room
+   */
+  public IndexRow parked() {
+    return new IndexRow(task, bucket, null, leaseUntil, seqNr);
+  }
+
   @Override
   public TableRow.Writer writer() {
     return TaskIndexTable.WRITER;

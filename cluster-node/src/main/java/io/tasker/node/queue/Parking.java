@@ -67,6 +67,19 @@ final class Parking {
     mayExist = true;
   }
 
+  /** @return how many more tasks may come to wait in memory, given {@code waiting} there */
+  int room(int waiting) {
+    return Math.max(0, maxWaiting - waiting - woken.size());
+  }
+
+  /**
+   * Tasks just stored were admitted to come and ask for their permits: until they arrive (or
+   * are forgotten) they take room as woken tasks do.
+   */
+  void expect(List<String> holders, long now) {
+    holders.forEach(holder -> woken.put(holder, now));
+  }
+
   /** A task asked for its permit (or renewed one): if it was woken, it has arrived. */
   void arrived(String holder) {
     woken.remove(holder);
@@ -106,7 +119,7 @@ final class Parking {
       long now) {
     underWay = false;
     boolean sawAll = ids.size() < lookup.limit() && signals == lookup.signals();
-    int room = maxWaiting - waiting - woken.size();
+    int room = room(waiting);
     List<String> wake = new ArrayList<>();
     for (String id : ids) {
       if (known.test(id) || woken.containsKey(id)) {

@@ -111,10 +111,22 @@ public final class QueueManager
       implements Command {}
 
   /**
-   * A task answered {@link Parked} has marked its index row parked: the next look-up for parked
-   * tasks finds it, also one that started before the row was marked.
+   * A task answered {@link Parked} has marked its index row parked, or new tasks not admitted
+   * ({@link AdmitNew}) were stored parked: the next look-up for parked tasks finds them, also
+   * one that started before the rows were written.
    */
   public record ConfirmParked(String holder) implements Command {}
+
+  /**
+   * New tasks due at once are about to be stored: admits as many as may wait in memory (the
+   * first of {@code holders}, which come best first), answered with {@link Admitted}. Those
+   * are stored to be woken; the rest are stored parked, and {@link ConfirmParked} follows once
+   * they are written. So a due backlog beyond {@code maxWaiting} starts no entity only to park.
+   */
+  public record AdmitNew(List<String> holders, ActorRef<Admitted> replyTo) implements Command {}
+
+  /** @param count how many of the {@link AdmitNew} holders, from the first on, may come */
+  public record Admitted(int count) implements TaskerSerializable {}
 
   /** Extends a held permit's lease; re-registers it if this manager did not know it. */
   public record RenewPermit(String holder, String concurrencyKey, WorkerNode worker)
@@ -342,6 +354,14 @@ public final class QueueManager
       parking.arrived(renew.holder());
       permits.renew(renew.holder(), renew.concurrencyKey(), renew.worker(), now());
       return Effect().noReply();
+    }
+    if (command instanceof AdmitNew admit) {
+      int count = Math.min(admit.holders().size(), parking.room(permits.waiting()));
+      parking.expect(admit.holders().subList(0, count), now());
+      if (count < admit.holders().size()) {
+        parking.parked();
+      }
+      return Effect().reply(admit.replyTo(), new Admitted(count));
     }
     if (command instanceof ConfirmParked) {
       parking.parked();

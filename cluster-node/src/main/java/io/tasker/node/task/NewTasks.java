@@ -12,12 +12,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -30,6 +32,11 @@ import org.apache.pekko.serialization.SerializationExtension;
  * in one transaction. Per task that saves an entity start, a recovery query, a journal round
  * trip through the entity and its reply; tasks due within the waker's look-ahead are then woken
  * at once (their entities recover the event and arm their timers), the others by the waker.
+ *
+ * <p>A batch with many tasks due at once asks their queue's manager how many may come and wait
+ * for permits in memory; the rest are stored parked (the manager wakes them by priority as
+ * there is room), so a due backlog beyond {@code tasker.permits.max-waiting} costs no entity
+ * start that would only end in parking.
  *
  * <p>A task with an idempotency key has its id from the key: a repeat collides with the stored
  * event, which fails the whole transaction. The batch is then stored again without the tasks
@@ -52,7 +59,29 @@ public final class NewTasks {
     CompletionStage<Stored> enqueue(MiddlewareChain.Accepted task, String requestId);
 
     void wake(TaskId id);
+
+    /**
+     * Asks {@code queue}'s manager how many of {@code holders} (new tasks due at once, best
+     * first) may come and wait for their permits; see {@link
+     * io.tasker.node.queue.QueueManager.AdmitNew}.
+     */
+    CompletionStage<Integer> admit(String queue, List<String> holders);
+
+    /** Tells {@code queue}'s manager that new tasks were stored parked. */
+    void parked(String queue);
   }
+
+  /**
+   * A queue asks its manager what to admit only for this many due tasks or more in one
+   * transaction: fewer cost more in the round trip than in parking, and a single enqueue never
+   * waits for it.
+   */
+  static final int ADMIT_FROM = 100;
+
+  /** Best first, as a queue serves them: higher priority, then earlier run time. */
+  private static final Comparator<TaskEntity.State> SERVICE_ORDER =
+      Comparator.comparingInt((TaskEntity.State s) -> -s.priority())
+          .thenComparing(TaskEntity.State::runAt);
 
   private record Pending(MiddlewareChain.Accepted task, CompletableFuture<Stored> stored) {}
 
@@ -172,43 +201,95 @@ public final class NewTasks {
     if (attempts.isEmpty()) {
       return;
     }
-    List<JournalRow> events = new ArrayList<>(attempts.size());
-    List<IndexRow> rows = new ArrayList<>(attempts.size());
     List<TaskEntity.State> states = new ArrayList<>(attempts.size());
     List<TaskEntity.Enqueued> enqueuedAll = new ArrayList<>(attempts.size());
     for (Attempt attempt : attempts) {
-      TaskId id = attempt.task().id();
-      TaskEntity.State empty = TaskEntity.State.empty(id);
+      TaskEntity.State empty = TaskEntity.State.empty(attempt.task().id());
       TaskEntity.Enqueued enqueued = empty.accept(attempt.task().spec(), attempt.requestId(), now);
-      TaskEntity.State stored = empty.apply(enqueued);
       enqueuedAll.add(enqueued);
-      states.add(stored);
-      events.add(JournalRow.of(serialization, TaskEntity.persistenceId(id), 1, writer,
-          now.toEpochMilli(), enqueued));
-      rows.add(stored.toIndexRow(1));
+      states.add(empty.apply(enqueued));
+    }
+    toPark(states, now).whenComplete((parked, failure) -> {
+      try {
+        // the managers could not say: every task is woken, as without admission
+        write(attempts, states, enqueuedAll, failure == null ? parked : Map.of(), now);
+      } catch (RuntimeException unwritable) { // e.g. an event that does not serialize
+        attempts.forEach(attempt -> attempt.complete(null, unwritable));
+      }
+    });
+  }
+
+  /**
+   * @return the tasks to store parked, by queue: of the queues with {@link #ADMIT_FROM} or more
+   *     tasks due at once, those their managers did not admit
+   */
+  private CompletionStage<Map<String, Set<TaskId>>> toPark(
+      List<TaskEntity.State> states, Instant now) {
+    Map<String, List<TaskEntity.State>> dueByQueue = new HashMap<>();
+    for (TaskEntity.State state : states) {
+      if (state.wakeAt() != null && !state.wakeAt().isAfter(now)) {
+        dueByQueue.computeIfAbsent(state.spec().queue(), queue -> new ArrayList<>()).add(state);
+      }
+    }
+    Map<String, Set<TaskId>> parked = new ConcurrentHashMap<>();
+    List<CompletableFuture<?>> asked = new ArrayList<>();
+    dueByQueue.forEach((queue, due) -> {
+      if (due.size() < ADMIT_FROM) {
+        return;
+      }
+      due.sort(SERVICE_ORDER);
+      List<String> holders = due.stream().map(state -> state.id().value()).toList();
+      asked.add(entities.admit(queue, holders).thenAccept(admitted -> {
+        if (admitted < due.size()) {
+          Set<TaskId> rest = new HashSet<>();
+          due.subList(Math.max(0, admitted), due.size()).forEach(s -> rest.add(s.id()));
+          parked.put(queue, rest);
+        }
+      }).toCompletableFuture());
+    });
+    return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new))
+        .thenApply(done -> parked);
+  }
+
+  private void write(List<Attempt> attempts, List<TaskEntity.State> states,
+      List<TaskEntity.Enqueued> enqueuedAll, Map<String, Set<TaskId>> parked, Instant now) {
+    List<JournalRow> events = new ArrayList<>(attempts.size());
+    List<IndexRow> rows = new ArrayList<>(attempts.size());
+    for (int i = 0; i < states.size(); i++) {
+      TaskEntity.State stored = states.get(i);
+      events.add(JournalRow.of(serialization, TaskEntity.persistenceId(stored.id()), 1, writer,
+          now.toEpochMilli(), enqueuedAll.get(i)));
+      IndexRow row = stored.toIndexRow(1);
+      rows.add(isParked(stored, parked) ? row.parked() : row);
     }
     index.insertNew(events, rows).whenComplete((done, failure) -> {
       if (failure == null) {
-        stored(attempts, states, enqueuedAll);
+        stored(attempts, states, enqueuedAll, parked);
       } else {
         insertFailed(attempts, now, failure);
       }
     });
   }
 
-  private void stored(
-      List<Attempt> attempts, List<TaskEntity.State> states, List<TaskEntity.Enqueued> events) {
+  private static boolean isParked(TaskEntity.State state, Map<String, Set<TaskId>> parked) {
+    Set<TaskId> ofQueue = parked.get(state.spec().queue());
+    return ofQueue != null && ofQueue.contains(state.id());
+  }
+
+  private void stored(List<Attempt> attempts, List<TaskEntity.State> states,
+      List<TaskEntity.Enqueued> events, Map<String, Set<TaskId>> parked) {
     List<TaskEntity.State> dueSoon = new ArrayList<>();
     Instant soon = clock.instant().plus(lookahead);
     for (int i = 0; i < attempts.size(); i++) {
       TaskEntity.State state = states.get(i);
       metrics.recorded(state.id(), state.spec(), events.get(i));
       // the waker may have scanned past this wake time already: the entity must hear now
-      if (state.wakeAt() != null && !state.wakeAt().isAfter(soon)) {
+      if (state.wakeAt() != null && !state.wakeAt().isAfter(soon) && !isParked(state, parked)) {
         dueSoon.add(state);
       }
       attempts.get(i).complete(new Stored(state.toView(), true), null);
     }
+    parked.keySet().forEach(entities::parked);
     dueSoon.sort(Comparator.comparing(TaskEntity.State::wakeAt));
     dueSoon.forEach(state -> entities.wake(state.id()));
   }

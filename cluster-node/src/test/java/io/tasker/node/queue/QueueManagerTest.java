@@ -13,6 +13,8 @@ import io.tasker.node.queue.QueueManager.PermitGranted;
 import io.tasker.node.queue.QueueManager.PermitReply;
 import io.tasker.node.queue.QueueManager.Parked;
 import io.tasker.node.queue.QueueManager.ConfirmParked;
+import io.tasker.node.queue.QueueManager.AdmitNew;
+import io.tasker.node.queue.QueueManager.Admitted;
 import io.tasker.protocol.QueueStats;
 import io.tasker.node.queue.QueueManager.ReleasePermit;
 import io.tasker.node.queue.QueueManager.RenewPermit;
@@ -884,6 +886,36 @@ class QueueManagerTest {
     m.statsAfterGrants("p2");
     parked.expectLookup().answer().complete(List.of("p4"));
     await().atMost(GENEROUS).until(() -> parked.woken.contains("p4"));
+  }
+
+  @Test
+  void newDueTasksAreAdmittedAsFarAsThereIsRoomAndTheRestAreLookedUpLikeParkedOnes()
+      throws InterruptedException {
+    StubParked parked = new StubParked();
+    ManualQueue m = parkingQueue(parked);
+    m.request("w1");
+    m.q.manager.tell(new AdmitNew(List.of("n1", "n2", "n3", "n4"), m.inbox.getRef().narrow()));
+    assertEquals(new Admitted(3), m.inbox.receiveMessage(GENEROUS), "4 may wait, 1 does");
+    m.q.manager.tell(new AdmitNew(List.of("x1"), m.inbox.getRef().narrow()));
+    assertEquals(new Admitted(0), m.inbox.receiveMessage(GENEROUS),
+        "admitted tasks on their way take room");
+    m.q.manager.tell(new ConfirmParked("new tasks")); // n4 and x1 were stored parked
+
+    for (String admitted : List.of("n1", "n2", "n3")) {
+      m.request(admitted);
+    }
+    m.request("late");
+    assertEquals(4, m.statsAfter(m.parked("late")).waiting());
+    m.q.release("run");
+    m.statsAfterGrants("w1");
+    m.q.release("w1");
+    m.statsAfterGrants("n1");
+    assertTrue(parked.lookups.isEmpty(), "2 waiting of 4 is not below half");
+    m.q.release("n1");
+    m.statsAfterGrants("n2");
+    parked.expectLookup().answer().complete(List.of("n4", "x1", "late"));
+    await().atMost(GENEROUS).until(() -> parked.woken.size() == 3);
+    assertEquals(List.of("n4", "x1", "late"), parked.woken);
   }
 
   @Test
