@@ -43,6 +43,12 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * lost (a shard hand-off drops buffered messages; a dead node's entities are gone). So a large
  * backlog of due tasks waiting for their queue costs one read per row per full pass, not one per
  * scan.
+ *
+ * <p>A pass that reads only newly due rows reads about one scan interval's worth of them at
+ * once; their wakes are paced (each sent one scan interval after the row came within the
+ * look-ahead, i.e. {@code lookahead - scanInterval} ahead of its wake time) so the entities
+ * start as a stream, not as a burst once a second that would hold up tasks due meanwhile.
+ * Full passes wake at once: their rows may be due already.
  */
 public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
 
@@ -106,6 +112,8 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
     /** Forget what was woken, and scan: wakes sent to a removed node's shards were lost. */
     REWAKE,
     SWEEP,
+    /** Sends the paced wakes whose time has come. */
+    PACE,
     STOP
   }
 
@@ -120,6 +128,9 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
   // State
 
   private record Woken(Instant wakeAt, long atNanos) {}
+
+  /** A wake held back until {@code sendAtNanos} (a {@link System#nanoTime()} reading). */
+  private record Paced(int target, String id, Instant wakeAt, long sendAtNanos) {}
 
   /** A pass under way: all due rows, or those that came due since the previous pass. */
   private record Pass(boolean full, Instant until) {}
@@ -143,6 +154,10 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
   private final List<Progress> progress = new ArrayList<>();
   private final TimerScheduler<Command> timers;
   private final Duration shardsMoveAfter;
+  /** How far ahead of its wake time a paced wake is sent. */
+  private final Duration pacedLead;
+  private final java.util.PriorityQueue<Paced> paced =
+      new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(Paced::sendAtNanos));
 
   private TaskWaker(
       ActorContext<Command> context,
@@ -162,6 +177,9 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
     this.clock = clock;
     this.timers = timers;
     this.shardsMoveAfter = removalMargin(context.getSystem().settings().config());
+    this.pacedLead = settings.lookahead().compareTo(settings.scanInterval()) > 0
+        ? settings.lookahead().minus(settings.scanInterval())
+        : settings.lookahead();
     Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
         context.messageAdapter(ClusterEvent.MemberRemoved.class, NodeRemoved::new),
         ClusterEvent.MemberRemoved.class));
@@ -175,6 +193,7 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
         .onMessageEquals(Tick.SCAN, this::scan)
         .onMessageEquals(Tick.REWAKE, this::rewake)
         .onMessageEquals(Tick.SWEEP, this::sweep)
+        .onMessageEquals(Tick.PACE, this::pace)
         .onMessageEquals(Tick.STOP, Behaviors::stopped)
         .onMessage(Scanned.class, this::onScanned)
         .onMessage(Swept.class, this::onSwept)
@@ -224,7 +243,7 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
       Woken last = of.woken.get(due.id());
       if (last == null || !last.wakeAt().equals(due.wakeAt())
           || now - last.atNanos() > settings.rewakeAfter().toNanos()) {
-        target.wake().wake(due.id(), due.wakeAt());
+        wakeOrPace(scanned.target(), due, pass.full());
         of.woken.put(due.id(), new Woken(due.wakeAt(), now));
       }
     }
@@ -238,6 +257,37 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
       of.woken.keySet().retainAll(of.seenInFullPass); // rows no longer due
       of.seenInFullPass = new HashSet<>();
       of.nextFullPassNanos = now + settings.rewakeAfter().toNanos();
+    }
+    return this;
+  }
+
+  /**
+   * Wakes {@code due} now, or holds it back until {@link #pacedLead} before its wake time. The
+   * hold is measured in elapsed time (not on the clock, which tests may stop): it is never
+   * longer than one scan interval.
+   */
+  private void wakeOrPace(int target, WakeTarget.Due due, boolean fullPass) {
+    long holdNanos = Duration.between(clock.instant(), due.wakeAt().minus(pacedLead)).toNanos();
+    if (fullPass || holdNanos <= 0) {
+      targets.get(target).wake().wake(due.id(), due.wakeAt());
+      return;
+    }
+    holdNanos = Math.min(holdNanos, settings.scanInterval().toNanos());
+    Paced next = new Paced(target, due.id(), due.wakeAt(), System.nanoTime() + holdNanos);
+    if (paced.isEmpty() || next.sendAtNanos() < paced.peek().sendAtNanos()) {
+      timers.startSingleTimer(Tick.PACE, Duration.ofNanos(holdNanos));
+    }
+    paced.add(next);
+  }
+
+  private Behavior<Command> pace() {
+    long now = System.nanoTime();
+    while (!paced.isEmpty() && paced.peek().sendAtNanos() - now <= 0) {
+      Paced due = paced.poll();
+      targets.get(due.target()).wake().wake(due.id(), due.wakeAt());
+    }
+    if (!paced.isEmpty()) {
+      timers.startSingleTimer(Tick.PACE, Duration.ofNanos(paced.peek().sendAtNanos() - now));
     }
     return this;
   }

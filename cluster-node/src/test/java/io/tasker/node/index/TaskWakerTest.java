@@ -87,8 +87,13 @@ class TaskWakerTest {
   }
 
   private void startWaker(Rows rows, Duration rewakeAfter) {
-    TaskWaker.Settings settings = new TaskWaker.Settings(1, Duration.ofMillis(100),
-        Duration.ofSeconds(1), PAGE, rewakeAfter, Map.of(), Duration.ofHours(1));
+    startWaker(rows, Duration.ofMillis(100), Duration.ofSeconds(1), rewakeAfter);
+  }
+
+  private void startWaker(
+      Rows rows, Duration scanInterval, Duration lookahead, Duration rewakeAfter) {
+    TaskWaker.Settings settings = new TaskWaker.Settings(1, scanInterval, lookahead, PAGE,
+        rewakeAfter, Map.of(), Duration.ofHours(1));
     wakers.add(testKit.spawn(TaskWaker.create(0, index, List.of(rows.target()), settings,
         Clock.systemUTC())));
   }
@@ -128,5 +133,27 @@ class TaskWakerTest {
     Instant secondWake = rows.wakes.get("later").get(1);
     assertTrue(Duration.between(firstWake, secondWake).compareTo(Duration.ofMillis(1900)) >= 0,
         "woken again after " + Duration.between(firstWake, secondWake));
+  }
+
+  @Test
+  void wakesOfRowsNewlyWithinTheLookAheadAreSpreadNotSentTogether() {
+    Rows rows = new Rows();
+    Duration interval = Duration.ofSeconds(1);
+    Duration lookahead = Duration.ofSeconds(2);
+    Instant first = Instant.now().plusMillis(2500);
+    for (int i = 0; i < 10; i++) {
+      rows.rows.add(new WakeTarget.Due("paced-" + i, first.plusMillis(100L * i)));
+    }
+    startWaker(rows, interval, lookahead, Duration.ofHours(1));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> rows.wakes.size() == 10);
+    // a pass reads a scan interval's worth of rows at once; each is woken lookahead minus
+    // interval ahead of its wake time (timers fire late on a busy machine, never early)
+    Duration lead = lookahead.minus(interval).plusMillis(20);
+    for (WakeTarget.Due row : rows.rows) {
+      Instant woken = rows.wakes.get(row.id()).get(0);
+      assertTrue(!woken.isBefore(row.wakeAt().minus(lead)),
+          row.id() + " due at " + row.wakeAt() + " was woken at " + woken);
+    }
   }
 }
