@@ -9,6 +9,7 @@
 # Embedded PostgreSQL 17 with pg_stat_statements; fsync off unless --pg-durable on.
 #   benchmarks/run-paged-bound.sh [--tasks 30000] [--pages 100,500,1000] [--in-flight 2]
 #       [--threads 20] [--warmup 5000] [--verify all|N|none] [--pg-durable off|on]
+#       [--claim index|run_at] [--drop-index NAME,...]  (an ablation: indexes dropped after setup)
 # JVM options: BENCH_JAVA_OPTS (default -Xmx1g -XX:+UseG1GC).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/build-if-needed.sh"

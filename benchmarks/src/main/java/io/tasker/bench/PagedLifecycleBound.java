@@ -7,7 +7,6 @@ import io.tasker.node.Tasker;
 import io.tasker.node.index.IndexRow;
 import io.tasker.node.index.TaskIndexTable;
 import io.tasker.node.internal.PekkoSettings;
-import io.tasker.node.journal.JdbcJournal;
 import io.tasker.node.journal.Jdbc;
 import io.tasker.node.journal.JournalRow;
 import io.tasker.node.journal.JournalSettings;
@@ -58,7 +57,7 @@ import org.apache.pekko.serialization.SerializationExtension;
  *   <li>one transaction: claim a page of P due {@code SCHEDULED} rows of the queue from the task
  *       index ({@code FOR UPDATE SKIP LOCKED}), read their events in one query, fold each task's
  *       {@link TaskEntity.State}, and write {@code AttemptStarted} for the page (journal rows and
- *       index rows, as {@link JdbcJournal} writes an {@code Indexed} event) — the attempt is
+ *       index rows, as {@code JdbcJournal} writes an {@code Indexed} event) — the attempt is
  *       recorded before its handler runs;
  *   <li>the page's handlers (a no-op reading the payload), one job per task on a pool;
  *   <li>one transaction: {@code AttemptSucceeded} for the page (journal and index rows).
@@ -69,6 +68,7 @@ import org.apache.pekko.serialization.SerializationExtension;
  * <pre>
  * PagedLifecycleBound [--tasks 30000] [--pages 100,500,1000] [--in-flight 2] [--threads 20]
  *                     [--warmup 5000] [--verify all|N] [--pg-durable off|on]
+ *                     [--claim index|run_at] [--drop-index NAME,...]
  * </pre>
  */
 public final class PagedLifecycleBound {
@@ -76,15 +76,23 @@ public final class PagedLifecycleBound {
   private static final String NODE = "paged-bound";
   private static final Duration LEASE = Duration.ofSeconds(10); // tasker.task.lease
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  /** The claim; the task index's columns as in TaskIndexTable (its own SQL is not public). */
+  /**
+   * The claim, in the order of the index of parked rows ({@code tasker_task_index_parked_idx}:
+   * queue, status, wake_at, priority DESC, run_at, task_id), so that it reads P rows and stops;
+   * parked rows (no wake_at) come last. Written here: the task index's own SQL is not public.
+   * {@code --claim run_at} orders by run time and id instead, which no index serves.
+   */
   private static final String CLAIM = "SELECT task_id, seq_nr FROM tasker_task_index"
       + " WHERE queue = ? AND status = 'SCHEDULED' AND run_at <= ?"
-      + " ORDER BY run_at, task_id LIMIT ? FOR UPDATE SKIP LOCKED";
+      + " ORDER BY wake_at, priority DESC, run_at, task_id LIMIT ? FOR UPDATE SKIP LOCKED";
+  private static final String CLAIM_BY_RUN_AT = CLAIM.replace(
+      "wake_at, priority DESC, run_at, task_id", "run_at, task_id");
 
   private final Map<String, String> options;
   private final int tasks;
   private final int inFlight;
   private final int threads;
+  private final String claimSql;
   private final ThreadMXBean threadBean = ManagementFactory.getThreadMXBean();
   private final String writer = UUID.randomUUID().toString();
   private Serialization serialization;
@@ -109,6 +117,7 @@ public final class PagedLifecycleBound {
     this.tasks = intOption("tasks", 30_000);
     this.inFlight = intOption("in-flight", 2);
     this.threads = intOption("threads", 20);
+    this.claimSql = options.getOrDefault("claim", "index").equals("run_at") ? CLAIM_BY_RUN_AT : CLAIM;
   }
 
   public static void main(String[] args) throws Exception {
@@ -117,7 +126,8 @@ public final class PagedLifecycleBound {
     for (int i = 0; i < args.length; i++) {
       if (!args[i].startsWith("--") || i + 1 >= args.length) {
         System.err.println("usage: PagedLifecycleBound [--tasks N] [--pages 100,500,1000]"
-            + " [--in-flight K] [--threads T] [--warmup N] [--verify all|N] [--pg-durable on|off]");
+            + " [--in-flight K] [--threads T] [--warmup N] [--verify all|N] [--pg-durable on|off]"
+            + " [--claim index|run_at] [--drop-index NAME,...]");
         System.exit(2);
       }
       options.put(args[i].substring(2), args[++i]);
@@ -141,15 +151,16 @@ public final class PagedLifecycleBound {
       try (Connection c = postgres.getPostgresDatabase().getConnection();
           Statement s = c.createStatement()) {
         DatabaseCounters.install(c);
-        System.out.println("PostgreSQL " + show(s, "server_version") + ", fsync=" + show(s, "fsync")
-            + ", synchronous_commit=" + show(s, "synchronous_commit")
+        System.out.println("PostgreSQL " + PagedCosts.show(s, "server_version")
+            + ", fsync=" + PagedCosts.show(s, "fsync")
+            + ", synchronous_commit=" + PagedCosts.show(s, "synchronous_commit")
             + (durable ? " (--pg-durable on)" : " (embedded defaults; --pg-durable on for both on)"));
       }
       adminUrl = "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres";
       serialization = SerializationExtension.get(system);
       System.out.printf("%d CPUs, load average %.2f; %,d tasks per run, %d pages in flight,"
               + " %d handler threads, JVM %s%n", Runtime.getRuntime().availableProcessors(),
-          loadAverage(), tasks, inFlight, threads,
+          PagedCosts.loadAverage(), tasks, inFlight, threads,
           ManagementFactory.getRuntimeMXBean().getInputArguments());
       int warmup = intOption("warmup", 5_000);
       if (warmup > 0) {
@@ -163,22 +174,8 @@ public final class PagedLifecycleBound {
         rows.add(result);
         failures += result.get("failures") instanceof List<?> list ? list.size() : 0;
       }
-      System.out.printf("%nload average at the end %.2f%n", loadAverage());
-      System.out.println("| P | in flight | tasks/s | JVM CPU µs/task (page SQL / codec+fold"
-          + " / handler pool / rest) | PostgreSQL CPU µs/task | SQL statements/task | rows written/task"
-          + " | commits/task | verified |");
-      System.out.println("|---|---|---|---|---|---|---|---|---|");
-      for (Map<String, Object> r : rows) {
-        System.out.printf("| %s | %d | %,.0f | %.0f (%.0f / %.0f / %.0f / %.0f) | %.0f | %.3f"
-                + " | %.2f | %.4f | %s |%n", r.get("page"), inFlight, r.get("per_s"),
-            r.get("run.cpu_us_per_task"), r.get("sql_cpu_us"), r.get("codec_cpu_us"),
-            r.get("handler_cpu_us"), (double) r.get("run.cpu_us_per_task")
-                - (double) r.get("sql_cpu_us") - (double) r.get("codec_cpu_us")
-                - (double) r.get("handler_cpu_us"),
-            r.get("run.pg_cpu_us_per_task"), r.get("run.sql_statements_per_task"),
-            r.get("run.rows_written_per_task"), r.get("run.sql_commits_per_task"),
-            r.get("verified"));
-      }
+      System.out.printf("%nload average at the end %.2f%n", PagedCosts.loadAverage());
+      PagedCosts.table(rows, inFlight);
     } finally {
       system.terminate();
     }
@@ -206,9 +203,25 @@ public final class PagedLifecycleBound {
     System.out.printf("[%s] setup: %,d tasks enqueued by a node (queue paused), node closed,"
         + " %.1f s%n", name, n, (System.nanoTime() - setupStart) / 1e9);
     System.gc();
+    System.out.printf("  waited %d ms for the JIT to go quiet%n", PagedCosts.awaitQuietJit());
 
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), "");
+        Statement s = c.createStatement()) {
+      for (String index : options.getOrDefault("drop-index", "").split(",")) {
+        if (!index.isBlank()) { // an ablation: what the index rows' maintenance costs
+          s.execute("DROP INDEX " + index.trim());
+        }
+      }
+      // as autovacuum would soon: fresh after a bulk insert, the planner sorts the whole queue
+      s.execute("ANALYZE tasker_task_index");
+      System.out.println("  claim plan: " + PagedCosts.explain(c, claimSql, QUEUE, page));
+    }
     Sink sink = new Sink(n, 0);
     Tally tally = new Tally();
+    PagedCosts costs;
+    try (Connection admin = DriverManager.getConnection(adminUrl, "postgres", "")) {
+      costs = PagedCosts.begin(admin, dbName);
+    }
     WorkloadCost cost = WorkloadCost.begin(adminUrl, dbName);
     List<Thread> handlerThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
     ExecutorService handlers = Executors.newFixedThreadPool(threads, r -> {
@@ -218,6 +231,7 @@ public final class PagedLifecycleBound {
     });
     ExecutorService loops = Executors.newFixedThreadPool(inFlight);
     long start = System.nanoTime();
+    Map<String, Long> byThread;
     try {
       List<Future<?>> running = new ArrayList<>();
       for (int i = 0; i < inFlight; i++) {
@@ -229,6 +243,7 @@ public final class PagedLifecycleBound {
       for (Future<?> f : running) {
         f.get();
       }
+      byThread = costs.threadsSince();
     } finally {
       loops.shutdownNow();
     }
@@ -255,6 +270,12 @@ public final class PagedLifecycleBound {
         result.get("run.pg_cpu_us_per_task"),
         result.get("run.sql_statements_per_task"), result.get("run.rows_written_per_task"),
         result.get("run.sql_commits_per_task"));
+    if (measure) {
+      try (Connection admin = DriverManager.getConnection(adminUrl, "postgres", "")) {
+        costs.print(admin, dbName, byThread, (double) result.get("run.cpu_us_per_task"), n,
+            tally.pages.sum());
+      }
+    }
     if (tally.done.sum() != n || sink.remaining() != 0 || sink.duplicates() > 0) {
       failures.add(name + ": recorded " + tally.done.sum() + " of " + n + ", handlers left "
           + sink.remaining() + ", duplicates " + sink.duplicates());
@@ -273,7 +294,7 @@ public final class PagedLifecycleBound {
   private void pageLoop(BenchDb db, int page, ExecutorService handlers, Sink sink, Tally tally)
       throws Exception {
     try (Connection connection = DriverManager.getConnection(db.jdbcUrl(), db.user(), "");
-        PreparedStatement claim = connection.prepareStatement(CLAIM)) {
+        PreparedStatement claim = connection.prepareStatement(claimSql)) {
       while (true) {
         List<Claimed> started = new ArrayList<>(page);
         Jdbc.inTransaction(connection, () -> claimAndStart(connection, claim, page, started, tally));
@@ -418,7 +439,6 @@ public final class PagedLifecycleBound {
     long begin = System.nanoTime();
     Sink reruns = new Sink(n, 0);
     AtomicLong wrong = new AtomicLong();
-    AtomicLong firstWrongLogged = new AtomicLong();
     try (TaskerSystem node = new TaskerSystem(false)) {
       node.open(db, reruns);
       Tasker tasker = node.tasker();
@@ -437,11 +457,8 @@ public final class PagedLifecycleBound {
         gets.add(tasker.get(TaskId.of(ids.get(i))).toCompletableFuture()
             .whenComplete((view, error) -> {
               window.release();
-              if (error != null || !recoveredAsRun(view)) {
-                wrong.incrementAndGet();
-                if (firstWrongLogged.getAndIncrement() == 0) {
-                  System.out.println("  first wrong task: " + (error != null ? error : view));
-                }
+              if ((error != null || !recoveredAsRun(view)) && wrong.incrementAndGet() == 1) {
+                System.out.println("  first wrong task: " + (error != null ? error : view));
               }
             }));
       }
@@ -474,17 +491,6 @@ public final class PagedLifecycleBound {
     }
     String url = adminUrl.replaceFirst("/postgres$", "/" + name) + "?reWriteBatchedInserts=true";
     return new BenchDb(url, "postgres", intOption("pool", 10));
-  }
-
-  private static String show(Statement s, String setting) throws SQLException {
-    try (ResultSet rs = s.executeQuery("SHOW " + setting)) {
-      rs.next();
-      return rs.getString(1);
-    }
-  }
-
-  private static double loadAverage() {
-    return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
   }
 
   private int intOption(String name, int fallback) {
