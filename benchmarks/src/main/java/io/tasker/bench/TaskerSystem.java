@@ -177,6 +177,11 @@ final class TaskerSystem implements SystemUnderTest {
     return open;
   }
 
+  /** @return the open node (after {@link #open}) */
+  Tasker tasker() {
+    return tasker;
+  }
+
   @Override
   public void close() {
     if (tasker != null) {
