@@ -32,7 +32,7 @@ class TaskSpecTest {
     f = change.apply(f);
     @SuppressWarnings("unchecked")
     Map<String, String> metadata = (Map<String, String>) f.get("metadata");
-    return new TaskSpec((String) f.get("type"), (String) f.get("queue"), null,
+    return TaskSpec.of((String) f.get("type"), (String) f.get("queue"), null,
         (Integer) f.get("priority"), NOW, (Integer) f.get("maxAttempts"),
         Backoff.fixed(Duration.ofSeconds(1)), (Duration) f.get("timeout"),
         (String) f.get("idempotencyKey"), null, metadata);
@@ -107,7 +107,7 @@ class TaskSpecTest {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private static TaskSpec spec(JsonNode payload, String concurrencyKey, Map<String, String> meta) {
-    return new TaskSpec("echo", "default", payload, 0, NOW, 3,
+    return TaskSpec.of("echo", "default", payload, 0, NOW, 3,
         Backoff.fixed(Duration.ofSeconds(1)), Duration.ofSeconds(5), null, concurrencyKey, meta);
   }
 

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -59,13 +60,22 @@ public final class JdbcJournal extends AsyncWriteJournal {
   private record Delete(String persistenceId, long to, CompletableFuture<Void> done)
       implements Write {}
 
-  /** The rows of an entity from sequence number {@code from} on, and its highest number. */
-  private record Found(List<JournalRow> rows, long highest) {}
+  /** The events of an entity from sequence number {@code from} on, and its highest number. */
+  private record Found(List<Stored> events, long highest) {}
+
+  /**
+   * A row as the replay hands it on, read back on the reader thread that fetched it (the
+   * journal actor has one thread, which every entity's recovery would otherwise share): the
+   * event, or why it could not be read (which fails the replay only if the event is replayed).
+   * A deleted row is kept unread, for its sequence number.
+   */
+  private record Stored(long sequenceNumber, boolean deleted, PersistentRepr event,
+      Exception unreadable) {}
 
   private record Read(String persistenceId, long from, CompletableFuture<Found> found) {}
 
   /** Events read with a highest sequence number, waiting for their replay. */
-  private record ReadAhead(long from, List<JournalRow> rows, long readAt) {}
+  private record ReadAhead(long from, List<Stored> events, long readAt) {}
 
   private final Serialization serialization = SerializationExtension.get(context().system());
   private final JournalMetrics metrics = JournalMetrics.of(context().system());
@@ -217,7 +227,8 @@ public final class JdbcJournal extends AsyncWriteJournal {
     return FutureConverters.asScala(submit(reads, read, read.found()).thenApply(found -> {
       // Pekko replays from fromSequenceNr + 1 whenever there is more; keep the events for it
       if (found.highest() > fromSequenceNr) {
-        readAhead.put(persistenceId, new ReadAhead(fromSequenceNr, found.rows(), System.nanoTime()));
+        readAhead.put(persistenceId,
+            new ReadAhead(fromSequenceNr, found.events(), System.nanoTime()));
       }
       return found.highest();
     }));
@@ -227,23 +238,24 @@ public final class JdbcJournal extends AsyncWriteJournal {
   public Future<Void> doAsyncReplayMessages(String persistenceId, long fromSequenceNr,
       long toSequenceNr, long max, Consumer<PersistentRepr> replay) {
     ReadAhead ahead = readAhead.remove(persistenceId);
-    CompletionStage<List<JournalRow>> rows;
+    CompletionStage<List<Stored>> events;
     if (ahead != null && ahead.from() <= fromSequenceNr) {
-      rows = CompletableFuture.completedFuture(ahead.rows());
+      events = CompletableFuture.completedFuture(ahead.events());
     } else {
       Read read = new Read(persistenceId, fromSequenceNr, new CompletableFuture<>());
-      rows = submit(reads, read, read.found()).thenApply(Found::rows);
+      events = submit(reads, read, read.found()).thenApply(Found::events);
     }
-    return FutureConverters.asScala(rows.thenAccept(found -> {
+    return FutureConverters.asScala(events.thenAccept(found -> {
       long replayed = 0;
-      for (JournalRow row : found) {
-        if (replayed >= max || row.sequenceNumber() > toSequenceNr) {
+      for (Stored stored : found) {
+        if (replayed >= max || stored.sequenceNumber() > toSequenceNr) {
           break;
         }
-        if (row.sequenceNumber() >= fromSequenceNr && !row.deleted()) {
-          replay.accept(PersistentRepr.apply(row.event(serialization), row.sequenceNumber(),
-                  persistenceId, "", false, ActorRef.noSender(), row.writer())
-              .withTimestamp(row.writeTimestamp()));
+        if (stored.sequenceNumber() >= fromSequenceNr && !stored.deleted()) {
+          if (stored.unreadable() != null) {
+            throw new CompletionException(stored.unreadable());
+          }
+          replay.accept(stored.event());
           replayed++;
         }
       }
@@ -268,12 +280,31 @@ public final class JdbcJournal extends AsyncWriteJournal {
           long highest = rows.isEmpty()
               ? (from == 0 ? 0 : JournalTable.highest(connection, read.persistenceId()))
               : rows.get(rows.size() - 1).sequenceNumber();
-          read.found().complete(new Found(rows, highest));
+          read.found().complete(new Found(readBack(rows), highest));
         }
       }
     } catch (SQLException | RuntimeException failure) {
       batch.forEach(read -> read.found().completeExceptionally(failure));
     }
+  }
+
+  private List<Stored> readBack(List<JournalRow> rows) {
+    List<Stored> events = new ArrayList<>(rows.size());
+    for (JournalRow row : rows) {
+      PersistentRepr event = null;
+      Exception unreadable = null;
+      if (!row.deleted()) {
+        try {
+          event = PersistentRepr.apply(row.event(serialization), row.sequenceNumber(),
+                  row.persistenceId(), "", false, ActorRef.noSender(), row.writer())
+              .withTimestamp(row.writeTimestamp());
+        } catch (Exception e) { // (Pekko's Try.get throws checked exceptions too)
+          unreadable = e;
+        }
+      }
+      events.add(new Stored(row.sequenceNumber(), row.deleted(), event, unreadable));
+    }
+    return events;
   }
 
   // Plumbing

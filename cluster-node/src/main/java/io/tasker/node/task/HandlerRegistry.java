@@ -78,7 +78,7 @@ public final class HandlerRegistry {
     Registration<?> registration = get(request.type());
     decode(registration, request.payload());
     HandlerDefaults defaults = registration.defaults();
-    return new TaskSpec(
+    return TaskSpec.of(
         request.type(),
         request.queue() != null ? request.queue() : defaults.queue(),
         request.payload(),

@@ -70,7 +70,8 @@ public final class MiddlewareChain {
                 + ".onEnqueue must return the task, possibly changed, but of the same type");
           }
           told.add(entry.middleware());
-          task = changed;
+          // a middleware may have built its own spec: checked as the caller's was
+          task = changed == task ? task : changed.validated();
         }
       }
       return new Accepted(idFor(task), task, told);

@@ -29,12 +29,16 @@ final class JournalClient {
     this.probe = new TestKit(system);
   }
 
+  ActorRef journal() {
+    return journal;
+  }
+
   TestKit probe() {
     return probe;
   }
 
   /** Sends one atomic write of {@code events} from sequence number {@code from}; no waiting. */
-  void send(int instance, String persistenceId, long from, String... events) {
+  void send(int instance, String persistenceId, long from, Object... events) {
     List<PersistentRepr> reprs = new ArrayList<>();
     for (int i = 0; i < events.length; i++) {
       reprs.add(PersistentRepr.apply(events[i], from + i, persistenceId, "", false,
@@ -47,7 +51,7 @@ final class JournalClient {
   }
 
   /** Writes and waits for the journal's confirmation. */
-  void write(String persistenceId, long from, String... events) {
+  void write(String persistenceId, long from, Object... events) {
     send(0, persistenceId, from, events);
     // patience, not a limit: a plugin's first write (pool, Slick, class loading) on a busy
     // machine took longer than the test kit's 3 s default
@@ -60,9 +64,14 @@ final class JournalClient {
   /** Asks for a replay of each id at once, without waiting. */
   void requestReplay(String... persistenceIds) {
     for (String persistenceId : persistenceIds) {
-      journal.tell(new JournalProtocol.ReplayMessages(1, Long.MAX_VALUE, Long.MAX_VALUE,
-          persistenceId, probe.getRef()), ActorRef.noSender());
+      requestReplay(persistenceId, 1, Long.MAX_VALUE, Long.MAX_VALUE);
     }
+  }
+
+  /** Asks for a replay of {@code persistenceId} from, to and at most as given, without waiting. */
+  void requestReplay(String persistenceId, long from, long to, long max) {
+    journal.tell(new JournalProtocol.ReplayMessages(from, to, max, persistenceId, probe.getRef()),
+        ActorRef.noSender());
   }
 
   /**
