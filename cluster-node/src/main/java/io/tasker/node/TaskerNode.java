@@ -35,6 +35,7 @@ import io.tasker.node.task.HandlerRuntime;
 import io.tasker.node.task.MiddlewareChain;
 import io.tasker.node.task.NewTasks;
 import io.tasker.node.task.TaskEntity;
+import io.tasker.node.task.TaskPartition;
 import io.tasker.node.task.TaskPlacement;
 import io.tasker.node.task.TaskRuntime;
 import io.tasker.node.workflow.WorkflowExecutionEntity;
@@ -149,7 +150,7 @@ public final class TaskerNode implements Tasker {
 
               @Override
               public void wake(TaskId id) {
-                sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, id.value())
+                sharding.entityRefFor(TaskPartition.ENTITY_TYPE_KEY, id.value())
                     .tell(new TaskEntity.Wake(null));
               }
 
@@ -167,7 +168,7 @@ public final class TaskerNode implements Tasker {
                     .tell(new QueueManager.ConfirmParked(NewTasks.class.getSimpleName()));
               }
             });
-    this.outcomes = new OutcomeWaits((id, wait, timeout) -> askEntity(TaskEntity.ENTITY_TYPE_KEY,
+    this.outcomes = new OutcomeWaits((id, wait, timeout) -> askEntity(TaskPartition.ENTITY_TYPE_KEY,
         id.value(), replyTo -> new TaskEntity.AwaitOutcome(wait, replyTo), timeout), askTimeout);
   }
 
@@ -193,7 +194,7 @@ public final class TaskerNode implements Tasker {
         .orElseGet(PekkoSettings::required);
     Config withRequired = PekkoSettings.applyTo(config, required);
     List<String> roles = new java.util.ArrayList<>(settings.roles);
-    if (roles.contains(TaskEntity.WORKER_ROLE)) {
+    if (roles.contains(TaskPartition.WORKER_ROLE)) {
       registry.types().stream().sorted().map(TaskPlacement::roleFor).forEach(roles::add);
     }
     Map<String, Object> membership = new java.util.HashMap<>();
@@ -226,12 +227,12 @@ public final class TaskerNode implements Tasker {
     JdbcTaskIndex index = JdbcTaskIndex.open(settings.journal, settings.indexPoolSize);
     QueueManager.initSharding(system, queueLimits,
         QueueRuntime.of(settings.permitLease, settings.permitStartUpGrace, settings.maxWaiting,
-            parkedTasks(index, sharding), metrics.queues()), TaskEntity.WORKER_ROLE);
+            parkedTasks(index, sharding), metrics.queues()), TaskPartition.WORKER_ROLE);
     String node =
         settings.nodeName.isBlank()
             ? cluster.selfMember().address().hostPort()
             : settings.nodeName;
-    TaskEntity.initSharding(
+    TaskPartition.initSharding(
         system,
         new TaskRuntime(
             new HandlerRuntime(registry, workers, watchdog, clock, metrics.tasks()),
@@ -304,7 +305,7 @@ public final class TaskerNode implements Tasker {
       @Override
       public void wake(String taskId) {
         // no indexed wake time: a parked row has none
-        sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, taskId).tell(new TaskEntity.Wake(null));
+        sharding.entityRefFor(TaskPartition.ENTITY_TYPE_KEY, taskId).tell(new TaskEntity.Wake(null));
       }
     };
   }
@@ -571,7 +572,7 @@ public final class TaskerNode implements Tasker {
         member.address().toString(), member.status().toString(),
         new java.util.TreeSet<>(member.getRoles()), !unreachable.contains(member))));
     CompletableFuture<List<ClusterView.Distribution>> tasks =
-        distribution(TaskEntity.ENTITY_TYPE_KEY).toCompletableFuture();
+        distribution(TaskPartition.ENTITY_TYPE_KEY).toCompletableFuture();
     CompletableFuture<List<ClusterView.Distribution>> queues =
         distribution(QueueManager.ENTITY_TYPE_KEY).toCompletableFuture();
     return tasks.thenCombine(queues, (t, q) -> {
@@ -797,7 +798,7 @@ public final class TaskerNode implements Tasker {
   private CompletionStage<TaskEntity.Accepted> ask(
       TaskId id, Function<ActorRef<TaskEntity.Reply>, TaskEntity.Command> command,
       Duration timeout) {
-    return askEntity(TaskEntity.ENTITY_TYPE_KEY, id.value(), command, timeout)
+    return askEntity(TaskPartition.ENTITY_TYPE_KEY, id.value(), command, timeout)
         .thenApply(
             reply -> {
               if (reply instanceof TaskEntity.Rejected rejected) {
@@ -817,7 +818,8 @@ public final class TaskerNode implements Tasker {
   }
 
   private <M, R> CompletionStage<R> askEntity(
-      EntityTypeKey<M> type, String entityId, Function<ActorRef<R>, M> command, Duration timeout) {
+      EntityTypeKey<M> type, String entityId, Function<ActorRef<R>, ? extends M> command,
+      Duration timeout) {
     return onDispatcher(sharding.entityRefFor(type, entityId).<R>ask(command::apply, timeout));
   }
 

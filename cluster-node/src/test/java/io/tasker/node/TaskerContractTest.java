@@ -548,7 +548,7 @@ abstract class TaskerContractTest {
     }
   }
 
-  /** @return the task entities alive on {@code node} (a single-node cluster: all of them) */
+  /** @return the tasks held in memory on {@code node} (a single-node cluster: all of them) */
   private static int liveTasks(Tasker node) {
     org.apache.pekko.actor.typed.ActorSystem<Void> system = ((TaskerNode) node).system();
     org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState state = join(
@@ -558,9 +558,14 @@ abstract class TaskerContractTest {
             org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(system)
                 .shardState(),
             replyTo -> new org.apache.pekko.cluster.sharding.typed.GetShardRegionState(
-                io.tasker.node.task.TaskEntity.ENTITY_TYPE_KEY, replyTo),
+                io.tasker.node.task.TaskPartition.ENTITY_TYPE_KEY, replyTo),
             Duration.ofSeconds(10), system.scheduler()));
-    return state.getShards().stream().mapToInt(shard -> shard.getEntityIds().size()).sum();
+    org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding sharding =
+        org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(system);
+    return state.getShards().stream().mapToInt(shard -> join(sharding
+        .entityRefFor(io.tasker.node.task.TaskPartition.ENTITY_TYPE_KEY, shard.getShardId())
+        .<Integer>ask(io.tasker.node.task.TaskPartition.CountHeld::new, Duration.ofSeconds(10))))
+        .sum();
   }
 
   @Test

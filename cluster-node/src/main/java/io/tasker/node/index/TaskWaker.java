@@ -1,6 +1,7 @@
 package io.tasker.node.index;
 
 import io.tasker.node.task.TaskEntity;
+import io.tasker.node.task.TaskPartition;
 import io.tasker.protocol.TaskStatus;
 import io.tasker.protocol.TaskerSerializable;
 import java.time.Clock;
@@ -74,7 +75,7 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
   /** The target of the task index: tasks are woken with {@link TaskEntity.Wake}. */
   public static WakeTarget tasks(JdbcTaskIndex index, ClusterSharding sharding) {
     return new WakeTarget("task", index::due,
-        (id, wakeAt) -> sharding.entityRefFor(TaskEntity.ENTITY_TYPE_KEY, id)
+        (id, wakeAt) -> sharding.entityRefFor(TaskPartition.ENTITY_TYPE_KEY, id)
             .tell(new TaskEntity.Wake(wakeAt)));
   }
 
@@ -93,7 +94,7 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
             "task-waker",
             settings.workers(),
             worker -> create(worker, index, targets, settings, clock),
-            ShardedDaemonProcessSettings.create(system).withRole(TaskEntity.WORKER_ROLE),
+            ShardedDaemonProcessSettings.create(system).withRole(TaskPartition.WORKER_ROLE),
             Optional.of(Tick.STOP));
   }
 

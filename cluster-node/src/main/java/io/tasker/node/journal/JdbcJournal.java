@@ -93,6 +93,7 @@ public final class JdbcJournal extends AsyncWriteJournal {
     dialect = settings.dialect();
     writes = new Batcher<>("tasker-journal-writer", 1, MAX_BATCH, this::write);
     reads = new Batcher<>("tasker-journal-reader", readers, MAX_BATCH, this::read);
+    EventStore.Registry.started(context().system(), new Direct());
   }
 
   @Override
@@ -305,6 +306,48 @@ public final class JdbcJournal extends AsyncWriteJournal {
       events.add(new Stored(row.sequenceNumber(), row.deleted(), event, unreadable));
     }
     return events;
+  }
+
+  // Direct access
+
+  /** The batched reads and writes of this journal, for actors that keep many persistence ids. */
+  private final class Direct implements EventStore {
+    private final String writer = java.util.UUID.randomUUID().toString();
+
+    @Override
+    public CompletionStage<Events> read(String persistenceId) {
+      Read read = new Read(persistenceId, 0, new CompletableFuture<>());
+      return submit(reads, read, read.found()).thenApply(found -> {
+        List<Object> events = new ArrayList<>(found.events().size());
+        for (Stored stored : found.events()) {
+          if (stored.unreadable() != null) {
+            throw new CompletionException(stored.unreadable());
+          }
+          if (!stored.deleted()) {
+            events.add(stored.event().payload());
+          }
+        }
+        return new Events(events, found.highest());
+      });
+    }
+
+    @Override
+    public CompletionStage<Void> append(String persistenceId, long sequenceNumber, Object event) {
+      Append append;
+      try {
+        List<TableRow> tableRows = List.of();
+        if (event instanceof EventWithRow withRow) {
+          tableRows = List.of(withRow.row());
+          event = withRow.event();
+        }
+        JournalRow row = JournalRow.of(serialization, persistenceId, sequenceNumber, writer,
+            System.currentTimeMillis(), event);
+        append = new Append(List.of(row), tableRows, new CompletableFuture<>());
+      } catch (RuntimeException unserializable) {
+        return CompletableFuture.failedFuture(unserializable);
+      }
+      return submit(writes, append, append.done());
+    }
   }
 
   // Plumbing

@@ -12,6 +12,7 @@ import io.tasker.node.index.ScheduleRow;
 import io.tasker.node.index.WakeTarget;
 import io.tasker.node.journal.EventWithRow;
 import io.tasker.node.task.TaskEntity;
+import io.tasker.node.task.TaskPartition;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.ErrorCode;
 import io.tasker.protocol.ScheduleNotFoundException;
@@ -75,7 +76,7 @@ public final class ScheduleEntity
     ClusterSharding.get(system)
         .init(
             Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), runtime))
-                .withRole(TaskEntity.WORKER_ROLE));
+                .withRole(TaskPartition.WORKER_ROLE));
   }
 
   /** The waker's view of schedules: rows of the schedule index, woken with {@link Wake}. */

@@ -26,82 +26,30 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.DoubleSupplier;
-import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.PostStop;
-import org.apache.pekko.actor.typed.RecipientRef;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
-import org.apache.pekko.japi.function.Procedure;
-import org.apache.pekko.persistence.typed.PersistenceId;
-import org.apache.pekko.persistence.typed.SnapshotSelectionCriteria;
-import org.apache.pekko.persistence.typed.RecoveryCompleted;
-import org.apache.pekko.persistence.typed.javadsl.Recovery;
-import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
-import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
-import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
-import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
-import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
- * One task, as an event-sourced sharded actor. It is enqueued {@code SCHEDULED}; its own timer
- * fires at the run time, it asks its queue's {@link QueueManager} for a permit, records the
- * attempt's start, runs the handler on the worker pool and records the outcome: {@code
- * SUCCEEDED}, back to {@code SCHEDULED} with a backoff, or {@code DEAD}. Cancel, reschedule and
- * re-run of a dead task arrive at any time; terminal tasks passivate.
+ * One task: its commands, events and state. It is enqueued {@code SCHEDULED}; when due it asks
+ * its queue's {@link QueueManager} for a permit, records the attempt's start, runs the handler
+ * on the worker pool and records the outcome: {@code SUCCEEDED}, back to {@code SCHEDULED} with
+ * a backoff, or {@code DEAD}. Cancel, reschedule and re-run of a dead task arrive at any time.
+ * Each task has its own journal (persistence id {@code Task|<id>}); its {@link TaskPartition}
+ * holds it in memory while it needs to be ({@link TaskSlot}).
  *
  * <p>The decisions live in {@link State}, a pure value, so inline mode runs the very same state
  * machine without actors or a journal.
  */
-public final class TaskEntity
-    extends EventSourcedBehaviorWithEnforcedReplies<TaskEntity.Command, TaskEntity.Event, TaskEntity.State> {
-
-  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY =
-      EntityTypeKey.create(Command.class, "Task");
-
-  /** Nodes with this cluster role host tasks and run handlers; others only forward to them. */
-  public static final String WORKER_ROLE = "worker";
-
-  /**
-   * @param shardsPerType shards of each task type
-   * @param rebalanceShare share of all shards one rebalance round may move
-   */
-  public static void initSharding(
-      ActorSystem<?> system, TaskRuntime runtime, int shardsPerType, double rebalanceShare) {
-    ClusterSharding.get(system)
-        .init(
-            Entity.of(
-                    ENTITY_TYPE_KEY,
-                    ctx -> create(TaskId.of(ctx.getEntityId()), ctx.getShard(), runtime))
-                .withMessageExtractor(new TaskPlacement.Extractor(shardsPerType))
-                .withAllocationStrategy(new TaskPlacement.AllocationStrategy(rebalanceShare))
-                // a message, not a plain stop: it waits behind commands already queued or stashed
-                .withStopMessage(Stop.INSTANCE)
-                .withRole(WORKER_ROLE));
-  }
+public final class TaskEntity {
+  private TaskEntity() {}
 
   /** @return the persistence id of task {@code id}'s events */
   public static String persistenceId(TaskId id) {
     return IndexRow.persistenceId(id);
   }
 
-  public static Behavior<Command> create(
-      TaskId id, ActorRef<ClusterSharding.ShardCommand> shard, TaskRuntime runtime) {
-    return Behaviors.setup(
-        ctx -> Behaviors.withTimers(timers -> new TaskEntity(id, shard, runtime, ctx, timers)));
-  }
-
   // Commands
 
-  public sealed interface Command extends TaskerSerializable {}
+  public sealed interface Command extends TaskerSerializable, TaskPartition.Message {}
 
   /** A command answered with a {@link Reply}. */
   public sealed interface ReplyingCommand extends Command {
@@ -130,42 +78,17 @@ public final class TaskEntity
 
   /**
    * Answers with the task once it is finished ({@link Accepted}), at once if it is. Otherwise the
-   * caller waits in the entity's memory, up to {@code upTo}, and is then answered {@link
-   * NotFinished} (so also when the entity stops): it asks again (see {@link OutcomeWaiters}).
+   * caller waits in the partition's memory, up to {@code upTo}, and is then answered {@link
+   * NotFinished} (so also when its partition stops): it asks again (see {@link OutcomeWaiters}).
    */
   public record AwaitOutcome(Duration upTo, ActorRef<Reply> replyTo) implements ReplyingCommand {}
 
-  /** The wait of {@code waiter} ran out. */
-  record WaitEnded(ActorRef<Reply> waiter) implements Command {}
-
   /**
    * From the waker: the task index says this task needs attention by {@code indexedWakeAt}.
-   * Starting the entity is the point; it then arms its timer. For an attempt of an earlier
+   * Bringing the task into memory is the point; it then arms its timer. For an attempt of an earlier
    * incarnation, {@code indexedWakeAt} is its lease as its node last extended it.
    */
   public record Wake(Instant indexedWakeAt) implements Command {}
-
-  /** Sent by the shard when passivating. */
-  private enum Stop implements Command {
-    INSTANCE
-  }
-
-  private enum Timer implements Command {
-    PASSIVATE_IF_IDLE,
-    WAKE,
-    PERMIT_KEEP_ALIVE,
-    HEARTBEAT
-  }
-
-  private static final Object LEASE_TIMER = "lease";
-
-  /** The lease of an attempt of an earlier incarnation may have run out by {@code deadline}. */
-  private record LeaseExpired(Instant deadline) implements Command {}
-
-  /** The queue manager's answer to the permit request: a grant, or the word to park. */
-  private record PermitArrived(QueueManager.PermitReply reply) implements Command {}
-
-  private record AttemptFinished(int attempt, AttemptResult result) implements Command {}
 
   // Replies
 
@@ -272,7 +195,7 @@ public final class TaskEntity
   }
 
   /**
-   * What the entity persists: an event with the task's index row as of it, which the journal
+   * What a task persists: an event with the task's index row as of it, which the journal
    * writes in the event's transaction. Replays from the journal return the bare event.
    */
   public record Indexed(
@@ -370,7 +293,7 @@ public final class TaskEntity
       return new AttemptStarted(attempts + 1, node, now, now.plus(lease));
     }
 
-    /** @return when this task next needs its entity alive, or null once finished */
+    /** @return when this task next needs to be in memory, or null once finished */
     public Instant wakeAt() {
       return IndexRow.wakeAt(status, runAt, leaseUntil);
     }
@@ -503,524 +426,5 @@ public final class TaskEntity
           error == null ? null : error.errorType(), error == null ? null : error.errorMessage()));
       return closed;
     }
-  }
-
-  // The actor
-
-  private enum Permit {
-    NONE,
-    WAITING,
-    HELD
-  }
-
-  private static final Duration MAX_TIMER = Duration.ofDays(1);
-
-  /**
-   * Every event is logged here. Not {@code context.getLog()}: each call of it fills the actor's
-   * logging MDC, a measurable share of a task's CPU at thousands of events a second.
-   */
-  private static final org.slf4j.Logger eventLog = org.slf4j.LoggerFactory.getLogger(TaskEntity.class);
-
-  private final TaskId id;
-  private final ActorRef<ClusterSharding.ShardCommand> shard;
-  private final TaskRuntime runtime;
-  private final ActorContext<Command> context;
-  private final TimerScheduler<Command> timers;
-  private final ActorRef<QueueManager.PermitReply> permitAdapter;
-  private final OutcomeWaiters waiters;
-  private HandlerRuntime.Attempt execution;
-  private Permit permit = Permit.NONE;
-  private String permitQueue;
-  private boolean stopping;
-
-  private TaskEntity(
-      TaskId id,
-      ActorRef<ClusterSharding.ShardCommand> shard,
-      TaskRuntime runtime,
-      ActorContext<Command> context,
-      TimerScheduler<Command> timers) {
-    super(
-        PersistenceId.ofUniqueId(persistenceId(id)),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
-    this.id = id;
-    this.shard = shard;
-    this.runtime = runtime;
-    this.context = context;
-    this.timers = timers;
-    this.permitAdapter = context.messageAdapter(QueueManager.PermitReply.class, PermitArrived::new);
-    this.waiters = new OutcomeWaiters(timers);
-  }
-
-  @Override
-  public State emptyState() {
-    return State.empty(id);
-  }
-
-  /**
-   * No snapshots: a task has a handful of events, and skipping the snapshot store saves one of
-   * the two queries every new task's start costs (the other reads its highest sequence number).
-   */
-  @Override
-  public Recovery recovery() {
-    return Recovery.withSnapshotSelectionCriteria(SnapshotSelectionCriteria.none());
-  }
-
-  /**
-   * Commands by the entity's situation: not (yet) stored, or stored. Written out rather than built with {@code newCommandHandlerWithReplyBuilder}:
-   * the builder's dispatch (a list of cases walked per command) showed in profiles.
-   */
-  @Override
-  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    return this::onCommand;
-  }
-
-  private ReplyEffect<Event, State> onCommand(State state, Command command) {
-    if (!state.exists()) {
-      if (command instanceof Enqueue enqueue) {
-        return onEnqueue(state, enqueue);
-      } else if (command instanceof Wake wake) {
-        return onWakeOfUnknownTask(state, wake);
-      } else if (command == Stop.INSTANCE) {
-        return Effect().stop().thenNoReply();
-      }
-      return onUnknownTask(state, command);
-    }
-    if (command instanceof Timer timer) {
-      return onTimer(state, timer);
-    } else if (command instanceof LeaseExpired expired) {
-      return onLeaseExpired(state, expired);
-    } else if (command instanceof PermitArrived arrived) {
-      return onPermitArrived(state, arrived);
-    } else if (command instanceof AttemptFinished finished) {
-      return onAttemptFinished(state, finished);
-    } else if (command instanceof Wake wake) {
-      return onWake(state, wake);
-    } else if (command instanceof Enqueue enqueue) {
-      return replyWith(enqueue.replyTo(), state, state.createdBy(enqueue.requestId()));
-    } else if (command instanceof Get get) {
-      return replyWith(get.replyTo(), state, false);
-    } else if (command instanceof Cancel cancel) {
-      return onCancel(state, cancel);
-    } else if (command instanceof Reschedule reschedule) {
-      return onReschedule(state, reschedule);
-    } else if (command instanceof Requeue requeue) {
-      return onRequeue(state, requeue);
-    } else if (command instanceof AwaitOutcome await) {
-      return onAwaitOutcome(state, await);
-    } else if (command instanceof WaitEnded ended) {
-      return onWaitEnded(state, ended);
-    } else if (command == Stop.INSTANCE) {
-      return onStop(state, Stop.INSTANCE);
-    }
-    throw new IllegalArgumentException("unknown command " + command);
-  }
-
-  @Override
-  public EventHandler<State, Event> eventHandler() {
-    return State::apply;
-  }
-
-  @Override
-  public SignalHandler<State> signalHandler() {
-    return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), this::onRecovered)
-        .onSignal(PostStop.instance(), this::onStopped)
-        .build();
-  }
-
-  private ReplyEffect<Event, State> onEnqueue(State state, Enqueue cmd) {
-    return persist(state, state.accept(cmd.spec(), cmd.requestId(), now()), cmd.replyTo(), true,
-        this::settle);
-  }
-
-  private ReplyEffect<Event, State> onUnknownTask(State state, Command cmd) {
-    passivate();
-    if (cmd instanceof ReplyingCommand replying) {
-      return Effect().reply(replying.replyTo(), Rejected.of(new TaskNotFoundException(id), null));
-    }
-    return Effect().noReply();
-  }
-
-  private ReplyEffect<Event, State> onWakeOfUnknownTask(State state, Wake wake) {
-    // a row an earlier version wrote ahead of an enqueue that never landed: nothing to run
-    runtime.index().removeIfNoEvents(id);
-    passivate();
-    return Effect().noReply();
-  }
-
-  private ReplyEffect<Event, State> onWake(State state, Wake wake) {
-    Instant wakeAt = state.wakeAt();
-    if (state.status() != TaskStatus.RUNNING) {
-      settle(state);
-    } else if (execution == null) {
-      // the row's wake time is the lease as last extended by the attempt's node: it ran out
-      expireLeaseAt(later(wake.indexedWakeAt(), wakeAt));
-    }
-    return Effect().noReply();
-  }
-
-  private ReplyEffect<Event, State> onCancel(State state, Cancel cmd) {
-    return decide(state, cmd.replyTo(), s -> s.cancel(now()), cancelled -> {
-      if (execution != null) {
-        execution.cancel(); // the permit returns when the attempt reports back
-      } else {
-        releasePermit();
-      }
-      settle(cancelled);
-    });
-  }
-
-  private ReplyEffect<Event, State> onReschedule(State state, Reschedule cmd) {
-    return decide(state, cmd.replyTo(), s -> s.reschedule(cmd.runAt(), cmd.priority(), now()),
-        rescheduled -> {
-          releasePermit(); // a waiting request re-enters the queue with the new time and priority
-          settle(rescheduled);
-        });
-  }
-
-  private ReplyEffect<Event, State> onRequeue(State state, Requeue cmd) {
-    return decide(state, cmd.replyTo(), s -> s.requeue(now()), this::settle);
-  }
-
-  private ReplyEffect<Event, State> onAwaitOutcome(State state, AwaitOutcome await) {
-    if (state.status().isTerminal()) {
-      return replyWith(await.replyTo(), state, false);
-    }
-    waiters.add(await.replyTo(), await.upTo()); // answered when an event finishes the task
-    return Effect().noReply();
-  }
-
-  private ReplyEffect<Event, State> onWaitEnded(State state, WaitEnded ended) {
-    waiters.release(ended.waiter(), new NotFinished(state.toView()));
-    if (isIdle(state)) {
-      timers.startSingleTimer(Timer.PASSIVATE_IF_IDLE, Duration.ZERO);
-    }
-    return Effect().noReply();
-  }
-
-  private ReplyEffect<Event, State> onTimer(State state, Timer timer) {
-    switch (timer) {
-      case PASSIVATE_IF_IDLE -> {
-        if (isIdle(state)) {
-          passivate();
-        }
-      }
-      case WAKE -> {
-        if (state.status() == TaskStatus.SCHEDULED) {
-          if (now().isBefore(prepareAt(state))) {
-            settle(state); // timers may fire a little early on a coarse clock
-          } else if (!runtime.handlers().handles(state.spec().type())) {
-            // placed here while no node with this handler was up; a rebalance moves it there
-            context.getLog().debug("task {} waits for a node that handles {}", id,
-                state.spec().type());
-            timers.startSingleTimer(Timer.WAKE, runtime.permitKeepAlive());
-          } else if (permit == Permit.NONE) {
-            permit = Permit.WAITING;
-            requestPermit(state);
-            timers.startTimerWithFixedDelay(
-                Timer.PERMIT_KEEP_ALIVE, Timer.PERMIT_KEEP_ALIVE, runtime.waitingKeepAlive());
-          }
-        }
-      }
-      case PERMIT_KEEP_ALIVE -> {
-        switch (permit) {
-          case WAITING -> requestPermit(state);
-          case HELD -> queue(state).tell(
-              new QueueManager.RenewPermit(
-                  id.value(), state.spec().concurrencyKey(), runtime.worker()));
-          case NONE -> timers.cancel(Timer.PERMIT_KEEP_ALIVE);
-        }
-      }
-      case HEARTBEAT -> {
-        if (state.status() == TaskStatus.RUNNING && execution != null) {
-          // no event: the lease lives in the index row, guarded by the attempt's event
-          runtime.index().extendLease(id, lastSequenceNumber(context), now().plus(runtime.lease()));
-        } else {
-          timers.cancel(Timer.HEARTBEAT);
-        }
-      }
-    }
-    return Effect().noReply();
-  }
-
-  private ReplyEffect<Event, State> onLeaseExpired(State state, LeaseExpired expired) {
-    if (state.status() != TaskStatus.RUNNING || execution != null) {
-      return Effect().noReply();
-    }
-    if (now().isBefore(expired.deadline())) {
-      expireLeaseAt(expired.deadline());
-      return Effect().noReply();
-    }
-    AttemptResult lost = AttemptResult.lost(state.lastNode());
-    return persist(state, state.finish(lost, now(), runtime.random()), null, false, this::settle);
-  }
-
-  private void expireLeaseAt(Instant deadline) {
-    timers.startSingleTimer(LEASE_TIMER, new LeaseExpired(deadline), untilNow(deadline));
-  }
-
-  private ReplyEffect<Event, State> onPermitArrived(State state, PermitArrived arrived) {
-    if (arrived.reply() instanceof QueueManager.Parked) {
-      return onParked(state);
-    }
-    if (permit == Permit.HELD) {
-      return Effect().noReply(); // a repeated grant of the permit we hold
-    }
-    if (permit != Permit.WAITING || state.status() != TaskStatus.SCHEDULED
-        || now().isBefore(prepareAt(state))) {
-      queue(state).tell(new QueueManager.ReleasePermit(id.value()));
-      return Effect().noReply();
-    }
-    permit = Permit.HELD;
-    timers.startTimerWithFixedDelay(
-        Timer.PERMIT_KEEP_ALIVE, Timer.PERMIT_KEEP_ALIVE, runtime.permitKeepAlive());
-    // recorded as starting at its run time if it is ahead: the handler waits for it
-    Instant startAt = now().isBefore(state.runAt()) ? state.runAt() : now();
-    AttemptStarted started = state.start(runtime.node(), startAt, runtime.lease());
-    return persist(state, started, null, false, this::startAttempt);
-  }
-
-  /**
-   * Too many tasks wait for the queue's permits: this one drops its request, marks its index
-   * row parked (no event: the row is {@code SCHEDULED} without a wake time, which the waker
-   * never scans; its next event rewrites it) and passivates, unless someone waits for its
-   * outcome. The queue manager wakes it when there is room. If the mark fails, the row still
-   * says due and the waker wakes the task.
-   */
-  private ReplyEffect<Event, State> onParked(State state) {
-    if (permit != Permit.WAITING || state.status() != TaskStatus.SCHEDULED) {
-      return Effect().noReply(); // a stale answer: the request was withdrawn or granted
-    }
-    permit = Permit.NONE;
-    timers.cancel(Timer.PERMIT_KEEP_ALIVE);
-    timers.cancel(Timer.WAKE);
-    RecipientRef<QueueManager.Command> queue = runtime.queues().apply(permitQueue);
-    QueueManager.ConfirmParked confirm = new QueueManager.ConfirmParked(id.value());
-    runtime.index().park(id, lastSequenceNumber(context)).whenComplete((done, failure) -> {
-      if (failure == null) {
-        queue.tell(confirm);
-      } else {
-        eventLog.warn("task {} could not mark its row parked; the waker wakes it: {}", id,
-            failure.toString());
-      }
-    });
-    if (waiters.isEmpty()) {
-      passivate(); // else it stays, parked, for its waiters (who would restart it at once)
-    }
-    return Effect().noReply();
-  }
-
-  /**
-   * Passivation or a hand-off to another node (a rebalance, a graceful leave): a running
-   * attempt is let finish and recorded first, so a graceful move never runs a handler twice.
-   * (The shard waits up to its hand-off timeout; past it the attempt is interrupted and re-run
-   * after its lease.)
-   */
-  private ReplyEffect<Event, State> onStop(State state, Stop stop) {
-    if (execution != null) {
-      stopping = true;
-      return Effect().noReply();
-    }
-    return Effect().stop().thenNoReply();
-  }
-
-  private ReplyEffect<Event, State> onAttemptFinished(State state, AttemptFinished finished) {
-    execution = null;
-    timers.cancel(Timer.HEARTBEAT);
-    if (state.status() == TaskStatus.RUNNING && state.attempts() == finished.attempt()) {
-      Event outcome = state.finish(finished.result(), now(), runtime.random());
-      return persist(state, outcome, null, false, next -> {
-        releasePermit();
-        settle(next);
-        stopIfAsked();
-      });
-    }
-    releasePermit();
-    settle(state);
-    stopIfAsked();
-    return Effect().noReply();
-  }
-
-  private void stopIfAsked() {
-    if (stopping) {
-      context.getSelf().tell(Stop.INSTANCE);
-    }
-  }
-
-  private void onRecovered(State state) {
-    if (execution == null) {
-      // recovered after a journal failure (the entity restarts, this object stays): a permit
-      // taken for a write that failed is given back; the task asks again when due
-      releasePermit();
-    }
-    if (!state.exists()) {
-      return;
-    }
-    if (state.status() == TaskStatus.RUNNING) {
-      // The attempt ran in an earlier incarnation; its outcome is unknown. Its node extended
-      // the lease in the index row only, which this incarnation does not read: it gives the
-      // attempt a full lease from now (a Wake from the waker, sent once the row's lease ran
-      // out, cuts that short), then counts it as lost and lets the retry policy decide.
-      expireLeaseAt(later(now().plus(runtime.lease()), state.leaseUntil()));
-    } else {
-      settle(state);
-    }
-  }
-
-  private void onStopped(State state) {
-    if (!waiters.isEmpty()) {
-      waiters.answerAll(new NotFinished(state.toView())); // they ask again, wherever it restarts
-    }
-    if (execution != null) {
-      execution.cancel();
-      if (permit != Permit.NONE) {
-        // the permit goes back when the handler's thread does, not before: a handler that
-        // ignores its interrupt still counts against the queue's limits (up to the permit lease)
-        RecipientRef<QueueManager.Command> queue = runtime.queues().apply(permitQueue);
-        QueueManager.ReleasePermit release = new QueueManager.ReleasePermit(id.value());
-        execution.result().whenComplete((result, failure) -> queue.tell(release));
-        permit = Permit.NONE;
-      }
-    }
-    releasePermit();
-  }
-
-  /** Brings timers and passivation in line with the task's status. */
-  private void settle(State state) {
-    if (state.status() == TaskStatus.SCHEDULED) {
-      // timers take at most ~248 days; a far-off task wakes up, sees it is early and re-arms
-      Duration untilDue = untilNow(prepareAt(state));
-      timers.startSingleTimer(Timer.WAKE, untilDue.compareTo(MAX_TIMER) > 0 ? MAX_TIMER : untilDue);
-    } else if (state.status().isTerminal()) {
-      timers.cancel(Timer.WAKE);
-      if (execution == null) {
-        releasePermit();
-      }
-    }
-    if (isIdle(state)) {
-      // checked again when the timer fires, after the commands already in the mailbox
-      timers.startSingleTimer(Timer.PASSIVATE_IF_IDLE, Duration.ZERO);
-    }
-  }
-
-  /**
-   * @return true when the task needs no actor: finished, or due beyond the keep-alive window,
-   *     and nobody waits for its outcome
-   */
-  private boolean isIdle(State state) {
-    if (execution != null || permit != Permit.NONE || !waiters.isEmpty()) {
-      return false;
-    }
-    return state.status().isTerminal()
-        || (state.status() == TaskStatus.SCHEDULED
-            && untilNow(state.runAt()).compareTo(runtime.keepAliveWindow()) > 0);
-  }
-
-  /** The attempt is recorded: its handler starts now, or at the run time if that is ahead. */
-  private void startAttempt(State state) {
-    int attempt = state.attempts();
-    execution = runtime.handlers().start(id, state.spec(), attempt, state.runAt());
-    timers.startTimerWithFixedDelay(Timer.HEARTBEAT, runtime.lease().dividedBy(3));
-    context.pipeToSelf(
-        execution.result(),
-        (result, error) ->
-            new AttemptFinished(attempt, result != null ? result : AttemptResult.failed(error, true)));
-  }
-
-  /** @return when a scheduled task asks for its permit, a little ahead of its run time */
-  private Instant prepareAt(State state) {
-    return state.runAt().minus(runtime.startAhead());
-  }
-
-  private void requestPermit(State state) {
-    permitQueue = state.spec().queue();
-    queue(state).tell(new QueueManager.RequestPermit(id.value(), state.priority(), state.runAt(),
-        state.spec().concurrencyKey(), runtime.worker(), permitAdapter));
-  }
-
-  private void releasePermit() {
-    if (permit != Permit.NONE) {
-      runtime.queues().apply(permitQueue).tell(new QueueManager.ReleasePermit(id.value()));
-      permit = Permit.NONE;
-      timers.cancel(Timer.PERMIT_KEEP_ALIVE);
-    }
-  }
-
-  private ReplyEffect<Event, State> decide(
-      State state, ActorRef<Reply> replyTo, Function<State, Event> decision,
-      Procedure<State> afterwards) {
-    Event event;
-    try {
-      event = decision.apply(state);
-    } catch (TaskerException rejected) {
-      return Effect().reply(replyTo, Rejected.of(rejected, state.status()));
-    }
-    return persist(state, event, replyTo, false, afterwards);
-  }
-
-  /**
-   * A task's routine transitions (stored, started, succeeded) are logged at DEBUG: at thousands
-   * of tasks a second, three INFO lines per task cost more CPU than the task (measured in the
-   * side-by-side benchmark). What an operator looks for stays visible: failures and operator
-   * actions at INFO, dead tasks at WARN.
-   */
-  private void logTransition(State next, Event event) {
-    org.slf4j.event.Level level = event instanceof DeadLettered ? org.slf4j.event.Level.WARN
-        : event instanceof Enqueued || event instanceof AttemptStarted
-            || event instanceof LeaseExtended || event instanceof AttemptSucceeded
-            ? org.slf4j.event.Level.DEBUG : org.slf4j.event.Level.INFO;
-    if (eventLog.isEnabledForLevel(level)) {
-      eventLog.atLevel(level).log("task {} [{}] {}", id, next.spec().type(), event.describe());
-    }
-  }
-
-  /**
-   * Persists {@code event} with the task's index row as of it (one transaction).
-   *
-   * @param replyTo answered with the new state once persisted, or null for internal events
-   */
-  private ReplyEffect<Event, State> persist(
-      State state, Event event, ActorRef<Reply> replyTo, boolean created, Procedure<State> then) {
-    IndexRow row = state.apply(event).toIndexRow(lastSequenceNumber(context) + 1);
-    EffectBuilder<Event, State> effect = Effect().persist(new Indexed(event, row)).thenRun(next -> {
-      logTransition(next, event);
-      runtime.metrics().recorded(id, next.spec(), event);
-      if (next.status().isTerminal() && !waiters.isEmpty()) {
-        waiters.answerAll(new Accepted(next.toView(), false));
-      }
-      then.apply(next);
-    });
-    if (replyTo != null) {
-      effect = effect.thenRun(next -> replyTo.tell(new Accepted(next.toView(), created)));
-    }
-    return effect.thenNoReply();
-  }
-
-  private ReplyEffect<Event, State> replyWith(ActorRef<Reply> replyTo, State state, boolean created) {
-    return Effect().reply(replyTo, new Accepted(state.toView(), created));
-  }
-
-  private RecipientRef<QueueManager.Command> queue(State state) {
-    return runtime.queues().apply(state.spec().queue());
-  }
-
-  private void passivate() {
-    shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
-  }
-
-  private Instant now() {
-    return runtime.clock().instant();
-  }
-
-  private static Instant later(Instant a, Instant b) {
-    if (a == null) {
-      return b;
-    }
-    return b == null || a.isAfter(b) ? a : b;
-  }
-
-  private Duration untilNow(Instant time) {
-    Duration left = Duration.between(now(), time);
-    return left.isNegative() ? Duration.ZERO : left;
   }
 }

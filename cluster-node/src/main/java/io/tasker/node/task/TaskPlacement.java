@@ -59,9 +59,12 @@ public final class TaskPlacement {
     return separator > 0 ? shardId.substring(0, separator) : null;
   }
 
-  /** Routes envelopes by the shard of their task id. */
-  public static final class Extractor
-      extends ShardingMessageExtractor<ShardingEnvelope<TaskEntity.Command>, TaskEntity.Command> {
+  /**
+   * Routes messages sent to a task id to the task's partition: the partition's entity id is the
+   * task's shard, and a task's command arrives as {@link TaskPartition.ForTask}.
+   */
+  public static final class Extractor extends
+      ShardingMessageExtractor<ShardingEnvelope<TaskPartition.Message>, TaskPartition.Message> {
     private final int bucketsPerType;
 
     public Extractor(int bucketsPerType) {
@@ -69,18 +72,23 @@ public final class TaskPlacement {
     }
 
     @Override
-    public String entityId(ShardingEnvelope<TaskEntity.Command> envelope) {
-      return envelope.entityId();
+    public String entityId(ShardingEnvelope<TaskPartition.Message> envelope) {
+      if (envelope.message() instanceof TaskPartition.ForPartition) {
+        return envelope.entityId();
+      }
+      return shardOf(envelope.entityId(), bucketsPerType);
     }
 
     @Override
     public String shardId(String entityId) {
-      return shardOf(entityId, bucketsPerType);
+      return entityId; // one partition per shard
     }
 
     @Override
-    public TaskEntity.Command unwrapMessage(ShardingEnvelope<TaskEntity.Command> envelope) {
-      return envelope.message();
+    public TaskPartition.Message unwrapMessage(ShardingEnvelope<TaskPartition.Message> envelope) {
+      return envelope.message() instanceof TaskEntity.Command command
+          ? new TaskPartition.ForTask(TaskId.of(envelope.entityId()), command)
+          : envelope.message();
     }
   }
 
@@ -215,7 +223,7 @@ public final class TaskPlacement {
         // debug line), the requesting region asks again in a moment, and by then it may be
         return Future.successful(system.provider().resolveActorRef(
             RootActorPath.apply(registering, "/").$div("system").$div("sharding")
-                .$div(TaskEntity.ENTITY_TYPE_KEY.name())));
+                .$div(TaskPartition.ENTITY_TYPE_KEY.name())));
       }
       return Future.successful(Planner.allocate(shardId, regions(allocations), requester));
     }
@@ -235,7 +243,7 @@ public final class TaskPlacement {
       Address waitingFor = null;
       for (Member member : cluster.state().getMembers()) {
         boolean eligible = member.status() == MemberStatus.up()
-            && member.hasRole(TaskEntity.WORKER_ROLE)
+            && member.hasRole(TaskPartition.WORKER_ROLE)
             && (type == null || member.hasRole(roleFor(type)));
         if (!eligible || registered.contains(member.address())) {
           unregisteredSince.remove(member.address());

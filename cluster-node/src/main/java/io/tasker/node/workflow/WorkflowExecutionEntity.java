@@ -14,6 +14,7 @@ import io.tasker.node.index.WakeTarget;
 import io.tasker.node.index.WorkflowRow;
 import io.tasker.node.journal.EventWithRow;
 import io.tasker.node.task.TaskEntity;
+import io.tasker.node.task.TaskPartition;
 import io.tasker.protocol.AttemptRecord;
 import io.tasker.protocol.EnqueueRequest;
 import io.tasker.protocol.TaskId;
@@ -73,7 +74,7 @@ public final class WorkflowExecutionEntity
   public static void initSharding(ActorSystem<?> system, WorkflowRuntime runtime) {
     ClusterSharding.get(system).init(
         Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), runtime))
-            .withRole(TaskEntity.WORKER_ROLE));
+            .withRole(TaskPartition.WORKER_ROLE));
   }
 
   /** The waker's view of executions: rows of the workflow index, woken with {@link Wake}. */
