@@ -36,6 +36,7 @@ import io.tasker.node.task.MiddlewareChain;
 import io.tasker.node.task.NewTasks;
 import io.tasker.node.task.TaskEntity;
 import io.tasker.node.task.TaskPartition;
+import io.tasker.node.task.TaskRefs;
 import io.tasker.node.task.TaskPlacement;
 import io.tasker.node.task.TaskRuntime;
 import io.tasker.node.workflow.WorkflowExecutionEntity;
@@ -94,6 +95,7 @@ import org.apache.pekko.cluster.typed.Join;
 public final class TaskerNode implements Tasker {
   private final ActorSystem<Void> system;
   private final ClusterSharding sharding;
+  private final TaskRefs tasks;
   private final HandlerRegistry registry;
   private final JdbcTaskIndex index;
   private final ExecutorService workers;
@@ -129,6 +131,7 @@ public final class TaskerNode implements Tasker {
     this.system = system;
     this.metrics = metrics;
     this.sharding = ClusterSharding.get(system);
+    this.tasks = new TaskRefs(sharding, settings.shardsPerType);
     this.registry = registry;
     this.index = index;
     this.workflows = new Workflows(index, registry::types, this::clusterTaskTypes,
@@ -150,8 +153,7 @@ public final class TaskerNode implements Tasker {
 
               @Override
               public void wake(TaskId id) {
-                sharding.entityRefFor(TaskPartition.ENTITY_TYPE_KEY, id.value())
-                    .tell(new TaskEntity.Wake(null));
+                tasks.tell(id, new TaskEntity.Wake(null));
               }
 
               @Override
@@ -168,8 +170,8 @@ public final class TaskerNode implements Tasker {
                     .tell(new QueueManager.ConfirmParked(NewTasks.class.getSimpleName()));
               }
             });
-    this.outcomes = new OutcomeWaits((id, wait, timeout) -> askEntity(TaskPartition.ENTITY_TYPE_KEY,
-        id.value(), replyTo -> new TaskEntity.AwaitOutcome(wait, replyTo), timeout), askTimeout);
+    this.outcomes = new OutcomeWaits((id, wait, timeout) -> onDispatcher(tasks.ask(
+        id, replyTo -> new TaskEntity.AwaitOutcome(wait, replyTo), timeout)), askTimeout);
   }
 
   static TaskerNode start(
@@ -224,10 +226,11 @@ public final class TaskerNode implements Tasker {
     ScheduledExecutorService watchdog =
         Executors.newSingleThreadScheduledExecutor(daemonThreads("tasker-timeouts-"));
     ClusterSharding sharding = ClusterSharding.get(system);
+    TaskRefs taskRefs = new TaskRefs(sharding, settings.shardsPerType);
     JdbcTaskIndex index = JdbcTaskIndex.open(settings.journal, settings.indexPoolSize);
     QueueManager.initSharding(system, queueLimits,
         QueueRuntime.of(settings.permitLease, settings.permitStartUpGrace, settings.maxWaiting,
-            parkedTasks(index, sharding), metrics.queues()), TaskPartition.WORKER_ROLE);
+            parkedTasks(index, taskRefs), metrics.queues()), TaskPartition.WORKER_ROLE);
     String node =
         settings.nodeName.isBlank()
             ? cluster.selfMember().address().hostPort()
@@ -249,7 +252,6 @@ public final class TaskerNode implements Tasker {
             settings.keepAliveWindow,
             settings.startAhead,
             registry.middleware().listening(metrics.tasks())),
-        settings.shardsPerType,
         settings.rebalanceShare);
     TaskerNode tasker =
         new TaskerNode(system, registry, index, workers, watchdog, clock, settings, metrics);
@@ -276,7 +278,7 @@ public final class TaskerNode implements Tasker {
     LatenessWatch.start(system, settings.alerts, metrics.tasks().latenessSamples(), clock,
         alertEffects.get());
     TaskWaker.init(system, index,
-        List.of(TaskWaker.tasks(index, sharding), ScheduleEntity.wakeTarget(index, sharding),
+        List.of(TaskWaker.tasks(index, taskRefs::tell), ScheduleEntity.wakeTarget(index, sharding),
             WorkflowExecutionEntity.wakeTarget(index, sharding)),
         settings.waker, clock);
     system.log().info("Tasker node {} started with handlers {}", node, registry.types());
@@ -295,7 +297,7 @@ public final class TaskerNode implements Tasker {
   }
 
   /** Parked tasks as queue managers reach them: found in the index, woken through sharding. */
-  private static ParkedTasks parkedTasks(JdbcTaskIndex index, ClusterSharding sharding) {
+  private static ParkedTasks parkedTasks(JdbcTaskIndex index, TaskRefs tasks) {
     return new ParkedTasks() {
       @Override
       public CompletionStage<List<String>> next(String queue, int limit) {
@@ -305,7 +307,7 @@ public final class TaskerNode implements Tasker {
       @Override
       public void wake(String taskId) {
         // no indexed wake time: a parked row has none
-        sharding.entityRefFor(TaskPartition.ENTITY_TYPE_KEY, taskId).tell(new TaskEntity.Wake(null));
+        tasks.tell(TaskId.of(taskId), new TaskEntity.Wake(null));
       }
     };
   }
@@ -798,7 +800,7 @@ public final class TaskerNode implements Tasker {
   private CompletionStage<TaskEntity.Accepted> ask(
       TaskId id, Function<ActorRef<TaskEntity.Reply>, TaskEntity.Command> command,
       Duration timeout) {
-    return askEntity(TaskPartition.ENTITY_TYPE_KEY, id.value(), command, timeout)
+    return onDispatcher(tasks.ask(id, command, timeout))
         .thenApply(
             reply -> {
               if (reply instanceof TaskEntity.Rejected rejected) {

@@ -563,7 +563,7 @@ abstract class TaskerContractTest {
     org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding sharding =
         org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(system);
     return state.getShards().stream().mapToInt(shard -> join(sharding
-        .entityRefFor(io.tasker.node.task.TaskPartition.ENTITY_TYPE_KEY, shard.getShardId())
+        .entityRefFor(io.tasker.node.task.TaskPartition.ENTITY_TYPE_KEY, shard.shardId())
         .<Integer>ask(io.tasker.node.task.TaskPartition.CountHeld::new, Duration.ofSeconds(10))))
         .sum();
   }

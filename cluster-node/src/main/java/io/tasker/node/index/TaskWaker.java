@@ -2,6 +2,7 @@ package io.tasker.node.index;
 
 import io.tasker.node.task.TaskEntity;
 import io.tasker.node.task.TaskPartition;
+import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskStatus;
 import io.tasker.protocol.TaskerSerializable;
 import java.time.Clock;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -73,10 +75,10 @@ public final class TaskWaker extends AbstractBehavior<TaskWaker.Command> {
       Duration sweepInterval) {}
 
   /** The target of the task index: tasks are woken with {@link TaskEntity.Wake}. */
-  public static WakeTarget tasks(JdbcTaskIndex index, ClusterSharding sharding) {
+  public static WakeTarget tasks(
+      JdbcTaskIndex index, BiConsumer<TaskId, TaskEntity.Command> tasks) {
     return new WakeTarget("task", index::due,
-        (id, wakeAt) -> sharding.entityRefFor(TaskPartition.ENTITY_TYPE_KEY, id)
-            .tell(new TaskEntity.Wake(wakeAt)));
+        (id, wakeAt) -> tasks.accept(TaskId.of(id), new TaskEntity.Wake(wakeAt)));
   }
 
   /**

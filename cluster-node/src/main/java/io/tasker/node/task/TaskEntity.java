@@ -49,7 +49,7 @@ public final class TaskEntity {
 
   // Commands
 
-  public sealed interface Command extends TaskerSerializable, TaskPartition.Message {}
+  public sealed interface Command extends TaskerSerializable {}
 
   /** A command answered with a {@link Reply}. */
   public sealed interface ReplyingCommand extends Command {

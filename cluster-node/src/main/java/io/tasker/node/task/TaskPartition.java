@@ -1,8 +1,11 @@
 package io.tasker.node.task;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.tasker.node.journal.EventStore;
 import io.tasker.node.queue.QueueManager;
 import io.tasker.protocol.TaskId;
+import io.tasker.protocol.TaskerSerializable;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -29,12 +32,11 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * running, or waited on. A task costs no actor of its own, no recovery through Pekko
  * Persistence and no start and stop of an entity.
  *
- * <p>Commands are sent to the task's id ({@code entityRefFor(ENTITY_TYPE_KEY, taskId)}); the
- * message extractor delivers them to the task's partition as {@link ForTask}.
+ * <p>A task's commands go to its partition as {@link ForTask} ({@link TaskRefs}).
  */
 public final class TaskPartition extends AbstractBehavior<TaskPartition.Message> {
 
-  /** What a partition receives: commands of its tasks ({@link TaskEntity.Command}), and its own. */
+  /** What a partition receives: commands of its tasks ({@link ForTask}), and its own. */
   public interface Message {}
 
   public static final EntityTypeKey<Message> ENTITY_TYPE_KEY =
@@ -46,17 +48,14 @@ public final class TaskPartition extends AbstractBehavior<TaskPartition.Message>
   /** A pause before a task whose event could not be stored is read back. */
   private static final Duration READ_BACK_AFTER = Duration.ofMillis(200);
 
-  /**
-   * @param shardsPerType shards of each task type
-   * @param rebalanceShare share of all shards one rebalance round may move
-   */
+  /** @param rebalanceShare share of all shards one rebalance round may move */
   public static void initSharding(
-      ActorSystem<?> system, TaskRuntime runtime, int shardsPerType, double rebalanceShare) {
+      ActorSystem<?> system, TaskRuntime runtime, double rebalanceShare) {
     CompletionStage<EventStore> store = EventStore.of(system.classicSystem());
     ClusterSharding.get(system)
         .init(
             Entity.of(ENTITY_TYPE_KEY, ctx -> create(store, runtime))
-                .withMessageExtractor(new TaskPlacement.Extractor(shardsPerType))
+                .withMessageExtractor(new TaskPlacement.Extractor())
                 .withAllocationStrategy(new TaskPlacement.AllocationStrategy(rebalanceShare))
                 // a message, not a plain stop: running attempts finish and are recorded first
                 .withStopMessage(Stop.INSTANCE)
@@ -68,14 +67,24 @@ public final class TaskPartition extends AbstractBehavior<TaskPartition.Message>
         timers -> new TaskPartition(ctx, timers, store, runtime)));
   }
 
-  /** A command of task {@code id}, as the extractor delivers it. */
-  record ForTask(TaskId id, TaskEntity.Command command) implements Message {}
-
-  /** A message to a partition itself, sent to the partition's id (its shard id). */
-  public interface ForPartition extends Message {}
+  /** A command of task {@code id} (see {@link TaskRefs}). */
+  public record ForTask(
+      TaskId id,
+      @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
+      @JsonSubTypes({
+        @JsonSubTypes.Type(TaskEntity.Enqueue.class),
+        @JsonSubTypes.Type(TaskEntity.Get.class),
+        @JsonSubTypes.Type(TaskEntity.Cancel.class),
+        @JsonSubTypes.Type(TaskEntity.Reschedule.class),
+        @JsonSubTypes.Type(TaskEntity.Requeue.class),
+        @JsonSubTypes.Type(TaskEntity.AwaitOutcome.class),
+        @JsonSubTypes.Type(TaskEntity.Wake.class)
+      })
+      TaskEntity.Command command)
+      implements Message, TaskerSerializable {}
 
   /** Asks how many tasks the partition holds in memory. */
-  public record CountHeld(ActorRef<Integer> replyTo) implements ForPartition {}
+  public record CountHeld(ActorRef<Integer> replyTo) implements Message, TaskerSerializable {}
 
   private record Signal(TaskId id, Object signal) implements Message {}
 

@@ -59,24 +59,12 @@ public final class TaskPlacement {
     return separator > 0 ? shardId.substring(0, separator) : null;
   }
 
-  /**
-   * Routes messages sent to a task id to the task's partition: the partition's entity id is the
-   * task's shard, and a task's command arrives as {@link TaskPartition.ForTask}.
-   */
+  /** Routes messages to partitions: a partition's entity id is its shard id ({@link TaskRefs}). */
   public static final class Extractor extends
       ShardingMessageExtractor<ShardingEnvelope<TaskPartition.Message>, TaskPartition.Message> {
-    private final int bucketsPerType;
-
-    public Extractor(int bucketsPerType) {
-      this.bucketsPerType = bucketsPerType;
-    }
-
     @Override
     public String entityId(ShardingEnvelope<TaskPartition.Message> envelope) {
-      if (envelope.message() instanceof TaskPartition.ForPartition) {
-        return envelope.entityId();
-      }
-      return shardOf(envelope.entityId(), bucketsPerType);
+      return envelope.entityId();
     }
 
     @Override
@@ -86,9 +74,7 @@ public final class TaskPlacement {
 
     @Override
     public TaskPartition.Message unwrapMessage(ShardingEnvelope<TaskPartition.Message> envelope) {
-      return envelope.message() instanceof TaskEntity.Command command
-          ? new TaskPartition.ForTask(TaskId.of(envelope.entityId()), command)
-          : envelope.message();
+      return envelope.message();
     }
   }
 

@@ -284,7 +284,7 @@ final class TaskSlot {
       runtime.queues().apply(((QueueManager.PermitGranted) input).queue())
           .tell(new QueueManager.ReleasePermit(id.value()));
     }
-    evictIfIdle();
+    leaveMemory();
   }
 
   private void onWake(TaskEntity.Wake wake) {
@@ -408,7 +408,9 @@ final class TaskSlot {
             failure.toString());
       }
     });
-    evictIfIdle(); // else it stays, parked, for its waiters (who would read it back at once)
+    if (waiters.isEmpty()) {
+      leaveMemory(); // else it stays, parked, for its waiters (who would read it back at once)
+    }
   }
 
   private void onAttemptFinished(AttemptFinished finished) {
@@ -468,11 +470,16 @@ final class TaskSlot {
   }
 
   private void evictIfIdle() {
-    if (state == null || !state.exists() || isIdle(state)) {
-      if (pending.isEmpty() && !busy()) {
-        cancelAllTimers();
-        host.evict(this);
-      }
+    if (isIdle(state)) {
+      leaveMemory();
+    }
+  }
+
+  /** Leaves memory unless inputs wait (the last of them decides again). */
+  private void leaveMemory() {
+    if (pending.isEmpty() && !busy()) {
+      cancelAllTimers();
+      host.evict(this);
     }
   }
 
