@@ -158,8 +158,27 @@ public final class TaskPartition extends AbstractBehavior<TaskPartition.Message>
       slot.pending.add(input);
       return this;
     }
-    slot.handle(input);
+    handle(slot, input);
     return afterInput();
+  }
+
+  /**
+   * A failure while handling one task's input costs only that task its place in memory (as an
+   * entity of its own would stop): it is read back on its next input.
+   */
+  private void handle(TaskSlot slot, Object input) {
+    guarded(slot, input, () -> slot.handle(input));
+  }
+
+  private void guarded(TaskSlot slot, Object input, Runnable work) {
+    try {
+      work.run();
+    } catch (RuntimeException failure) {
+      getContext().getLog().error("task {} failed on {}; it is dropped from memory", slot.id(),
+          input, failure);
+      slots.remove(slot.id(), slot);
+      slot.stopped();
+    }
   }
 
   /** Signals of a task no longer held are stale (its timers were cancelled with it). */
@@ -201,11 +220,13 @@ public final class TaskPartition extends AbstractBehavior<TaskPartition.Message>
       slots.remove(read.id());
       return this;
     }
-    TaskEntity.State state = TaskEntity.State.empty(read.id());
-    for (Object event : read.events().events()) {
-      state = state.apply((TaskEntity.Event) event);
-    }
-    slot.loaded(state, read.events().highest());
+    guarded(slot, read, () -> {
+      TaskEntity.State state = TaskEntity.State.empty(read.id());
+      for (Object event : read.events().events()) {
+        state = state.apply((TaskEntity.Event) event);
+      }
+      slot.loaded(state, read.events().highest());
+    });
     drain(slot);
     return afterInput();
   }
@@ -213,7 +234,7 @@ public final class TaskPartition extends AbstractBehavior<TaskPartition.Message>
   private Behavior<Message> onWritten(Written written) {
     TaskSlot slot = written.slot();
     if (written.failure() == null) {
-      slot.written();
+      guarded(slot, written, slot::written);
       drain(slot);
     } else if (slot.writeFailed(written.failure())) {
       // read back after a pause, as an event-sourced actor restarts with a backoff
@@ -226,7 +247,7 @@ public final class TaskPartition extends AbstractBehavior<TaskPartition.Message>
   /** Handles the inputs that waited for a slot, until it is busy again or has none left. */
   private void drain(TaskSlot slot) {
     while (!slot.busy() && !slot.pending.isEmpty() && slots.get(slot.id()) == slot) {
-      slot.handle(slot.pending.poll());
+      handle(slot, slot.pending.poll());
     }
   }
 
