@@ -440,7 +440,7 @@ public final class PendingTasksBenchmark {
     try {
       ClusterView view = await(tasker.cluster(), 30);
       return view.distribution().stream()
-          .filter(d -> d.entityType().equalsIgnoreCase("Task"))
+          .filter(d -> d.entityType().equalsIgnoreCase("TaskPartition"))
           .mapToInt(ClusterView.Distribution::entities).sum();
     } catch (Exception e) {
       return -1;

@@ -184,7 +184,7 @@ class MultiNodeTest {
     ClusterView view = join(cluster.get(1).cluster());
     assertEquals(3, view.members().size());
     assertEquals(3, view.distribution().stream()
-        .filter(d -> d.entityType().equals("Task") && d.shards() > 0).count(),
+        .filter(d -> d.entityType().equals("TaskPartition") && d.shards() > 0).count(),
         "task shards on every node: " + view.distribution());
     perNode.values().forEach(n -> assertTrue(n > 300, "uneven spread: " + perNode));
     runs.forEach((label, where) -> assertEquals(1, where.size(), label + " ran on " + where));
@@ -200,7 +200,7 @@ class MultiNodeTest {
     // every shard is allocated already: the new node gets its share by rebalancing
     String address = Cluster.get(joined.system()).selfMember().address().toString();
     await().atMost(PATIENCE).until(() -> join(cluster.get(0).cluster()).distribution().stream()
-        .anyMatch(d -> d.entityType().equals("Task") && d.address().equals(address)
+        .anyMatch(d -> d.entityType().equals("TaskPartition") && d.address().equals(address)
             && d.shards() >= 10));
     enqueue(cluster.get(0), "after", 1000, 0, "default");
     awaitSucceeded(cluster.get(0), "default", 1300);
