@@ -6,7 +6,7 @@
 -- retention and the error rate read finished rows (their queries name the statuses as literals,
 -- which PostgreSQL needs to use a partial index). Per task, start and finish now add 8 index
 -- entries instead of 12, and the first row 4 instead of 6 (see docs/benchmarks.md, issue 18).
--- The parked index no longer repeats queue, status and wake_at: its predicate fixes the last two.
+-- The parked index no longer holds status and wake_at: its predicate fixes both.
 -- Built inside the migration's transaction: writes to the table wait until it is done (seconds
 -- per million rows).
 DROP INDEX IF EXISTS tasker_task_index_wake_idx;
