@@ -80,7 +80,10 @@ public final class PagedLifecycleBound {
    * The claim, in the order of the index of parked rows ({@code tasker_task_index_parked_idx}:
    * queue, status, wake_at, priority DESC, run_at, task_id), so that it reads P rows and stops;
    * parked rows (no wake_at) come last. Written here: the task index's own SQL is not public.
-   * {@code --claim run_at} orders by run time and id instead, which no index serves.
+   * {@code --claim run_at} orders by run time and id instead, which no index serves. Schema
+   * version 5 made the parked index partial (parked rows only, by priority): on it, this order
+   * has no index either and the claim sorts the queue's scheduled rows; the paged design's claim
+   * needs an index of its own (partial on SCHEDULED rows, so start and finish never touch it).
    */
   private static final String CLAIM = "SELECT task_id, seq_nr FROM tasker_task_index"
       + " WHERE queue = ? AND status = 'SCHEDULED' AND run_at <= ?"

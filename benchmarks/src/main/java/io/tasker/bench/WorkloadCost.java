@@ -30,6 +30,7 @@ final class WorkloadCost {
   private final double pgCpuStart;
   private final long messagesStart;
   private final DatabaseCounters.Snapshot dbStart;
+  private final long[] indexUpdatesStart;
   private long cpuSettled = -1;
   private long messagesSettled;
 
@@ -42,6 +43,7 @@ final class WorkloadCost {
       postmaster = parentPid(r.getLong(1));
       dbStart = countersOrNull(c, database);
     }
+    indexUpdatesStart = indexUpdates();
     pgCpuStart = postgresCpuNanos();
     messagesStart = CountingMailbox.ENQUEUED.sum();
     cpuStart = processCpuNanos();
@@ -82,9 +84,34 @@ final class WorkloadCost {
       }
       last.perTask(dbStart, tasks).forEach((k, v) -> results.put(workload + "." + k, v));
     }
+    long[] updates = indexUpdates();
+    long all = updates[0] - indexUpdatesStart[0];
+    results.put(workload + ".task_index_updates_per_task", all / (double) tasks);
+    results.put(workload + ".task_index_hot_ratio",
+        all == 0 ? 0.0 : (updates[1] - indexUpdatesStart[1]) / (double) all);
     if (countsMessages) {
       results.put(workload + ".actor_messages_per_task",
           (messagesSettled - messagesStart) / (double) tasks);
+    }
+  }
+
+  /**
+   * @return updates and HOT updates of the task index table so far (zeros before it exists or
+   *     for another system), from the workload's own database: pg_stat_user_tables is per database
+   */
+  private long[] indexUpdates() {
+    String url = adminUrl.substring(0, adminUrl.lastIndexOf('/') + 1) + database;
+    try (Connection c = DriverManager.getConnection(url, "postgres", "");
+        Statement s = c.createStatement()) {
+      s.execute("SELECT pg_stat_clear_snapshot()");
+      try (ResultSet r = s.executeQuery("SELECT coalesce(sum(n_tup_upd), 0),"
+          + " coalesce(sum(n_tup_hot_upd), 0) FROM pg_stat_user_tables"
+          + " WHERE relname = 'tasker_task_index'")) {
+        r.next();
+        return new long[] {r.getLong(1), r.getLong(2)};
+      }
+    } catch (java.sql.SQLException e) {
+      return new long[] {0, 0};
     }
   }
 

@@ -95,7 +95,8 @@ class SchemaUpgradeTest {
       assertEquals(List.of(new ReleasedSchema.Applied("1", "BASELINE", true),
           new ReleasedSchema.Applied("2", "SQL", true),
           new ReleasedSchema.Applied("3", "SQL", true),
-          new ReleasedSchema.Applied("4", "SQL", true)), ReleasedSchema.history(database));
+          new ReleasedSchema.Applied("4", "SQL", true),
+          new ReleasedSchema.Applied("5", "SQL", true)), ReleasedSchema.history(database));
       stored.forEach((id, status) -> assertEquals(status, join(upgraded.get(id)).status(),
           () -> "task " + id));
       assertEquals(TaskStatus.SCHEDULED, stored.get(held));

@@ -481,8 +481,10 @@ public final class JdbcTaskIndex implements TaskRows, ScheduleIndex, AutoCloseab
     List<Object> params = new ArrayList<>(List.of(fromBucket, toBucket));
     int n = 0;
     for (Map.Entry<TaskStatus, Instant> entry : finishedBefore.entrySet()) {
-      sql.append(n++ > 0 ? " OR " : "").append("(status = ? AND updated_at < ?)");
-      params.add(entry.getKey().name());
+      // the status as a literal: PostgreSQL uses the partial index of finished rows only for a
+      // query that names their statuses, not for a parameter
+      sql.append(n++ > 0 ? " OR " : "").append("(status = '").append(entry.getKey().name())
+          .append("' AND updated_at < ?)");
       params.add(OffsetDateTime.ofInstant(entry.getValue(), ZoneOffset.UTC));
     }
     sql.append(") ORDER BY task_id LIMIT ? FOR UPDATE");

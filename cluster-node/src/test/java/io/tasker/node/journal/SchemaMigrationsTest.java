@@ -32,6 +32,7 @@ class SchemaMigrationsTest {
   private static final Applied V2 = new Applied("2", "SQL", true);
   private static final Applied V3 = new Applied("3", "SQL", true);
   private static final Applied V4 = new Applied("4", "SQL", true);
+  private static final Applied V5 = new Applied("5", "SQL", true);
   private static final Applied BASELINE_V1 = new Applied("1", "BASELINE", true);
   private static int databases;
 
@@ -75,7 +76,7 @@ class SchemaMigrationsTest {
   void threeNodesStartingTogetherOnAFreshPostgresMigrateItOnce() throws Exception {
     JournalSettings journal = postgres(JournalSettings.Migrate.ON);
     migrateConcurrently(journal, 3);
-    assertEquals(List.of(V1, V2, V3, V4), ReleasedSchema.history(journal));
+    assertEquals(List.of(V1, V2, V3, V4, V5), ReleasedSchema.history(journal));
     assertTrue(ReleasedSchema.hasTable(journal, "tasker_schedule_index"));
     assertTrue(ReleasedSchema.hasTable(journal, "tasker_workflow_index"));
   }
@@ -85,7 +86,7 @@ class SchemaMigrationsTest {
     JournalSettings journal = postgres(JournalSettings.Migrate.ON);
     ReleasedSchema.create010(journal);
     migrateConcurrently(journal, 3);
-    assertEquals(List.of(BASELINE_V1, V2, V3, V4), ReleasedSchema.history(journal));
+    assertEquals(List.of(BASELINE_V1, V2, V3, V4, V5), ReleasedSchema.history(journal));
   }
 
   @ParameterizedTest
@@ -95,10 +96,10 @@ class SchemaMigrationsTest {
     ReleasedSchema.create010(journal);
     assertEquals(journal.dialect() == JournalSettings.Dialect.H2 ? 2 : 1, orderingIndexes(journal));
     SchemaMigrations.migrate(journal);
-    assertEquals(List.of(BASELINE_V1, V2, V3, V4), ReleasedSchema.history(journal));
+    assertEquals(List.of(BASELINE_V1, V2, V3, V4, V5), ReleasedSchema.history(journal));
     assertEquals(1, orderingIndexes(journal), "V2 leaves one unique index on ordering");
     SchemaMigrations.migrate(journal); // the next start finds nothing to do
-    assertEquals(List.of(BASELINE_V1, V2, V3, V4), ReleasedSchema.history(journal));
+    assertEquals(List.of(BASELINE_V1, V2, V3, V4, V5), ReleasedSchema.history(journal));
     SchemaMigrations.validate(journal);
   }
 
@@ -125,7 +126,7 @@ class SchemaMigrationsTest {
       statement.execute("CREATE TABLE another_application (id INTEGER)");
     }
     SchemaMigrations.migrate(journal);
-    assertEquals(List.of(new Applied("0", "BASELINE", true), V1, V2, V3, V4),
+    assertEquals(List.of(new Applied("0", "BASELINE", true), V1, V2, V3, V4, V5),
         ReleasedSchema.history(journal));
     assertTrue(ReleasedSchema.hasTable(journal, "tasker_task_index"));
   }
@@ -139,7 +140,7 @@ class SchemaMigrationsTest {
       JournalSettings journal = new JournalSettings(inPublic.url() + "&currentSchema=tasker",
           "postgres", "", 2, JournalSettings.Migrate.ON);
       SchemaMigrations.migrate(journal);
-      assertEquals(List.of(V1, V2, V3, V4), ReleasedSchema.history(journal));
+      assertEquals(List.of(V1, V2, V3, V4, V5), ReleasedSchema.history(journal));
       try (var rs = statement.executeQuery("SELECT COUNT(*) FROM information_schema.tables"
           + " WHERE table_schema = 'tasker' AND table_name IN"
           + " ('tasker_schema_history', 'event_journal', 'tasker_task_index')")) {
@@ -161,11 +162,11 @@ class SchemaMigrationsTest {
         .load()
         .migrate(); // what a newer Tasker would have done
     List<Applied> before = ReleasedSchema.history(journal);
-    assertEquals(5, before.size());
+    assertEquals(6, before.size());
 
     SchemaMigrations.SchemaVersionException refused = assertThrows(
         SchemaMigrations.SchemaVersionException.class, () -> SchemaMigrations.migrate(journal));
-    assertTrue(refused.getMessage().contains("is at version 99, newer than this Tasker knows (4)"),
+    assertTrue(refused.getMessage().contains("is at version 99, newer than this Tasker knows (5)"),
         refused.getMessage());
     assertEquals(before, ReleasedSchema.history(journal));
     assertTrue(ReleasedSchema.hasTable(journal, "tasker_from_a_newer_tasker"));
