@@ -205,7 +205,7 @@ final class TaskSlot {
   boolean writeFailed(Throwable failure) {
     AfterWrite failed = writing;
     writing = null;
-    cancelAllTimers();
+    cancelTimersUntilReadBack();
     eventLog.warn("task {}: its event could not be stored ({}); it is read back", id,
         failure.toString());
     if (failed.input() != null) {
@@ -596,6 +596,23 @@ final class TaskSlot {
   private void cancelTimer(Object key) {
     if (timers.remove(key)) {
       host.cancelTimer(id, key);
+    }
+  }
+
+  /**
+   * The read back re-arms the timers of the task's status, not the waiters' waits (they stay in
+   * memory with the slot) nor those of an attempt still running (its heartbeats and permit
+   * renewals): those run on.
+   */
+  private void cancelTimersUntilReadBack() {
+    for (java.util.Iterator<Object> keys = timers.iterator(); keys.hasNext(); ) {
+      Object key = keys.next();
+      boolean runsOn = key instanceof ActorRef<?>
+          || (execution != null && (key == Timer.HEARTBEAT || key == Timer.PERMIT_KEEP_ALIVE));
+      if (!runsOn) {
+        host.cancelTimer(id, key);
+        keys.remove();
+      }
     }
   }
 
