@@ -30,7 +30,7 @@ final class MemoryEventStore implements EventStore {
   }
 
   private final Map<String, List<Stored>> stored = new HashMap<>();
-  private final Map<String, Throwable> failNext = new HashMap<>();
+  private final Map<String, java.util.Deque<Throwable>> failNext = new HashMap<>();
   private CompletableFuture<Void> held;
   private final AtomicInteger waiting = new AtomicInteger();
 
@@ -45,7 +45,8 @@ final class MemoryEventStore implements EventStore {
   public CompletionStage<Void> append(String persistenceId, long sequenceNumber, Object event) {
     CompletableFuture<Void> gate;
     synchronized (this) {
-      Throwable failure = failNext.remove(persistenceId);
+      java.util.Deque<Throwable> failures = failNext.get(persistenceId);
+      Throwable failure = failures == null ? null : failures.poll();
       if (failure != null) {
         return CompletableFuture.failedFuture(failure);
       }
@@ -73,7 +74,7 @@ final class MemoryEventStore implements EventStore {
 
   /** The next append of {@code persistenceId} fails with {@code failure}, storing nothing. */
   synchronized void failNext(String persistenceId, Throwable failure) {
-    failNext.put(persistenceId, failure);
+    failNext.computeIfAbsent(persistenceId, id -> new java.util.ArrayDeque<>()).add(failure);
   }
 
   /** From now on appends complete (and store) only once {@link #release} is called. */

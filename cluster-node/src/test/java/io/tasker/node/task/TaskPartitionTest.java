@@ -719,6 +719,40 @@ class TaskPartitionTest {
     task.awaitLeftMemory();
   }
 
+  @Test
+  void aWaiterHearsNotFinishedAtTheEndOfItsWaitAlsoAfterAFailedWrite() {
+    enqueue(spec("ok", 3));
+    TestProbe<TaskEntity.Reply> waiter = awaitOutcome(Duration.ofMillis(500));
+    task.store.failNext(TaskEntity.persistenceId(id), new IllegalStateException("database down"));
+    grantPermit(); // the start fails to be stored: the task is read back
+    queue.expectMessageClass(QueueManager.ReleasePermit.class);
+    queue.expectMessageClass(QueueManager.RequestPermit.class, Duration.ofSeconds(30));
+    // not granted again: the task waits, and so does its waiter, up to its wait
+    TaskEntity.NotFinished notYet =
+        waiter.expectMessageClass(TaskEntity.NotFinished.class, Duration.ofSeconds(10));
+    assertEquals(TaskStatus.SCHEDULED, notYet.task().status());
+  }
+
+  @Test
+  void aRunningAttemptKeepsItsHeartbeatsAfterFailedWrites() {
+    enqueue(spec("block", 3));
+    grantPermit();
+    awaitStatus(TaskStatus.RUNNING);
+    for (int i = 0; i < 3; i++) {
+      task.store.failNext(TaskEntity.persistenceId(id), new IllegalStateException("database down"));
+    }
+    // the cancel fails to be stored three times: the task gives up on it, its attempt runs on
+    var refused = task.runCommand(TaskEntity.Cancel::new);
+    assertEquals(ErrorCode.UNAVAILABLE,
+        assertInstanceOf(TaskEntity.Rejected.class, refused.reply()).code());
+    assertTrue(refused.hasNoEvents());
+    int heartbeats = index.leasesExtendedAt.size();
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> index.leasesExtendedAt.size() >= heartbeats + 3);
+    assertEquals(TaskStatus.RUNNING, task.getState().status());
+    task.runCommand(TaskEntity.Cancel::new);
+  }
+
   static {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> watchdog.shutdownNow()));
   }
