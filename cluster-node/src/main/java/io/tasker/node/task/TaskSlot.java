@@ -163,7 +163,11 @@ final class TaskSlot {
     }
   }
 
-  /** The task's events could not be read: callers are told, the rest is dropped. */
+  /**
+   * The task's events could not be read: callers are told, the rest is dropped, and the slot
+   * leaves memory as if its partition stopped (read back after a failed write, it may still
+   * have waiters, timers, a permit and a running attempt).
+   */
   void loadFailed(Throwable failure) {
     loading = false;
     for (Object input : pending) {
@@ -172,6 +176,7 @@ final class TaskSlot {
       }
     }
     pending.clear();
+    stopped();
   }
 
   // Writing
