@@ -31,11 +31,16 @@ final class MemoryEventStore implements EventStore {
 
   private final Map<String, List<Stored>> stored = new HashMap<>();
   private final Map<String, java.util.Deque<Throwable>> failNext = new HashMap<>();
+  private final Map<String, Throwable> failNextRead = new HashMap<>();
   private CompletableFuture<Void> held;
   private final AtomicInteger waiting = new AtomicInteger();
 
   @Override
   public synchronized CompletionStage<Events> read(String persistenceId) {
+    Throwable failure = failNextRead.remove(persistenceId);
+    if (failure != null) {
+      return CompletableFuture.failedFuture(failure);
+    }
     List<Stored> events = stored.getOrDefault(persistenceId, List.of());
     return CompletableFuture.completedFuture(new Events(
         events.stream().map(Stored::event).toList(), events.size()));
@@ -75,6 +80,11 @@ final class MemoryEventStore implements EventStore {
   /** The next append of {@code persistenceId} fails with {@code failure}, storing nothing. */
   synchronized void failNext(String persistenceId, Throwable failure) {
     failNext.computeIfAbsent(persistenceId, id -> new java.util.ArrayDeque<>()).add(failure);
+  }
+
+  /** The next read of {@code persistenceId} fails with {@code failure}. */
+  synchronized void failNextRead(String persistenceId, Throwable failure) {
+    failNextRead.put(persistenceId, failure);
   }
 
   /** From now on appends complete (and store) only once {@link #release} is called. */

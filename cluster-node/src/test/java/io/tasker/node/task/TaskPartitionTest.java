@@ -753,6 +753,25 @@ class TaskPartitionTest {
     task.runCommand(TaskEntity.Cancel::new);
   }
 
+  @Test
+  void aTaskThatCannotBeReadBackLeavesMemoryTellingItsWaitersAndGivingItsPermitBack() {
+    enqueue(spec("ok", 3));
+    TestProbe<TaskEntity.Reply> waiter = awaitOutcome(Duration.ofMinutes(1));
+    String persistenceId = TaskEntity.persistenceId(id);
+    task.store.failNext(persistenceId, new IllegalStateException("database down"));
+    task.store.failNextRead(persistenceId, new IllegalStateException("database still down"));
+    grantPermit(); // the start fails to be stored, and the task to be read back
+    assertEquals(TaskStatus.SCHEDULED,
+        waiter.expectMessageClass(TaskEntity.NotFinished.class, Duration.ofSeconds(10))
+            .task().status()); // it asks again
+    assertEquals(id.value(), queue.expectMessageClass(QueueManager.ReleasePermit.class).holder());
+    task.awaitLeftMemory();
+    // its index row still says due: the waker brings it back
+    task.runCommand(new TaskEntity.Wake(null));
+    grantPermit();
+    awaitStatus(TaskStatus.SUCCEEDED);
+  }
+
   static {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> watchdog.shutdownNow()));
   }
