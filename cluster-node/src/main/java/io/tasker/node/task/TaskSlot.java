@@ -163,7 +163,11 @@ final class TaskSlot {
     }
   }
 
-  /** The task's events could not be read: callers are told, the rest is dropped. */
+  /**
+   * The task's events could not be read: callers are told, the rest is dropped, and the slot
+   * leaves memory as if its partition stopped (read back after a failed write, it may still
+   * have waiters, timers, a permit and a running attempt).
+   */
   void loadFailed(Throwable failure) {
     loading = false;
     for (Object input : pending) {
@@ -172,6 +176,7 @@ final class TaskSlot {
       }
     }
     pending.clear();
+    stopped();
   }
 
   // Writing
@@ -205,7 +210,7 @@ final class TaskSlot {
   boolean writeFailed(Throwable failure) {
     AfterWrite failed = writing;
     writing = null;
-    cancelAllTimers();
+    cancelTimersUntilReadBack();
     eventLog.warn("task {}: its event could not be stored ({}); it is read back", id,
         failure.toString());
     if (failed.input() != null) {
@@ -596,6 +601,23 @@ final class TaskSlot {
   private void cancelTimer(Object key) {
     if (timers.remove(key)) {
       host.cancelTimer(id, key);
+    }
+  }
+
+  /**
+   * The read back re-arms the timers of the task's status, not the waiters' waits (they stay in
+   * memory with the slot) nor those of an attempt still running (its heartbeats and permit
+   * renewals): those run on.
+   */
+  private void cancelTimersUntilReadBack() {
+    for (java.util.Iterator<Object> keys = timers.iterator(); keys.hasNext(); ) {
+      Object key = keys.next();
+      boolean runsOn = key instanceof ActorRef<?>
+          || (execution != null && (key == Timer.HEARTBEAT || key == Timer.PERMIT_KEEP_ALIVE));
+      if (!runsOn) {
+        host.cancelTimer(id, key);
+        keys.remove();
+      }
     }
   }
 
