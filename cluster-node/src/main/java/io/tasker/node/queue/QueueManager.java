@@ -54,7 +54,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * of {@code maxWaiting}, the manager looks up parked tasks of its queue in the index (by
  * priority, then run time) and wakes as many as there is room for; each asks again like any
  * due task. A manager that starts (first start, restart, move) looks once, after its start-up
- * grace. Under overload priorities are therefore approximate: a high-priority newcomer may park
+ * grace. A paused queue admits no new due tasks and wakes no parked ones (an entity in memory
+ * would only wait for the resume): they stay parked until the resume looks them up. Under overload priorities are therefore approximate: a high-priority newcomer may park
  * while lower-priority requests wait in memory, and parked tasks come back by priority only as
  * room frees up. A parked task is never lost: its row stays {@code SCHEDULED}, and whichever
  * manager serves the queue finds it (see {@link Parking}).
@@ -356,7 +357,9 @@ public final class QueueManager
       return Effect().noReply();
     }
     if (command instanceof AdmitNew admit) {
-      int count = Math.min(admit.holders().size(), parking.room(permits.waiting()));
+      // a paused queue grants nothing: its new tasks wait parked, not as entities in memory
+      int room = state.limits(configured).paused() ? 0 : parking.room(permits.waiting());
+      int count = Math.min(admit.holders().size(), room);
       parking.expect(admit.holders().subList(0, count), now());
       if (count < admit.holders().size()) {
         parking.parked();
@@ -423,6 +426,9 @@ public final class QueueManager
   private void lookForParked(State state) {
     if (!state.opened() || now() - grantsFrom < 0) {
       return; // the waiting requests are not known yet: they repeat during the grace
+    }
+    if (state.limits(configured).paused()) {
+      return; // woken now, they would only wait; the resume looks them up
     }
     Parking.Lookup lookup = parking.lookup(permits.waiting());
     if (lookup != null) {

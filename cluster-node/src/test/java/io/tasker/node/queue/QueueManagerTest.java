@@ -919,6 +919,26 @@ class QueueManagerTest {
   }
 
   @Test
+  void aPausedQueueAdmitsNoNewTasksAndLooksUpItsParkedOnesWhenResumed()
+      throws InterruptedException {
+    StubParked parked = new StubParked();
+    ManualQueue m = parkingQueue(parked);
+    m.q.change(QueueUpdate.pause());
+    m.q.manager.tell(new AdmitNew(List.of("n1", "n2"), m.inbox.getRef().narrow()));
+    assertEquals(new Admitted(0), m.inbox.receiveMessage(GENEROUS),
+        "an entity in memory would only wait for the resume");
+    m.q.manager.tell(new ConfirmParked("new tasks"));
+    m.q.release("run");
+    m.statsAfterGrants();
+    assertTrue(parked.lookups.isEmpty(), "paused: the parked tasks are not woken");
+
+    m.q.change(QueueUpdate.resume());
+    parked.expectLookup().answer().complete(List.of("n1", "n2"));
+    await().atMost(GENEROUS).until(() -> parked.woken.size() == 2);
+    assertEquals(List.of("n1", "n2"), parked.woken);
+  }
+
+  @Test
   void aLookUpThatFindsFewerThanItAskedForEndsTheLookingUntilTheNextPark()
       throws InterruptedException {
     StubParked parked = new StubParked();
