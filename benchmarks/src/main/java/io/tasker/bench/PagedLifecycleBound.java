@@ -394,7 +394,7 @@ public final class PagedLifecycleBound {
   private static void write(Connection connection, List<JournalRow> rows, List<TableRow> indexRows)
       throws SQLException {
     TaskIndexTable.WRITER.writeAll(connection, JournalSettings.Dialect.POSTGRES, indexRows);
-    JournalTable.insertAll(connection, rows);
+    JournalTable.insertAll(connection, JournalSettings.Dialect.POSTGRES, rows);
   }
 
   /** @return each task's state as of its last event (deleted rows keep only their number) */

@@ -191,7 +191,7 @@ public final class JdbcTaskIndex implements TaskRows, ScheduleIndex, AutoCloseab
     return read(connection -> {
       Jdbc.inTransaction(connection, () -> {
         TaskIndexTable.upsertAll(connection, dialect, rows);
-        JournalTable.insertAll(connection, events);
+        JournalTable.insertAll(connection, dialect, events);
       });
       return Done.getInstance();
     });

@@ -217,7 +217,7 @@ public final class JdbcJournal extends AsyncWriteJournal {
     for (Map.Entry<TableRow.Writer, List<TableRow>> kind : tableRows.entrySet()) {
       kind.getKey().writeAll(connection, dialect, kind.getValue());
     }
-    JournalTable.insertAll(connection, rows);
+    JournalTable.insertAll(connection, dialect, rows);
   }
 
   // Recovering

@@ -33,8 +33,24 @@ public final class JournalTable {
   private static final String HIGHEST = "SELECT MAX(\"sequence_number\") FROM \"event_journal\""
       + " WHERE \"persistence_id\" = ?";
 
-  /** Adds the rows in one batch. */
-  public static void insertAll(Connection connection, List<JournalRow> rows) throws SQLException {
+  /**
+   * PostgreSQL: the rows as column arrays in one statement. A batch of single-row inserts is
+   * parsed, bound and executed once per row on both sides; arrays are bound once.
+   */
+  private static final String INSERT_ARRAYS = "INSERT INTO \"event_journal\" (\"deleted\","
+      + " \"persistence_id\", \"sequence_number\", \"writer\", \"write_timestamp\","
+      + " \"adapter_manifest\", \"event_ser_id\", \"event_ser_manifest\", \"event_payload\")"
+      + " SELECT false, v.p, v.s, v.w, v.t, '', v.i, v.m, v.b FROM unnest(?::varchar[],"
+      + " ?::int8[], ?::varchar[], ?::int8[], ?::int4[], ?::varchar[], ?::bytea[])"
+      + " WITH ORDINALITY AS v(p, s, w, t, i, m, b, n) ORDER BY v.n";
+
+  /** Adds the rows in one batch (one statement on PostgreSQL). */
+  public static void insertAll(Connection connection, JournalSettings.Dialect dialect,
+      List<JournalRow> rows) throws SQLException {
+    if (dialect == JournalSettings.Dialect.POSTGRES && rows.size() > 1) {
+      insertAllInOneStatement(connection, rows);
+      return;
+    }
     try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
       for (JournalRow row : rows) {
         insert.setString(1, row.persistenceId());
@@ -47,6 +63,44 @@ public final class JournalTable {
         insert.addBatch();
       }
       insert.executeBatch();
+    }
+  }
+
+  private static void insertAllInOneStatement(Connection connection, List<JournalRow> rows)
+      throws SQLException {
+    int n = rows.size();
+    String[] ids = new String[n];
+    Long[] sequenceNumbers = new Long[n];
+    String[] writers = new String[n];
+    Long[] timestamps = new Long[n];
+    Integer[] serializers = new Integer[n];
+    String[] manifests = new String[n];
+    byte[][] payloads = new byte[n][];
+    for (int i = 0; i < n; i++) {
+      JournalRow row = rows.get(i);
+      ids[i] = row.persistenceId();
+      sequenceNumbers[i] = row.sequenceNumber();
+      writers[i] = row.writer();
+      timestamps[i] = row.writeTimestamp();
+      serializers[i] = row.serializerId();
+      manifests[i] = row.manifest();
+      payloads[i] = row.payload();
+    }
+    Array[] arrays = {
+      connection.createArrayOf("varchar", ids), connection.createArrayOf("int8", sequenceNumbers),
+      connection.createArrayOf("varchar", writers), connection.createArrayOf("int8", timestamps),
+      connection.createArrayOf("int4", serializers), connection.createArrayOf("varchar", manifests),
+      connection.createArrayOf("bytea", payloads)
+    };
+    try (PreparedStatement insert = connection.prepareStatement(INSERT_ARRAYS)) {
+      for (int c = 0; c < arrays.length; c++) {
+        insert.setArray(c + 1, arrays[c]);
+      }
+      insert.executeUpdate();
+    } finally {
+      for (Array array : arrays) {
+        array.free();
+      }
     }
   }
 

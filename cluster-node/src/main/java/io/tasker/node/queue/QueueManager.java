@@ -54,7 +54,9 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * of {@code maxWaiting}, the manager looks up parked tasks of its queue in the index (by
  * priority, then run time) and wakes as many as there is room for; each asks again like any
  * due task. A manager that starts (first start, restart, move) looks once, after its start-up
- * grace. Under overload priorities are therefore approximate: a high-priority newcomer may park
+ * grace. A paused queue wakes no parked tasks and admits new due ones only up to its
+ * max-concurrency (more entities in memory would only wait for the resume): the rest stay
+ * parked until the resume looks them up. Under overload priorities are therefore approximate: a high-priority newcomer may park
  * while lower-priority requests wait in memory, and parked tasks come back by priority only as
  * room frees up. A parked task is never lost: its row stays {@code SCHEDULED}, and whichever
  * manager serves the queue finds it (see {@link Parking}).
@@ -356,7 +358,7 @@ public final class QueueManager
       return Effect().noReply();
     }
     if (command instanceof AdmitNew admit) {
-      int count = Math.min(admit.holders().size(), parking.room(permits.waiting()));
+      int count = Math.min(admit.holders().size(), admissible(state));
       parking.expect(admit.holders().subList(0, count), now());
       if (count < admit.holders().size()) {
         parking.parked();
@@ -419,10 +421,28 @@ public final class QueueManager
     }
   }
 
+  /**
+   * @return how many new due tasks may come and wait: as many as there is room for, but for a
+   *     paused queue only what it may run at once (the first to start on the resume, which
+   *     looks up the rest; more entities in memory would only wait for it)
+   */
+  private int admissible(State state) {
+    int room = parking.room(permits.waiting());
+    QueueLimits limits = state.limits(configured);
+    if (!limits.paused() || limits.maxConcurrency() == 0) {
+      return room;
+    }
+    int expected = permits.waiting() + parking.woken();
+    return Math.min(room, Math.max(0, limits.maxConcurrency() - expected));
+  }
+
   /** Looks up parked tasks if the waiting requests fell below half and some may exist. */
   private void lookForParked(State state) {
     if (!state.opened() || now() - grantsFrom < 0) {
       return; // the waiting requests are not known yet: they repeat during the grace
+    }
+    if (state.limits(configured).paused()) {
+      return; // woken now, they would only wait; the resume looks them up
     }
     Parking.Lookup lookup = parking.lookup(permits.waiting());
     if (lookup != null) {

@@ -73,7 +73,7 @@ class JdbcTaskIndexTest {
     for (IndexRow row : rows) {
       events.add(event(row.task().id(), row.seqNr()));
     }
-    JournalTable.insertAll(connection, events);
+    JournalTable.insertAll(connection, journal.dialect(), events);
   }
 
   private static IndexRow read(JdbcTaskIndex index, TaskId id) {
@@ -219,7 +219,7 @@ class JdbcTaskIndexTest {
         Connection connection = pool.getConnection()) {
       TaskId id = TaskId.random("echo");
       Jdbc.inTransaction(connection,
-          () -> JournalTable.insertAll(connection, List.of(event(id, 1))));
+          () -> JournalTable.insertAll(connection, journal.dialect(), List.of(event(id, 1))));
       commit(connection, journal, row(id, TaskStatus.RUNNING, 2));
       assertEquals(2, read(index, id).seqNr());
     }

@@ -74,7 +74,8 @@ class JdbcJournalReplayTest {
     journal.write(pid, 1, "e1", "e2");
     try (Connection connection = DriverManager.getConnection(url, "", "")) {
       // a manifest no class answers to: jackson-cbor cannot read the row
-      JournalTable.insertAll(connection, List.of(new JournalRow(pid, 3, "w", 0,
+      JournalTable.insertAll(connection, JournalSettings.Dialect.H2,
+          List.of(new JournalRow(pid, 3, "w", 0,
           SerializationExtension.get(system).serializerFor(TaskSpec.class).identifier(),
           "io.tasker.NoSuchEvent", new byte[] {1, 2, 3}, false)));
     }

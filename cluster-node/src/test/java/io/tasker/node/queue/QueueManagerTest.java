@@ -919,6 +919,28 @@ class QueueManagerTest {
   }
 
   @Test
+  void aPausedQueueAdmitsOnlyWhatItMayRunAtOnceAndLooksUpTheRestWhenResumed()
+      throws InterruptedException {
+    StubParked parked = new StubParked();
+    ManualQueue m = parkingQueue(parked); // max concurrency 1, max waiting 4
+    m.q.change(QueueUpdate.pause());
+    m.q.manager.tell(new AdmitNew(List.of("n1", "n2", "n3"), m.inbox.getRef().narrow()));
+    assertEquals(new Admitted(1), m.inbox.receiveMessage(GENEROUS),
+        "more entities in memory would only wait for the resume");
+    m.q.manager.tell(new ConfirmParked("new tasks"));
+    m.request("n1");
+    m.q.release("run");
+    assertEquals(1, m.statsAfterGrants().waiting(), "paused: n1 waits");
+    assertTrue(parked.lookups.isEmpty(), "paused: the parked tasks are not woken");
+
+    m.q.change(QueueUpdate.resume());
+    m.statsAfterGrants("n1");
+    parked.expectLookup().answer().complete(List.of("n2", "n3"));
+    await().atMost(GENEROUS).until(() -> parked.woken.size() == 2);
+    assertEquals(List.of("n2", "n3"), parked.woken);
+  }
+
+  @Test
   void aLookUpThatFindsFewerThanItAskedForEndsTheLookingUntilTheNextPark()
       throws InterruptedException {
     StubParked parked = new StubParked();
