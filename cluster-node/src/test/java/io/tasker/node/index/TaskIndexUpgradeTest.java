@@ -67,7 +67,7 @@ class TaskIndexUpgradeTest {
         events.add(new JournalRow(IndexRow.persistenceId(row.task().id()), row.seqNr(), "test",
             0, 1, "", new byte[] {(byte) row.seqNr()}, false));
       }
-      JournalTable.insertAll(connection, events);
+      JournalTable.insertAll(connection, journal.dialect(), events);
     });
   }
 
