@@ -131,6 +131,12 @@ public final class PeerRun {
       body.run(sut, cost);
     }
     cost.end(workload, n, results, system.startsWith("tasker") && TaskerSystem.COUNT_MESSAGES);
+    if (results.get(workload + ".threads_cpu_us_per_task") instanceof Map<?, ?> threads) {
+      StringBuilder top = new StringBuilder();
+      threads.entrySet().stream().limit(8).forEach(e -> top.append(top.length() > 0 ? ", " : "")
+          .append(e.getKey()).append(' ').append(Math.round((Double) e.getValue())));
+      log("%s: CPU µs per task by thread: %s", workload, top);
+    }
   }
 
   // Untimed: n immediate tasks drained in this JVM (JIT, pools, caches), on a database dropped

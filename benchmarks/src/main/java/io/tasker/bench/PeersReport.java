@@ -71,6 +71,7 @@ final class PeersReport {
       String w = WORKLOADS[i];
       String p = (i + 1) + " " + w + (w.equals("drain") ? " (enqueue + drain)" : "") + ": ";
       costs.add(new Metric(w + ".cpu_us_per_task", p + "CPU µs, system's JVM", false));
+      costs.add(new Metric(w + ".jit_us_per_task", p + "of which JIT compiler threads, CPU µs", false));
       costs.add(new Metric(w + ".pg_cpu_us_per_task", p + "CPU µs, PostgreSQL", false));
       costs.add(new Metric(w + ".sql_statements_per_task", p + "SQL statements", false));
       costs.add(new Metric(w + ".sql_rows_per_task", p + "rows returned or touched", false));

@@ -47,13 +47,6 @@ final class TaskerSystem implements SystemUnderTest {
   private static final String QUEUE = "bench";
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  /** {@link MemoryJournal} instead of PostgreSQL: a bound, not durable, never a result. */
-  private static final Config IN_MEMORY_JOURNAL = ConfigFactory.parseMap(Map.of(
-      "pekko.persistence.journal.plugin", "bench-memory-journal",
-      "bench-memory-journal.class", MemoryJournal.class.getName()));
-
-  private final boolean inMemoryJournal =
-      "memory".equals(System.getProperty("bench.tasker.journal"));
   /**
    * {@code -Dbench.tasker.metrics=prometheus}: the node records into a Prometheus registry, as
    * behind a gateway serving /metrics; by default into its own registry with nothing attached
@@ -93,7 +86,6 @@ final class TaskerSystem implements SystemUnderTest {
         + ", queue max-concurrency=" + config.getInt("tasker.queue-defaults.max-concurrency")
         + ", waker scan-interval=" + config.getString("tasker.waker.scan-interval")
         + ", retries: fixed 1 s backoff, max 3 attempts; enqueueAll per batch"
-        + (inMemoryJournal ? "; IN-MEMORY JOURNAL (a bound, not durable)" : "")
         + (prometheus ? "; metrics in a Prometheus registry" : "; metrics not recorded")
         + (tracing ? "; OpenTelemetry SDK tracing (batch processor, spans dropped)" : "")
         + (COUNT_MESSAGES ? "; actor messages counted (CountingMailbox wraps Pekko's unbounded"
@@ -115,9 +107,7 @@ final class TaskerSystem implements SystemUnderTest {
       settings = settings.withFallback(ConfigFactory.parseMap(Map.of(
           "pekko.actor.default-mailbox.mailbox-type", CountingMailbox.class.getName())));
     }
-    config = settings
-        .withFallback(inMemoryJournal ? IN_MEMORY_JOURNAL : ConfigFactory.empty())
-        .withFallback(ConfigFactory.load());
+    config = settings.withFallback(ConfigFactory.load());
     TaskerBuilder builder = Tasker.builder();
     if (prometheus) {
       builder.meterRegistry(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));

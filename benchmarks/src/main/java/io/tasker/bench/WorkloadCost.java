@@ -27,11 +27,13 @@ final class WorkloadCost {
   private final String database;
   private final long postmaster;
   private final long cpuStart;
+  private final ThreadCpu threadsStart;
   private final double pgCpuStart;
   private final long messagesStart;
   private final DatabaseCounters.Snapshot dbStart;
   private final long[] indexUpdatesStart;
   private long cpuSettled = -1;
+  private ThreadCpu threadsSettled;
   private long messagesSettled;
 
   private WorkloadCost(String adminUrl, String database) throws Exception {
@@ -47,6 +49,7 @@ final class WorkloadCost {
     pgCpuStart = postgresCpuNanos();
     messagesStart = CountingMailbox.ENQUEUED.sum();
     cpuStart = processCpuNanos();
+    threadsStart = ThreadCpu.snapshot();
   }
 
   static WorkloadCost begin(String adminUrl, String database) throws Exception {
@@ -56,6 +59,7 @@ final class WorkloadCost {
   /** The workload's last outcome is stored: this JVM's CPU and the messages stop counting. */
   void settled() {
     cpuSettled = processCpuNanos();
+    threadsSettled = ThreadCpu.snapshot();
     messagesSettled = CountingMailbox.ENQUEUED.sum();
   }
 
@@ -66,6 +70,10 @@ final class WorkloadCost {
       return; // the workload did not finish: no honest figure
     }
     results.put(workload + ".cpu_us_per_task", (cpuSettled - cpuStart) / 1e3 / tasks);
+    results.put(workload + ".jit_us_per_task",
+        threadsSettled.jitPerTaskSince(threadsStart, tasks));
+    results.put(workload + ".threads_cpu_us_per_task",
+        threadsSettled.perTaskSince(threadsStart, tasks));
     results.put(workload + ".pg_cpu_us_per_task", (postgresCpuNanos() - pgCpuStart) / 1e3 / tasks);
     if (dbStart == null) {
       return; // pg_stat_statements not loaded (a server without DatabaseCounters.PRELOAD)

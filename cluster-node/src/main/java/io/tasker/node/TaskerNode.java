@@ -60,7 +60,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.UUID;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -424,19 +423,14 @@ public final class TaskerNode implements Tasker {
   }
 
   /**
-   * New tasks are stored together, without their entities (see {@link NewTasks}): concurrent
+   * New tasks are stored together, without their partitions (see {@link NewTasks}): concurrent
    * single enqueues in one transaction, a list in one per {@value NewTasks#PER_TRANSACTION}
-   * tasks. With a journal other than Tasker's, each goes through its entity.
+   * tasks.
    */
   private CompletionStage<EnqueueResult> enqueue(MiddlewareChain.Accepted accepted) {
-    if (newTasks.batched()) {
-      // the store goes on after the wait ends (and tells the middlewares how it ended)
-      return outcomeUnknownOnTimeout(accepted.id(), "enqueue", newTasks.storeOne(accepted)
-          .toCompletableFuture().orTimeout(askTimeout.toMillis(), TimeUnit.MILLISECONDS))
-          .thenApply(TaskerNode::result);
-    }
-    return viaEntity(accepted, UUID.randomUUID().toString())
-        .whenComplete((result, failure) -> accepted.done(failure))
+    // the store goes on after the wait ends (and tells the middlewares how it ended)
+    return outcomeUnknownOnTimeout(accepted.id(), "enqueue", newTasks.storeOne(accepted)
+        .toCompletableFuture().orTimeout(askTimeout.toMillis(), TimeUnit.MILLISECONDS))
         .thenApply(TaskerNode::result);
   }
 
@@ -466,15 +460,11 @@ public final class TaskerNode implements Tasker {
       return CompletableFuture.failedFuture(invalid);
     }
     List<CompletableFuture<List<EnqueueResult>>> parts = new java.util.ArrayList<>();
-    if (newTasks.batched()) {
-      for (int from = 0; from < accepted.size(); from += NewTasks.PER_TRANSACTION) {
-        List<MiddlewareChain.Accepted> batch = accepted.subList(from,
-            Math.min(accepted.size(), from + NewTasks.PER_TRANSACTION));
-        parts.add(newTasks.store(batch).toCompletableFuture()
-            .thenApply(stored -> stored.stream().map(TaskerNode::result).toList()));
-      }
-    } else {
-      accepted.forEach(task -> parts.add(enqueue(task).toCompletableFuture().thenApply(List::of)));
+    for (int from = 0; from < accepted.size(); from += NewTasks.PER_TRANSACTION) {
+      List<MiddlewareChain.Accepted> batch = accepted.subList(from,
+          Math.min(accepted.size(), from + NewTasks.PER_TRANSACTION));
+      parts.add(newTasks.store(batch).toCompletableFuture()
+          .thenApply(stored -> stored.stream().map(TaskerNode::result).toList()));
     }
     return countRejection(CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
         .thenApply(done -> parts.stream().flatMap(part -> part.join().stream()).toList()));

@@ -47,10 +47,14 @@ public final class TaskIndexTable implements TableRow.Writer {
   private static final String UPDATE = "UPDATE tasker_task_index SET "
       + String.join(" = ?, ", COLUMNS.substring("task_id, ".length()).split(",\\s*"))
       + " = ? WHERE task_id = ? AND seq_nr <= ?";
-  /** Element types of the arrays {@link #UPDATE_ARRAYS} takes: times go as ISO-8601 text. */
+  /**
+   * Element types of the arrays {@link #UPDATE_ARRAYS} takes: times go as microseconds since the
+   * epoch. Typed Java arrays are sent in PostgreSQL's binary format; arrays of objects and times
+   * as text cost the driver and the server a text encoding and parsing of every element.
+   */
   private static final String[] ARRAY_TYPES = {
-    "varchar", "int2", "varchar", "varchar", "varchar", "int4", "text", "text", "text", "int4",
-    "int4", "varchar", "text", "text", "int8"
+    "varchar", "int2", "varchar", "varchar", "varchar", "int4", "int8", "int8", "int8", "int4",
+    "int4", "varchar", "int8", "int8", "int8"
   };
   private static final String UPDATE_ARRAYS = updateArraysSql();
   private static final String UPSERT_ARRAYS = upsertArraysSql();
@@ -141,18 +145,42 @@ public final class TaskIndexTable implements TableRow.Writer {
   private static void bindColumnArrays(Connection connection, PreparedStatement statement,
       List<IndexRow> rows, List<java.sql.Array> arrays) throws SQLException {
     int n = rows.size();
-    Object[][] columns = new Object[ARRAY_TYPES.length][n];
+    String[] ids = new String[n];
+    Short[] buckets = new Short[n];
+    String[] types = new String[n];
+    String[] queues = new String[n];
+    String[] statuses = new String[n];
+    Integer[] priorities = new Integer[n];
+    Long[] runAt = new Long[n];
+    Long[] wakeAt = new Long[n];
+    Long[] leaseUntil = new Long[n];
+    Integer[] attempts = new Integer[n];
+    Integer[] maxAttempts = new Integer[n];
+    String[] concurrencyKeys = new String[n];
+    Long[] createdAt = new Long[n];
+    Long[] updatedAt = new Long[n];
+    Long[] seqNrs = new Long[n];
     for (int i = 0; i < n; i++) {
       IndexRow row = rows.get(i);
       TaskSummary task = row.task();
-      Object[] values = {task.id().value(), (short) row.bucket(), task.type(), task.queue(),
-          task.status().name(), task.priority(), text(task.runAt()), text(row.wakeAt()),
-          text(row.leaseUntil()), task.attempts(), task.maxAttempts(), task.concurrencyKey(),
-          text(task.createdAt()), text(task.updatedAt()), row.seqNr()};
-      for (int c = 0; c < values.length; c++) {
-        columns[c][i] = values[c];
-      }
+      ids[i] = task.id().value();
+      buckets[i] = (short) row.bucket();
+      types[i] = task.type();
+      queues[i] = task.queue();
+      statuses[i] = task.status().name();
+      priorities[i] = task.priority();
+      runAt[i] = micros(task.runAt());
+      wakeAt[i] = micros(row.wakeAt());
+      leaseUntil[i] = micros(row.leaseUntil());
+      attempts[i] = task.attempts();
+      maxAttempts[i] = task.maxAttempts();
+      concurrencyKeys[i] = task.concurrencyKey();
+      createdAt[i] = micros(task.createdAt());
+      updatedAt[i] = micros(task.updatedAt());
+      seqNrs[i] = row.seqNr();
     }
+    Object[][] columns = {ids, buckets, types, queues, statuses, priorities, runAt, wakeAt,
+        leaseUntil, attempts, maxAttempts, concurrencyKeys, createdAt, updatedAt, seqNrs};
     for (int c = 0; c < columns.length; c++) {
       java.sql.Array array = connection.createArrayOf(ARRAY_TYPES[c], columns[c]);
       arrays.add(array);
@@ -160,8 +188,18 @@ public final class TaskIndexTable implements TableRow.Writer {
     }
   }
 
-  private static String text(Instant time) {
-    return time == null ? null : time.toString();
+  /** Rounded to the microsecond, as PostgreSQL rounds a time it parses. */
+  private static Long micros(Instant time) {
+    if (time == null) {
+      return null;
+    }
+    return Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000L),
+        (time.getNano() + 500) / 1_000);
+  }
+
+  /** SQL that turns {@code column}, microseconds since the epoch, into a time. */
+  private static String fromMicros(String column) {
+    return "(TIMESTAMPTZ 'epoch' + " + column + " * INTERVAL '1 microsecond')";
   }
 
   private static void restore(Connection connection, JournalSettings.Dialect dialect, IndexRow row)
@@ -217,8 +255,8 @@ public final class TaskIndexTable implements TableRow.Writer {
     for (int c = 0; c < columns.length; c++) {
       boolean time = TYPES[c].startsWith("TIMESTAMP");
       arrays.append(c > 0 ? ", " : "").append("?::").append(ARRAY_TYPES[c]).append("[]");
-      selected.append(c > 0 ? ", " : "").append("v.").append(columns[c])
-          .append(time ? "::timestamptz" : "");
+      String value = "v." + columns[c];
+      selected.append(c > 0 ? ", " : "").append(time ? fromMicros(value) : value);
       if (c > 0) {
         updates.append(c > 1 ? ", " : "").append(columns[c]).append(" = EXCLUDED.")
             .append(columns[c]);
@@ -237,8 +275,8 @@ public final class TaskIndexTable implements TableRow.Writer {
       boolean time = TYPES[c].startsWith("TIMESTAMP");
       arrays.append(c > 0 ? ", " : "").append("?::").append(ARRAY_TYPES[c]).append("[]");
       if (c > 0) {
-        set.append(c > 1 ? ", " : "").append(columns[c]).append(" = v.").append(columns[c])
-            .append(time ? "::timestamptz" : "");
+        set.append(c > 1 ? ", " : "").append(columns[c]).append(" = ")
+            .append(time ? fromMicros("v." + columns[c]) : "v." + columns[c]);
       }
     }
     return "UPDATE tasker_task_index t SET " + set + " FROM unnest(" + arrays + ") AS v("

@@ -91,7 +91,6 @@ public final class NewTasks {
   private final Clock clock;
   private final Duration lookahead;
   private final Entities entities;
-  private final boolean jdbcJournal;
   private final String writer = UUID.randomUUID().toString();
   private final ConcurrentLinkedQueue<Pending> waiting = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean storing = new AtomicBoolean();
@@ -106,14 +105,6 @@ public final class NewTasks {
     this.clock = clock;
     this.lookahead = lookahead;
     this.entities = entities;
-    // events written here are read by entities through the journal plugin: ours only
-    this.jdbcJournal = "tasker-journal".equals(
-        system.settings().config().getString("pekko.persistence.journal.plugin"));
-  }
-
-  /** @return whether tasks are stored here; if not (another journal), through their entities */
-  public boolean batched() {
-    return jdbcJournal;
   }
 
   /**

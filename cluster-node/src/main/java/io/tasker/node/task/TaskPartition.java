@@ -236,10 +236,10 @@ public final class TaskPartition extends AbstractBehavior<TaskPartition.Message>
     if (written.failure() == null) {
       guarded(slot, written, slot::written);
       drain(slot);
-    } else if (slot.writeFailed(written.failure())) {
+    } else {
+      slot.writeFailed(written.failure());
       // read back after a pause, as an event-sourced actor restarts with a backoff
-      getContext().scheduleOnce(READ_BACK_AFTER, getContext().getSelf(),
-          new ReadBack(slot));
+      getContext().scheduleOnce(READ_BACK_AFTER, getContext().getSelf(), new ReadBack(slot));
     }
     return afterInput();
   }

@@ -202,12 +202,10 @@ final class TaskSlot {
 
   /**
    * The event was not stored (the journal failed, or another writer took its sequence number):
-   * the task is read again, and the command that led to it decided again on what was stored.
-   *
-   * @return true if the slot should be read back (after a pause); false if it gave up on the
-   *     command, which was told so
+   * the task is read again (after a pause), and the command that led to it decided again on what
+   * was stored; after three failed writes for one command, its sender is told it failed.
    */
-  boolean writeFailed(Throwable failure) {
+  void writeFailed(Throwable failure) {
     AfterWrite failed = writing;
     writing = null;
     cancelTimersUntilReadBack();
@@ -221,7 +219,6 @@ final class TaskSlot {
       }
     }
     loading = true;
-    return true;
   }
 
   // Inputs
