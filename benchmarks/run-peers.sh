@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs io.tasker.bench.PeersBenchmark: Tasker, db-scheduler and JobRunr side by side on one
-# embedded PostgreSQL (pg_stat_statements loaded), each system in its own JVM, warmed up by an
-# untimed drain of --warmup tasks, then each workload on a fresh database; all systems --runs
+# embedded PostgreSQL (pg_stat_statements loaded), each system in its own JVM, warmed up by
+# untimed drains of --warmup tasks until its JIT compiler threads take under a tenth of its CPU
+# (at most --warmup-rounds), then each workload on a fresh database; all systems --runs
 # times, the order reversed every other run; plus PostgreSQL's own insert rates. Prints the cost
 # per task (CPU µs of the system's JVM and of PostgreSQL, SQL statements, rows, commits, actor
 # messages for Tasker) and the rates and lateness, every run's value, with the ratios
 # Tasker/peer per run; writes benchmarks/results/peers-<timestamp>.{csv,json,svg,md} and
 # peers-latest.*; the systems' logs go to a temporary folder (printed). Builds if needed.
-#   benchmarks/run-peers.sh [--tasks 100000] [--runs 2] [--warmup 5000]
+#   benchmarks/run-peers.sh [--tasks 100000] [--runs 2] [--warmup 10000] [--warmup-rounds 5]
 #       [--systems tasker,db-scheduler,jobrunr,postgres (also: tasker-tuned)]
 #       [--workloads drain,lateness,burst,steady] [--lateness-tasks 20000]
 #       [--lateness-lead 20] [--lateness-window 20] [--burst-tasks 20000] [--burst-lead 5]

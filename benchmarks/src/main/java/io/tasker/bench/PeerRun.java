@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * PeerRun --system tasker|tasker-tuned|db-scheduler|jobrunr|postgres --admin-url JDBC --out FILE
- *         [--tasks 100000] [--warmup 5000] [--workloads drain,lateness,burst,steady]
+ *         [--tasks 100000] [--warmup 10000] [--warmup-rounds 5]
+ *         [--workloads drain,lateness,burst,steady]
  *         [--lateness-tasks 20000] [--lateness-lead 20] [--lateness-window 20]
  *         [--burst-tasks 20000] [--burst-lead 5] [--burst-window 20] [--steady-tasks N]
  *         [--fail-every 10] [--pool 10] [--batch 1000] [--enqueue-threads 2]
@@ -71,7 +72,8 @@ public final class PeerRun {
       } else {
         List<String> workloads = Arrays.asList(options.getOrDefault("workloads",
             "drain,lateness,burst,steady").split(","));
-        attempt("warm-up", () -> warmUp(intOption("warmup", 5_000)));
+        attempt("warm-up", () -> warmUp(intOption("warmup", 10_000),
+            intOption("warmup-rounds", 5)));
         if (workloads.contains("drain")) {
           attempt("drain", () -> drain(tasks));
         }
@@ -139,13 +141,35 @@ public final class PeerRun {
     }
   }
 
-  // Untimed: n immediate tasks drained in this JVM (JIT, pools, caches), on a database dropped
-  // afterwards so that its tables and autovacuum stay out of the timed workloads.
-  private void warmUp(int n) throws Exception {
+  // Untimed: rounds of n immediate tasks drained in this JVM (JIT, pools, caches), each on a
+  // database dropped afterwards so that its tables and autovacuum stay out of the timed
+  // workloads; until the JIT compiler threads took less than a tenth of the JVM's CPU in a round
+  // (the timed workloads then measure the system, not its compilation), at most maxRounds.
+  private void warmUp(int n, int maxRounds) throws Exception {
     if (n <= 0) {
       return;
     }
-    log("warm-up (untimed): %,d immediate tasks", n);
+    int round = 0;
+    double jitShare = 1;
+    while (round < maxRounds && jitShare >= 0.1) {
+      round++;
+      long cpuBefore = WorkloadCost.processCpuNanos();
+      ThreadCpu threadsBefore = ThreadCpu.snapshot();
+      // the first round in batches of at most 100: a cold JVM on a busy machine acknowledges
+      // them in time; later ones as the workloads enqueue
+      warmUpRound(n, round == 1 ? Math.min(batch, 100) : batch);
+      double cpuPerTask = (WorkloadCost.processCpuNanos() - cpuBefore) / 1e3 / n;
+      double jitPerTask = ThreadCpu.snapshot().jitPerTaskSince(threadsBefore, n);
+      jitShare = cpuPerTask > 0 ? jitPerTask / cpuPerTask : 0;
+      log("warm-up round %d (untimed, %,d tasks): %.0f CPU µs per task, %.0f %% of it JIT",
+          round, n, cpuPerTask, 100 * jitShare);
+    }
+    results.put("warmup_tasks", n);
+    results.put("warmup_rounds", round);
+    results.put("warmup_last_jit_share", jitShare);
+  }
+
+  private void warmUpRound(int n, int batchSize) throws Exception {
     Sink sink = new Sink(n, 0);
     try (SystemUnderTest sut = SystemUnderTest.named(system)) {
       sut.open(database("warmup"), sink);
@@ -154,8 +178,7 @@ public final class PeerRun {
       for (int i = 0; i < n; i++) {
         tasks.add(new BenchTask(i, now, true));
       }
-      // batches of at most 100: a cold JVM on a busy machine acknowledges them in time
-      BatchEnqueue.run(sut, tasks, Math.min(batch, 100), enqueueThreads, t -> {});
+      BatchEnqueue.run(sut, tasks, batchSize, enqueueThreads, t -> {});
       sut.startWorkers();
       if (!sink.await(Math.max(300, n / 100), TimeUnit.SECONDS)) {
         failures.add("warm-up: only " + (n - sink.remaining()) + " of " + n + " tasks ran");
@@ -163,7 +186,6 @@ public final class PeerRun {
       settle(sut, "warm-up", null);
     }
     dropDatabase(databaseName("warmup"));
-    results.put("warmup_tasks", n);
   }
 
   // Workload 1: enqueue n immediate tasks with the workers stopped, then drain them.

@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * PeersBenchmark [--tasks 100000] [--systems tasker,db-scheduler,jobrunr,postgres] [--runs 2]
- *                [--workloads drain,lateness,burst,steady] [--warmup 5000]
+ *                [--workloads drain,lateness,burst,steady] [--warmup 10000] [--warmup-rounds 5]
  *                [--lateness-tasks 20000] [--lateness-lead 20] [--lateness-window 20]
  *                [--burst-tasks 20000] [--burst-lead 5] [--burst-window 20] [--steady-tasks N]
  *                [--fail-every 10] [--pool 10] [--batch 1000] [--enqueue-threads 2]
@@ -55,7 +55,7 @@ public final class PeersBenchmark {
       if (!args[i].startsWith("--") || i + 1 >= args.length) {
         System.err.println("usage: run-peers.sh [--tasks N] [--systems tasker,tasker-tuned,"
             + "db-scheduler,jobrunr,postgres] [--runs N] [--workloads drain,lateness,burst,"
-            + "steady] [--warmup N] [--lateness-tasks N] [--lateness-lead S]"
+            + "steady] [--warmup N] [--warmup-rounds N] [--lateness-tasks N] [--lateness-lead S]"
             + " [--lateness-window S] [--burst-tasks N] [--burst-lead S] [--burst-window S]"
             + " [--steady-tasks N] [--fail-every K] [--pool N] [--batch N]"
             + " [--enqueue-threads N] [--pg-durable on|off] [--results DIR]");
