@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * PeerRun --system tasker|tasker-tuned|db-scheduler|jobrunr|postgres --admin-url JDBC --out FILE
- *         [--tasks 100000] [--warmup 10000] [--warmup-rounds 5]
+ *         [--tasks 100000] [--warmup 10000] [--warmup-rounds 8]
  *         [--workloads drain,lateness,burst,steady]
  *         [--lateness-tasks 20000] [--lateness-lead 20] [--lateness-window 20]
  *         [--burst-tasks 20000] [--burst-lead 5] [--burst-window 20] [--steady-tasks N]
@@ -32,6 +32,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * </pre>
  */
 public final class PeerRun {
+  /**
+   * A freshly opened system leaves the JIT a backlog from its start-up (a Tasker node compiles
+   * its actor system, cluster, sharding and migrations); a workload is timed once that backlog
+   * is compiled, as a node that has been running for a while would be, or after this long.
+   */
+  private static final java.time.Duration QUIET_JIT_TIMEOUT = java.time.Duration.ofSeconds(30);
   private final Map<String, String> options;
   private final String system;
   private final String adminUrl;
@@ -73,7 +79,7 @@ public final class PeerRun {
         List<String> workloads = Arrays.asList(options.getOrDefault("workloads",
             "drain,lateness,burst,steady").split(","));
         attempt("warm-up", () -> warmUp(intOption("warmup", 10_000),
-            intOption("warmup-rounds", 5)));
+            intOption("warmup-rounds", 8)));
         if (workloads.contains("drain")) {
           attempt("drain", () -> drain(tasks));
         }
@@ -129,6 +135,9 @@ public final class PeerRun {
     try (SystemUnderTest sut = SystemUnderTest.named(system)) {
       sut.open(db, sink);
       results.putIfAbsent("settings", sut.settings());
+      long waited = ThreadCpu.awaitQuietJit(QUIET_JIT_TIMEOUT);
+      results.put(workload + ".quiet_jit_wait_ms", waited);
+      log("%s: JIT compiler threads quiet %,d ms after the system opened", workload, waited);
       cost = WorkloadCost.begin(adminUrl, databaseName(workload));
       body.run(sut, cost);
     }
@@ -153,26 +162,25 @@ public final class PeerRun {
     double jitShare = 1;
     while (round < maxRounds && jitShare >= 0.1) {
       round++;
-      long cpuBefore = WorkloadCost.processCpuNanos();
-      ThreadCpu threadsBefore = ThreadCpu.snapshot();
       // the first round in batches of at most 100: a cold JVM on a busy machine acknowledges
       // them in time; later ones as the workloads enqueue
-      warmUpRound(n, round == 1 ? Math.min(batch, 100) : batch);
-      double cpuPerTask = (WorkloadCost.processCpuNanos() - cpuBefore) / 1e3 / n;
-      double jitPerTask = ThreadCpu.snapshot().jitPerTaskSince(threadsBefore, n);
-      jitShare = cpuPerTask > 0 ? jitPerTask / cpuPerTask : 0;
-      log("warm-up round %d (untimed, %,d tasks): %.0f CPU µs per task, %.0f %% of it JIT",
-          round, n, cpuPerTask, 100 * jitShare);
+      jitShare = warmUpRound(round, n, round == 1 ? Math.min(batch, 100) : batch);
     }
     results.put("warmup_tasks", n);
     results.put("warmup_rounds", round);
     results.put("warmup_last_jit_share", jitShare);
   }
 
-  private void warmUpRound(int n, int batchSize) throws Exception {
+  /** @return the JIT compiler threads' share of the JVM's CPU while the round's tasks ran */
+  private double warmUpRound(int round, int n, int batchSize) throws Exception {
     Sink sink = new Sink(n, 0);
+    double cpuPerTask;
+    double jitPerTask;
     try (SystemUnderTest sut = SystemUnderTest.named(system)) {
       sut.open(database("warmup"), sink);
+      ThreadCpu.awaitQuietJit(QUIET_JIT_TIMEOUT);
+      long cpuBefore = WorkloadCost.processCpuNanos();
+      ThreadCpu threadsBefore = ThreadCpu.snapshot();
       long now = System.currentTimeMillis();
       List<BenchTask> tasks = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
@@ -184,8 +192,14 @@ public final class PeerRun {
         failures.add("warm-up: only " + (n - sink.remaining()) + " of " + n + " tasks ran");
       }
       settle(sut, "warm-up", null);
+      cpuPerTask = (WorkloadCost.processCpuNanos() - cpuBefore) / 1e3 / n;
+      jitPerTask = ThreadCpu.snapshot().jitPerTaskSince(threadsBefore, n);
     }
     dropDatabase(databaseName("warmup"));
+    double jitShare = cpuPerTask > 0 ? jitPerTask / cpuPerTask : 0;
+    log("warm-up round %d (untimed, %,d tasks): %.0f CPU µs per task, %.0f %% of it JIT",
+        round, n, cpuPerTask, 100 * jitShare);
+    return jitShare;
   }
 
   // Workload 1: enqueue n immediate tasks with the workers stopped, then drain them.

@@ -62,4 +62,26 @@ final class ThreadCpu {
         .filter(e -> e.getKey().contains("CompilerThre"))
         .mapToDouble(Map.Entry::getValue).sum();
   }
+
+  /**
+   * Waits until the JIT compiler threads used under 5 % of a CPU over half a second, at most
+   * {@code timeout}.
+   *
+   * @return milliseconds waited
+   */
+  static long awaitQuietJit(java.time.Duration timeout) throws InterruptedException {
+    long start = System.nanoTime();
+    long deadline = start + timeout.toNanos();
+    ThreadCpu before = snapshot();
+    while (System.nanoTime() < deadline) {
+      Thread.sleep(500);
+      ThreadCpu now = snapshot();
+      double jitMicros = now.jitPerTaskSince(before, 1);
+      if (jitMicros < 25_000) {
+        break;
+      }
+      before = now;
+    }
+    return (System.nanoTime() - start) / 1_000_000;
+  }
 }
