@@ -22,7 +22,7 @@ public final class HandlerOptions {
 
   /** @return these options, with tasks of the type going to {@code queue} by default */
   public HandlerOptions queue(String queue) {
-    if (queue == null || !Validation.NAME.matcher(queue).matches()) {
+    if (!Validation.isName(queue)) {
       throw new ValidationException("queue", "must be 1-64 letters, digits or '_.-'");
     }
     defaults = defaults.withQueue(queue);

@@ -81,7 +81,7 @@ public record ScheduleSpec(
    * @throws ValidationException naming the first offending field
    */
   public ScheduleSpec validate() {
-    if (id == null || !Validation.NAME.matcher(id).matches()) {
+    if (!Validation.isName(id)) {
       throw new ValidationException(
           "id", "must be 1-64 letters, digits or '_.-', starting with a letter or digit");
     }

@@ -30,7 +30,7 @@ public final class TaskType<P> {
    * @throws ValidationException if the name is malformed
    */
   public static <P> TaskType<P> of(String name, Class<P> payloadClass) {
-    if (name == null || !io.tasker.protocol.Validation.NAME.matcher(name).matches()) {
+    if (!io.tasker.protocol.Validation.isName(name)) {
       throw new ValidationException("type", "must be 1-64 letters, digits or '_.-'");
     }
     return new TaskType<>(name, payloadClass);

@@ -202,7 +202,7 @@ public final class TaskerBuilder {
    * @return this builder, with these limits for {@code queue} over the configured ones
    */
   public TaskerBuilder queue(String queue, Consumer<QueueOptions> limits) {
-    if (queue == null || !Validation.NAME.matcher(queue).matches()) {
+    if (!Validation.isName(queue)) {
       throw new ValidationException("queue", "must be 1-64 letters, digits or '_.-'");
     }
     queues.put(queue, limits);

@@ -7,6 +7,7 @@ import io.tasker.node.internal.NodeManagement;
 import io.tasker.node.internal.TaskerSettings;
 
 import io.tasker.node.internal.PekkoSettings;
+import io.tasker.node.internal.serialization.CborMappers;
 
 import io.tasker.node.internal.alerts.AlertEffects;
 import io.tasker.node.internal.alerts.AlertMonitor;
@@ -210,7 +211,8 @@ public final class TaskerNode implements Tasker {
     Config resolved = derived
         .withFallback(settings.journal.toPekkoConfig())
         .withFallback(withRequired);
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "tasker", resolved);
+    ActorSystem<Void> system =
+        ActorSystem.create(Behaviors.empty(), "tasker", CborMappers.actorSystemSetup(resolved));
     JournalMetrics.set(system.classicSystem(), metrics.journal()); // before any entity writes
     Cluster cluster = Cluster.get(system);
     if (settings.management.enabled()) {
@@ -390,7 +392,7 @@ public final class TaskerNode implements Tasker {
 
   private CompletionStage<ScheduleView> schedule(
       String id, Function<ActorRef<ScheduleEntity.Reply>, ScheduleEntity.Command> command) {
-    if (id == null || !Validation.NAME.matcher(id).matches()) {
+    if (!Validation.isName(id)) {
       return CompletableFuture.failedFuture(new ScheduleNotFoundException(String.valueOf(id)));
     }
     return askEntity(ScheduleEntity.ENTITY_TYPE_KEY, id, command, askTimeout)
@@ -511,7 +513,7 @@ public final class TaskerNode implements Tasker {
 
   @Override
   public CompletionStage<QueueStats> updateQueue(String queue, QueueUpdate update) {
-    if (!Validation.NAME.matcher(String.valueOf(queue)).matches()) {
+    if (!Validation.isName(queue)) {
       // a stored setting would make a queue of any string; tasks only use valid names
       return CompletableFuture.failedFuture(new ValidationException("queue",
           "must be 1-64 letters, digits or '_.-', starting with a letter or digit"));

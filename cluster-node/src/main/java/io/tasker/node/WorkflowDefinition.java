@@ -121,7 +121,7 @@ public record WorkflowDefinition(String name, int version, Duration timeout, Lis
    * @throws WorkflowDefinitionException naming the first step at fault
    */
   public WorkflowDefinition validate(Set<String> taskTypes) {
-    if (name == null || !Validation.NAME.matcher(name).matches()) {
+    if (!Validation.isName(name)) {
       throw new WorkflowDefinitionException(null, "name",
           "must be 1-64 letters, digits or '_.-'");
     }

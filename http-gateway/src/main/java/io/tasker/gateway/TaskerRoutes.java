@@ -444,7 +444,7 @@ final class TaskerRoutes extends AllDirectives {
   }
 
   private static String scheduleId(String id) {
-    if (!Validation.NAME.matcher(id).matches()) {
+    if (!Validation.isName(id)) {
       throw new ValidationException("id",
           "must be 1-64 letters, digits or '_.-', starting with a letter or digit");
     }
@@ -452,7 +452,7 @@ final class TaskerRoutes extends AllDirectives {
   }
 
   private static String queueName(String name) {
-    if (!Validation.NAME.matcher(name).matches()) {
+    if (!Validation.isName(name)) {
       throw new ValidationException("name",
           "must be 1-64 letters, digits or '_.-', starting with a letter or digit");
     }

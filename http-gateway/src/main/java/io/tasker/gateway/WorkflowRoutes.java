@@ -159,7 +159,7 @@ final class WorkflowRoutes extends AllDirectives {
   }
 
   static String workflowName(String name) {
-    if (!Validation.NAME.matcher(name).matches()) {
+    if (!Validation.isName(name)) {
       throw new ValidationException("name",
           "must be 1-64 letters, digits or '_.-', starting with a letter or digit");
     }

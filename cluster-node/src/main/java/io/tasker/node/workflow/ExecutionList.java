@@ -81,7 +81,7 @@ public final class ExecutionList {
     if (limit < 1 || limit > TaskQuery.MAX_LIMIT) {
       throw new ValidationException("limit", "must be from 1 to " + TaskQuery.MAX_LIMIT);
     }
-    if (workflow != null && !Validation.NAME.matcher(workflow).matches()) {
+    if (workflow != null && !Validation.isName(workflow)) {
       throw new ValidationException("workflow",
           "must be 1-64 letters, digits or '_.-', starting with a letter or digit");
     }
