@@ -32,6 +32,7 @@ final class WorkloadCost {
   private final long messagesStart;
   private final DatabaseCounters.Snapshot dbStart;
   private final long[] indexUpdatesStart;
+  private final long checkpointBuffersStart;
   private long cpuSettled = -1;
   private ThreadCpu threadsSettled;
   private long messagesSettled;
@@ -46,6 +47,7 @@ final class WorkloadCost {
       dbStart = countersOrNull(c, database);
     }
     indexUpdatesStart = indexUpdates();
+    checkpointBuffersStart = checkpointBuffersWritten();
     pgCpuStart = postgresCpuNanos();
     messagesStart = CountingMailbox.ENQUEUED.sum();
     cpuStart = processCpuNanos();
@@ -75,6 +77,8 @@ final class WorkloadCost {
     results.put(workload + ".threads_cpu_us_per_task",
         threadsSettled.perTaskSince(threadsStart, tasks));
     results.put(workload + ".pg_cpu_us_per_task", (postgresCpuNanos() - pgCpuStart) / 1e3 / tasks);
+    results.put(workload + ".checkpoint_buffers_written",
+        checkpointBuffersWritten() - checkpointBuffersStart);
     if (dbStart == null) {
       return; // pg_stat_statements not loaded (a server without DatabaseCounters.PRELOAD)
     }
@@ -120,6 +124,22 @@ final class WorkloadCost {
       }
     } catch (java.sql.SQLException e) {
       return new long[] {0, 0};
+    }
+  }
+
+  /**
+   * @return the buffers PostgreSQL's checkpoints wrote so far, server-wide: none during a
+   *     workload means no checkpoint's writes fell into it (see PeerRun's checkpoint before each)
+   */
+  private long checkpointBuffersWritten() {
+    try (Connection c = admin(); Statement s = c.createStatement()) {
+      s.execute("SELECT pg_stat_clear_snapshot()");
+      try (ResultSet r = s.executeQuery("SELECT buffers_written FROM pg_stat_checkpointer")) {
+        r.next();
+        return r.getLong(1);
+      }
+    } catch (Exception e) {
+      return -1; // before PostgreSQL 17 (pg_stat_checkpointer)
     }
   }
 
