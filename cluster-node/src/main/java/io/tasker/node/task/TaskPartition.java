@@ -86,15 +86,29 @@ public final class TaskPartition extends AbstractBehavior<TaskPartition.Message>
   /** Asks how many tasks the partition holds in memory. */
   public record CountHeld(ActorRef<Integer> replyTo) implements Message, TaskerSerializable {}
 
+  /**
+   * A timer's signal. Timers are keyed by task, not by slot: a dropped slot cancels its timers,
+   * and a cancelled Pekko timer delivers nothing, even if it fired already.
+   */
   private record Signal(TaskId id, Object signal) implements Message {}
 
-  private record Read(TaskId id, EventStore.Events events, Throwable failure)
-      implements Message {}
+  /**
+   * What the partition's own futures bring back for one slot (a read, a write, an attempt's
+   * end): applied only while that slot is still its task's (see {@link #ifCurrent}).
+   */
+  private interface OfSlot extends Message {
+    TaskSlot slot();
+  }
 
-  private record Written(TaskSlot slot, Throwable failure) implements Message {}
+  private record Read(TaskSlot slot, EventStore.Events events, Throwable failure)
+      implements OfSlot {}
+
+  private record Written(TaskSlot slot, Throwable failure) implements OfSlot {}
 
   /** Reads back a task whose event could not be stored. */
-  private record ReadBack(TaskSlot slot) implements Message {}
+  private record ReadBack(TaskSlot slot) implements OfSlot {}
+
+  private record Finished(TaskSlot slot, TaskSlot.AttemptFinished finished) implements OfSlot {}
 
   private record PermitArrived(QueueManager.PermitReply reply) implements Message {}
 
@@ -127,14 +141,13 @@ public final class TaskPartition extends AbstractBehavior<TaskPartition.Message>
         .onMessage(ForTask.class, m -> deliver(m.id(), m.command()))
         .onMessage(Signal.class, m -> deliverToHeld(m.id(), m.signal()))
         .onMessage(PermitArrived.class, this::onPermitArrived)
-        .onMessage(Read.class, this::onRead)
-        .onMessage(Written.class, this::onWritten)
-        .onMessage(ReadBack.class, m -> {
-          if (slots.get(m.slot().id()) == m.slot()) {
-            read(m.slot());
-          }
+        .onMessage(Read.class, ifCurrent(this::onRead))
+        .onMessage(Written.class, ifCurrent(this::onWritten))
+        .onMessage(ReadBack.class, ifCurrent(m -> {
+          read(m.slot());
           return this;
-        })
+        }))
+        .onMessage(Finished.class, ifCurrent(m -> deliver(m.slot().id(), m.finished())))
         .onMessage(CountHeld.class, m -> {
           m.replyTo().tell(slots.size());
           return this;
@@ -142,6 +155,17 @@ public final class TaskPartition extends AbstractBehavior<TaskPartition.Message>
         .onMessageEquals(Stop.INSTANCE, this::onStop)
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
+  }
+
+  /**
+   * A slot dropped after a failure (see {@link #guarded}) is replaced by a new one on its task's
+   * next input, while what it started still completes: its write, its attempt (which runs on
+   * until its handler returns, holding the old permit). Applied to the new slot, the old
+   * attempt's end would stop its heartbeats and give back its permit while its own handler runs.
+   */
+  private <M extends OfSlot> org.apache.pekko.japi.function.Function<M, Behavior<Message>>
+      ifCurrent(org.apache.pekko.japi.function.Function<M, Behavior<Message>> handler) {
+    return m -> slots.get(m.slot().id()) == m.slot() ? handler.apply(m) : this;
   }
 
   /** Hands {@code input} to its task, read from the journal first if it is not held. */
@@ -204,24 +228,20 @@ public final class TaskPartition extends AbstractBehavior<TaskPartition.Message>
 
   private void read(TaskSlot slot) {
     slot.startLoading();
-    TaskId id = slot.id();
     getContext().pipeToSelf(
-        store.thenCompose(events -> events.read(TaskEntity.persistenceId(id))),
-        (events, failure) -> new Read(id, events, failure));
+        store.thenCompose(events -> events.read(TaskEntity.persistenceId(slot.id()))),
+        (events, failure) -> new Read(slot, events, failure));
   }
 
   private Behavior<Message> onRead(Read read) {
-    TaskSlot slot = slots.get(read.id());
-    if (slot == null) {
-      return this;
-    }
+    TaskSlot slot = read.slot();
     if (read.failure() != null) {
       slot.loadFailed(read.failure());
-      slots.remove(read.id());
+      slots.remove(slot.id(), slot);
       return this;
     }
     guarded(slot, read, () -> {
-      TaskEntity.State state = TaskEntity.State.empty(read.id());
+      TaskEntity.State state = TaskEntity.State.empty(slot.id());
       for (Object event : read.events().events()) {
         state = state.apply((TaskEntity.Event) event);
       }
@@ -312,8 +332,7 @@ public final class TaskPartition extends AbstractBehavior<TaskPartition.Message>
 
     @Override
     public void whenFinished(TaskSlot slot, HandlerRuntime.Attempt execution, int attempt) {
-      TaskId id = slot.id();
-      getContext().pipeToSelf(execution.result(), (result, error) -> new Signal(id,
+      getContext().pipeToSelf(execution.result(), (result, error) -> new Finished(slot,
           new TaskSlot.AttemptFinished(attempt,
               result != null ? result : AttemptResult.failed(error, true))));
     }

@@ -22,11 +22,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -50,6 +52,7 @@ abstract class TaskPartitionFixture {
   private static ScheduledExecutorService watchdog;
   private static final CountDownLatch never = new CountDownLatch(1);
   static final CountDownLatch gate = new CountDownLatch(1);
+  private static final Map<String, CountDownLatch> stubborn = new ConcurrentHashMap<>();
 
   private static final HandlerRegistry registry =
       new HandlerRegistry(
@@ -68,6 +71,10 @@ abstract class TaskPartitionFixture {
               "gate", registration("gate", (payload, ctx) -> {
                 gate.await();
                 return payload;
+              }),
+              "stubborn", registration("stubborn", (payload, ctx) -> {
+                awaitIgnoringInterrupts(stubbornAttempt(ctx.taskId(), ctx.attempt()));
+                return payload;
               })),
           new ObjectMapper());
 
@@ -76,6 +83,8 @@ abstract class TaskPartitionFixture {
     final List<TaskId> removed = new java.util.concurrent.CopyOnWriteArrayList<>();
     final List<Long> leasesExtendedAt = new java.util.concurrent.CopyOnWriteArrayList<>();
     final List<Long> parkedAt = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The next lease extension throws this (once), as an index failing at the call. */
+    final AtomicReference<RuntimeException> failNextExtension = new AtomicReference<>();
 
     @Override
     public CompletionStage<Done> removeIfNoEvents(TaskId id) {
@@ -85,6 +94,10 @@ abstract class TaskPartitionFixture {
 
     @Override
     public CompletionStage<Done> extendLease(TaskId id, long seqNr, Instant leaseUntil) {
+      RuntimeException failure = failNextExtension.getAndSet(null);
+      if (failure != null) {
+        throw failure;
+      }
       leasesExtendedAt.add(seqNr);
       return CompletableFuture.completedFuture(Done.getInstance());
     }
@@ -196,6 +209,22 @@ abstract class TaskPartitionFixture {
     TestProbe<TaskEntity.Reply> waiter = testKit.createTestProbe();
     task.runCommand(new TaskEntity.AwaitOutcome(upTo, waiter.ref()));
     return waiter;
+  }
+
+  /** @return what attempt {@code attempt} of a "stubborn" task waits for, interrupted or not */
+  static CountDownLatch stubbornAttempt(TaskId task, int attempt) {
+    return stubborn.computeIfAbsent(task + "#" + attempt, key -> new CountDownLatch(1));
+  }
+
+  private static void awaitIgnoringInterrupts(CountDownLatch latch) {
+    while (true) {
+      try {
+        latch.await();
+        return;
+      } catch (InterruptedException ignored) {
+        // a handler that ignores its interrupt: it runs on, holding its permit
+      }
+    }
   }
 
   @SuppressWarnings("unused")
