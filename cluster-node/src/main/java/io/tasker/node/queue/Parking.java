@@ -2,8 +2,10 @@ package io.tasker.node.queue;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -19,6 +21,11 @@ import java.util.function.Predicate;
  * the task's confirmation once its row is marked) counts as a signal, and a look-up only clears
  * the flag if no signal came while it ran. The confirmation matters: a look-up may run before
  * the row of a task just told to park is marked, and miss it.
+ *
+ * <p>A look-up reads the index as it was when it started: a task that ran and gave back its
+ * permit meanwhile can come back as parked (its row was marked until its start was stored). Such
+ * a task is not woken: it would never ask for its permit, and as a woken task on its way it
+ * would hold back the next look-ups until forgotten, while parked tasks wait.
  */
 final class Parking {
   /**
@@ -38,6 +45,8 @@ final class Parking {
   private boolean underWay;
   /** Woken tasks that have not asked for their permit yet, with when they were woken. */
   private final Map<String, Long> woken = new HashMap<>();
+  /** Tasks that gave back their permit or request while the look-up under way ran. */
+  private final Set<String> leftDuringLookup = new HashSet<>();
 
   /**
    * @param forgetWokenAfterNanos a woken task that has not asked for its permit this long after
@@ -78,6 +87,13 @@ final class Parking {
    */
   void expect(List<String> holders, long now) {
     holders.forEach(holder -> woken.put(holder, now));
+  }
+
+  /** A task gave back its permit or withdrew its request: a look-up under way may still list it. */
+  void left(String holder) {
+    if (underWay) {
+      leftDuringLookup.add(holder);
+    }
   }
 
   /** A task asked for its permit (or renewed one): if it was woken, it has arrived. */
@@ -122,7 +138,7 @@ final class Parking {
     int room = room(waiting);
     List<String> wake = new ArrayList<>();
     for (String id : ids) {
-      if (known.test(id) || woken.containsKey(id)) {
+      if (known.test(id) || woken.containsKey(id) || leftDuringLookup.contains(id)) {
         continue;
       }
       if (wake.size() >= room) {
@@ -132,6 +148,7 @@ final class Parking {
       woken.put(id, now);
       wake.add(id);
     }
+    leftDuringLookup.clear();
     if (sawAll) {
       mayExist = false;
     }
@@ -141,6 +158,7 @@ final class Parking {
   /** The look-up failed: parked tasks may still exist, the next trigger tries again. */
   void failed() {
     underWay = false;
+    leftDuringLookup.clear();
   }
 
   /** Forgets woken tasks that never asked for their permit. */

@@ -374,6 +374,7 @@ public final class QueueManager
       return Effect().noReply();
     }
     if (command instanceof ReleasePermit release) {
+      parking.left(release.holder());
       if (permits.release(release.holder())) {
         grantWhilePossible(state);
       }

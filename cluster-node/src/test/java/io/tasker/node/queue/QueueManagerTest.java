@@ -889,6 +889,31 @@ class QueueManagerTest {
   }
 
   @Test
+  void aTaskThatGaveBackItsPermitWhileALookUpRanIsNotWokenAsParked()
+      throws InterruptedException {
+    StubParked parked = new StubParked();
+    ManualQueue m = parkingQueue(parked);
+    for (String waiter : List.of("w1", "w2", "w3", "w4", "p1")) {
+      m.request(waiter);
+    }
+    m.statsAfter(m.parked("p1"));
+    m.q.release("run");
+    m.q.release("w1");
+    m.statsAfterGrants("w1", "w2");
+    m.q.release("w2");
+    m.statsAfterGrants("w3"); // w4 waits alone: below half
+    StubParked.Lookup lookup = parked.expectLookup();
+
+    m.q.release("w3"); // w3 ran and finished while the look-up read the index
+    assertEquals(0, m.statsAfterGrants("w4").waiting());
+    // read before w3's start was stored, the index still lists its row as parked
+    lookup.answer().complete(List.of("w3", "w4", "p1", "p2"));
+    await().atMost(GENEROUS).until(() -> !parked.woken.isEmpty());
+    assertEquals(List.of("p1", "p2"), parked.woken,
+        "a finished task would never ask for its permit, holding back the next look-ups");
+  }
+
+  @Test
   void newDueTasksAreAdmittedAsFarAsThereIsRoomAndTheRestAreLookedUpLikeParkedOnes()
       throws InterruptedException {
     StubParked parked = new StubParked();
