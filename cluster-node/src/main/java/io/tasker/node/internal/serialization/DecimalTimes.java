@@ -1,6 +1,7 @@
 package io.tasker.node.internal.serialization;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
@@ -11,12 +12,14 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.ToIntFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * {@code Instant} and {@code Duration} as decimal seconds with nine fraction digits, exactly as
  * the {@code JavaTimeModule} writes them when timestamps in nanoseconds are on (the same {@code
- * BigDecimal}: value and scale), but built from the long it is rather than parsed from text,
- * which was a quarter of serializing a new task's event. Any other case, e.g. a time before
+ * BigDecimal}: value and scale), but built from the long it is rather than parsed from the
+ * text the {@code JavaTimeModule} formats first. Any other case, e.g. a time before
  * 1970 or timestamps off, is left to the {@code JavaTimeModule}'s serializer.
  */
 final class DecimalTimes {
@@ -28,8 +31,12 @@ final class DecimalTimes {
 
   static SimpleModule module() {
     SimpleModule module = new SimpleModule("tasker-decimal-times");
-    module.addSerializer(Instant.class, new InstantAsDecimal());
-    module.addSerializer(Duration.class, new DurationAsDecimal());
+    module.addSerializer(Instant.class, new AsDecimal<>(Instant.class,
+        SerializationFeature.WRITE_DATES_AS_TIMESTAMPS, Instant::getEpochSecond, Instant::getNano,
+        InstantSerializer.INSTANCE));
+    module.addSerializer(Duration.class, new AsDecimal<>(Duration.class,
+        SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS, Duration::getSeconds,
+        Duration::getNano, DurationSerializer.INSTANCE));
     return module;
   }
 
@@ -47,44 +54,32 @@ final class DecimalTimes {
     return BigDecimal.valueOf(seconds * NANOS_PER_SECOND + nanos, 9);
   }
 
-  private static boolean asNanoseconds(SerializerProvider provider, SerializationFeature asNumber) {
-    return provider.isEnabled(asNumber)
-        && provider.isEnabled(SerializationFeature.WRITE_DATE_TIMESTAMPS_AS_NANOSECONDS);
-  }
+  /** A time as decimal seconds where the features ask for that, else as {@code otherwise} does. */
+  private static final class AsDecimal<T> extends StdSerializer<T> {
+    private final SerializationFeature asNumber;
+    private final ToLongFunction<T> seconds;
+    private final ToIntFunction<T> nanos;
+    private final JsonSerializer<T> otherwise;
 
-  private static final class InstantAsDecimal extends StdSerializer<Instant> {
-    InstantAsDecimal() {
-      super(Instant.class);
+    AsDecimal(Class<T> type, SerializationFeature asNumber, ToLongFunction<T> seconds,
+        ToIntFunction<T> nanos, JsonSerializer<T> otherwise) {
+      super(type);
+      this.asNumber = asNumber;
+      this.seconds = seconds;
+      this.nanos = nanos;
+      this.otherwise = otherwise;
     }
 
     @Override
-    public void serialize(Instant value, JsonGenerator generator, SerializerProvider provider)
+    public void serialize(T value, JsonGenerator generator, SerializerProvider provider)
         throws IOException {
-      BigDecimal decimal = asNanoseconds(provider, SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          ? decimal(value.getEpochSecond(), value.getNano()) : null;
+      BigDecimal decimal = provider.isEnabled(asNumber)
+              && provider.isEnabled(SerializationFeature.WRITE_DATE_TIMESTAMPS_AS_NANOSECONDS)
+          ? decimal(seconds.applyAsLong(value), nanos.applyAsInt(value)) : null;
       if (decimal != null) {
         generator.writeNumber(decimal);
       } else {
-        InstantSerializer.INSTANCE.serialize(value, generator, provider);
-      }
-    }
-  }
-
-  private static final class DurationAsDecimal extends StdSerializer<Duration> {
-    DurationAsDecimal() {
-      super(Duration.class);
-    }
-
-    @Override
-    public void serialize(Duration value, JsonGenerator generator, SerializerProvider provider)
-        throws IOException {
-      BigDecimal decimal =
-          asNanoseconds(provider, SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
-              ? decimal(value.getSeconds(), value.getNano()) : null;
-      if (decimal != null) {
-        generator.writeNumber(decimal);
-      } else {
-        DurationSerializer.INSTANCE.serialize(value, generator, provider);
+        otherwise.serialize(value, generator, provider);
       }
     }
   }
