@@ -18,6 +18,10 @@ import org.apache.pekko.actor.typed.ActorRef;
  * deliberately not persisted: holders renew and waiters repeat their requests, so a new manager
  * learns the table again within one renewal period. Not thread-safe: one actor owns it.
  *
+ * <p>A holder (a task) has one permit at most, held by one of its incarnations (see {@link
+ * QueueManager.RequestPermit}); only that one renews and returns it. Another incarnation of the
+ * same task waits until it is back.
+ *
  * <p>Times are {@link System#nanoTime()}-style readings passed in by the caller.
  */
 final class Permits {
@@ -26,6 +30,7 @@ final class Permits {
   /** A request waiting for a permit. */
   record Waiter(
       String holder,
+      long incarnation,
       int priority,
       java.time.Instant dueAt,
       long arrival,
@@ -34,7 +39,8 @@ final class Permits {
       ActorRef<QueueManager.PermitReply> replyTo) {
 
     boolean repeats(QueueManager.RequestPermit request) {
-      return priority == request.priority() && dueAt.equals(request.dueAt())
+      return incarnation == request.incarnation()
+          && priority == request.priority() && dueAt.equals(request.dueAt())
           && Objects.equals(key, request.concurrencyKey()) && worker.equals(request.worker())
           && replyTo.equals(request.replyTo());
     }
@@ -45,7 +51,7 @@ final class Permits {
           .thenComparing(Waiter::dueAt)
           .thenComparingLong(Waiter::arrival);
 
-  private record Held(String key, String node, long leaseUntilNanos) {}
+  private record Held(long incarnation, String key, String node, long leaseUntilNanos) {}
 
   private final long leaseNanos;
   private final TreeSet<Waiter> waiting = new TreeSet<>(SERVICE_ORDER);
@@ -74,8 +80,14 @@ final class Permits {
     return waiting.size();
   }
 
+  /** @return true if any incarnation of {@code holder} holds a permit */
   boolean isHeldBy(String holder) {
     return held.containsKey(holder);
+  }
+
+  boolean isHeldBy(String holder, long incarnation) {
+    Held permit = held.get(holder);
+    return permit != null && permit.incarnation() == incarnation;
   }
 
   boolean isWaiting(String holder) {
@@ -99,8 +111,9 @@ final class Permits {
   }
 
   /**
-   * Queues a request, or updates a waiting one (it keeps its place in arrival order). A
-   * waiter's repeated request that changes nothing is ignored.
+   * Queues a request, or updates a waiting one (it keeps its place in arrival order; a later
+   * incarnation's request replaces its task's earlier one). A waiter's repeated request that
+   * changes nothing is ignored.
    *
    * @return true if the waiting requests changed
    */
@@ -112,7 +125,8 @@ final class Permits {
     if (previous != null) {
       withdraw(request.holder());
     }
-    Waiter waiter = new Waiter(request.holder(), request.priority(), request.dueAt(),
+    Waiter waiter = new Waiter(request.holder(), request.incarnation(), request.priority(),
+        request.dueAt(),
         previous != null ? previous.arrival() : arrivals++, request.concurrencyKey(),
         request.worker(), request.replyTo());
     waiting.add(waiter);
@@ -126,28 +140,32 @@ final class Permits {
    * Extends a held permit's lease. A holder this table does not know (the manager restarted or
    * moved) runs whatever it asked before: its permit is registered as held, its request
    * withdrawn, even above the limits (it runs already; new grants wait until it is back under).
+   * A renewal from another incarnation than the one holding the permit changes nothing: the
+   * permit counts once, and the holding incarnation's release lets the other one's next
+   * renewal register it.
    */
-  void renew(String holder, String key, WorkerNode worker, long now) {
+  void renew(String holder, long incarnation, String key, WorkerNode worker, long now) {
     Held previous = held.get(holder);
     if (previous == null) {
-      withdraw(holder);
-      hold(holder, key, worker.address(), now);
-    } else {
-      held.put(holder, new Held(previous.key(), previous.node(), now + leaseNanos));
+      withdraw(holder, incarnation);
+      hold(holder, incarnation, key, worker.address(), now);
+    } else if (previous.incarnation() == incarnation) {
+      held.put(holder, new Held(incarnation, previous.key(), previous.node(), now + leaseNanos));
     }
   }
 
   /**
-   * Returns a held permit, or withdraws a waiting request.
+   * Returns a held permit, or withdraws a waiting request, of this incarnation only.
    *
    * @return true if a permit came free
    */
-  boolean release(String holder) {
-    withdraw(holder);
-    Held released = held.remove(holder);
-    if (released == null) {
+  boolean release(String holder, long incarnation) {
+    withdraw(holder, incarnation);
+    Held released = held.get(holder);
+    if (released == null || released.incarnation() != incarnation) {
       return false;
     }
+    held.remove(holder);
     forget(released);
     return true;
   }
@@ -180,8 +198,9 @@ final class Permits {
     Iterator<Waiter> candidates = waiting.iterator();
     while (candidates.hasNext() && hasRoom(null) && anyWaitingNodeHasRoom()) {
       Waiter waiter = candidates.next();
-      if (!hasRoom(waiter.key()) || !nodeHasRoom(waiter.worker().address())) {
-        continue; // its key or its node is at its limit; others may still run
+      if (!hasRoom(waiter.key()) || !nodeHasRoom(waiter.worker().address())
+          || held.containsKey(waiter.holder())) {
+        continue; // its key or its node is at its limit, or its task's old incarnation holds
       }
       if (!bucket.tryAcquire(now)) {
         return Math.max(bucket.nanosUntilNextToken(now), 1);
@@ -189,7 +208,7 @@ final class Permits {
       candidates.remove();
       waitingByHolder.remove(waiter.holder());
       decrement(waitingByNode, waiter.worker().address());
-      hold(waiter.holder(), waiter.key(), waiter.worker().address(), now);
+      hold(waiter.holder(), waiter.incarnation(), waiter.key(), waiter.worker().address(), now);
       recentGrants.addLast(now);
       forgetOldGrants(now);
       onGrant.accept(waiter);
@@ -227,17 +246,24 @@ final class Permits {
    * @return the request withdrawn, or null if {@code holder} was not waiting
    */
   Waiter withdraw(String holder) {
-    Waiter waiter = waitingByHolder.remove(holder);
-    if (waiter != null) {
-      waiting.remove(waiter);
-      decrement(waitingByNode, waiter.worker().address());
-      forgetNodeIfIdle(waiter.worker().address());
+    Waiter waiter = waitingByHolder.get(holder);
+    return waiter == null ? null : withdraw(holder, waiter.incarnation());
+  }
+
+  private Waiter withdraw(String holder, long incarnation) {
+    Waiter waiter = waitingByHolder.get(holder);
+    if (waiter == null || waiter.incarnation() != incarnation) {
+      return null;
     }
+    waitingByHolder.remove(holder);
+    waiting.remove(waiter);
+    decrement(waitingByNode, waiter.worker().address());
+    forgetNodeIfIdle(waiter.worker().address());
     return waiter;
   }
 
-  private void hold(String holder, String key, String node, long now) {
-    held.put(holder, new Held(key, node, now + leaseNanos));
+  private void hold(String holder, long incarnation, String key, String node, long now) {
+    held.put(holder, new Held(incarnation, key, node, now + leaseNanos));
     if (key != null) {
       heldByKey.merge(key, 1, Integer::sum);
     }

@@ -102,9 +102,17 @@ public final class QueueManager
   /**
    * Asks for a permit; answered with {@link PermitGranted} when one is free, or at once with
    * {@link Parked} if too many requests wait already. Repeating it is safe.
+   *
+   * <p>{@code holder} is the task; {@code incarnation} tells apart the task's successive
+   * holders in memory (a task dropped from memory and taken up again, here or on another node,
+   * asks anew while its old attempt may still hold a permit). A permit held by one incarnation
+   * is renewed and given back only by it, and a task's next incarnation is granted none before
+   * the permit of the previous one is back: attempts of one task never share a permit, and a
+   * late release of an old one never frees the new one's.
    */
   public record RequestPermit(
       String holder,
+      long incarnation,
       int priority,
       Instant dueAt,
       String concurrencyKey,
@@ -131,11 +139,12 @@ public final class QueueManager
   public record Admitted(int count) implements TaskerSerializable {}
 
   /** Extends a held permit's lease; re-registers it if this manager did not know it. */
-  public record RenewPermit(String holder, String concurrencyKey, WorkerNode worker)
+  public record RenewPermit(
+      String holder, long incarnation, String concurrencyKey, WorkerNode worker)
       implements Command {}
 
   /** Returns a held permit, or withdraws a waiting request. */
-  public record ReleasePermit(String holder) implements Command {}
+  public record ReleasePermit(String holder, long incarnation) implements Command {}
 
   /**
    * Changes the fields {@code update} sets, at once, and stores the change before answering
@@ -168,16 +177,22 @@ public final class QueueManager
 
   /** The answer to a {@link RequestPermit}. */
   public sealed interface PermitReply extends TaskerSerializable permits PermitGranted, Parked {
+    String queue();
+
     String holder();
+
+    /** the {@link RequestPermit#incarnation()} it answers */
+    long incarnation();
   }
 
-  public record PermitGranted(String queue, String holder) implements PermitReply {}
+  public record PermitGranted(String queue, String holder, long incarnation)
+      implements PermitReply {}
 
   /**
    * Too many requests wait already: the task is to drop its request, mark its index row parked
    * (then tell {@link ConfirmParked}) and passivate. The manager wakes it when there is room.
    */
-  public record Parked(String queue, String holder) implements PermitReply {}
+  public record Parked(String queue, String holder, long incarnation) implements PermitReply {}
 
 
   // Events
@@ -354,7 +369,8 @@ public final class QueueManager
     }
     if (command instanceof RenewPermit renew) {
       parking.arrived(renew.holder());
-      permits.renew(renew.holder(), renew.concurrencyKey(), renew.worker(), now());
+      permits.renew(renew.holder(), renew.incarnation(), renew.concurrencyKey(), renew.worker(),
+          now());
       return Effect().noReply();
     }
     if (command instanceof AdmitNew admit) {
@@ -375,7 +391,7 @@ public final class QueueManager
     }
     if (command instanceof ReleasePermit release) {
       parking.left(release.holder());
-      if (permits.release(release.holder())) {
+      if (permits.release(release.holder(), release.incarnation())) {
         grantWhilePossible(state);
       }
       return Effect().noReply();
@@ -405,9 +421,9 @@ public final class QueueManager
 
   private void onRequest(State state, RequestPermit request) {
     String holder = request.holder();
-    if (permits.isHeldBy(holder)) {
+    if (permits.isHeldBy(holder, request.incarnation())) {
       // our grant was lost on the way, or the holder repeats itself: same permit again
-      request.replyTo().tell(new PermitGranted(queue, holder));
+      request.replyTo().tell(new PermitGranted(queue, holder, request.incarnation()));
       return;
     }
     parking.arrived(holder);
@@ -418,7 +434,7 @@ public final class QueueManager
     // a newcomer the table has no room for parks (one that can start at once does not)
     if (newcomer && parking.isFull(permits.waiting()) && permits.withdraw(holder) != null) {
       parking.parked();
-      request.replyTo().tell(new Parked(queue, holder));
+      request.replyTo().tell(new Parked(queue, holder, request.incarnation()));
     }
   }
 
@@ -511,7 +527,8 @@ public final class QueueManager
       return;
     }
     long untilNextToken = permits.grant(now,
-        waiter -> waiter.replyTo().tell(new PermitGranted(queue, waiter.holder())));
+        waiter -> waiter.replyTo().tell(
+            new PermitGranted(queue, waiter.holder(), waiter.incarnation())));
     rateLimited = untilNextToken > 0;
     if (untilNextToken > 0) {
       timers.startSingleTimer(REFILL, Tick.INSTANCE,

@@ -220,8 +220,7 @@ public final class TaskPartition extends AbstractBehavior<TaskPartition.Message>
       return deliver(id, reply);
     }
     if (reply instanceof QueueManager.PermitGranted granted) {
-      // granted to a task that left memory since it asked: give it back at once
-      runtime.queues().apply(granted.queue()).tell(new QueueManager.ReleasePermit(reply.holder()));
+      TaskSlot.giveBack(runtime, granted); // its task left memory since it asked
     }
     return this;
   }

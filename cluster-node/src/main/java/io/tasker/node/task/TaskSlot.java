@@ -103,6 +103,8 @@ final class TaskSlot {
   private HandlerRuntime.Attempt execution;
   private Permit permit = Permit.NONE;
   private String permitQueue;
+  /** Tells this slot's permit from one an earlier slot of the task may still hold. */
+  private final long incarnation = java.util.concurrent.ThreadLocalRandom.current().nextLong();
 
   TaskSlot(TaskId id, TaskRuntime runtime, Host host) {
     this.id = id;
@@ -282,9 +284,8 @@ final class TaskSlot {
     } else if (input instanceof TaskEntity.ReplyingCommand replying) {
       replying.replyTo().tell(
           TaskEntity.Rejected.of(new TaskNotFoundException(id), null));
-    } else if (input instanceof QueueManager.PermitGranted) {
-      runtime.queues().apply(((QueueManager.PermitGranted) input).queue())
-          .tell(new QueueManager.ReleasePermit(id.value()));
+    } else if (input instanceof QueueManager.PermitGranted granted) {
+      giveBack(granted);
     }
     leaveMemory();
   }
@@ -329,7 +330,7 @@ final class TaskSlot {
           case WAITING -> requestPermit(state);
           case HELD -> queue(state).tell(
               new QueueManager.RenewPermit(
-                  id.value(), state.spec().concurrencyKey(), runtime.worker()));
+                  id.value(), incarnation, state.spec().concurrencyKey(), runtime.worker()));
           case NONE -> cancelTimer(Timer.PERMIT_KEEP_ALIVE);
         }
       }
@@ -361,6 +362,12 @@ final class TaskSlot {
   }
 
   private void onPermitReply(QueueManager.PermitReply reply) {
+    if (reply.incarnation() != incarnation) {
+      if (reply instanceof QueueManager.PermitGranted granted) {
+        giveBack(granted); // asked for by an earlier slot of this task
+      }
+      return;
+    }
     if (reply instanceof QueueManager.Parked) {
       onParked();
       return;
@@ -370,8 +377,7 @@ final class TaskSlot {
     }
     if (permit != Permit.WAITING || state.status() != TaskStatus.SCHEDULED || host.stopping()
         || now().isBefore(prepareAt(state))) {
-      runtime.queues().apply(((QueueManager.PermitGranted) reply).queue())
-          .tell(new QueueManager.ReleasePermit(id.value()));
+      giveBack((QueueManager.PermitGranted) reply);
       if (permit == Permit.WAITING) {
         permit = Permit.NONE;
         cancelTimer(Timer.PERMIT_KEEP_ALIVE);
@@ -443,7 +449,8 @@ final class TaskSlot {
         // the permit goes back when the handler's thread does, not before: a handler that
         // ignores its interrupt still counts against the queue's limits (up to the permit lease)
         RecipientRef<QueueManager.Command> queue = runtime.queues().apply(permitQueue);
-        QueueManager.ReleasePermit release = new QueueManager.ReleasePermit(id.value());
+        QueueManager.ReleasePermit release =
+            new QueueManager.ReleasePermit(id.value(), incarnation);
         execution.result().whenComplete((result, failure) -> queue.tell(release));
         permit = Permit.NONE;
       }
@@ -513,13 +520,24 @@ final class TaskSlot {
 
   private void requestPermit(TaskEntity.State state) {
     permitQueue = state.spec().queue();
-    queue(state).tell(new QueueManager.RequestPermit(id.value(), state.priority(), state.runAt(),
-        state.spec().concurrencyKey(), runtime.worker(), host.permitReplies()));
+    queue(state).tell(new QueueManager.RequestPermit(id.value(), incarnation, state.priority(),
+        state.runAt(), state.spec().concurrencyKey(), runtime.worker(), host.permitReplies()));
+  }
+
+  /** Returns a permit this slot does not use (the one it asked for, or an earlier slot's). */
+  static void giveBack(TaskRuntime runtime, QueueManager.PermitGranted granted) {
+    runtime.queues().apply(granted.queue())
+        .tell(new QueueManager.ReleasePermit(granted.holder(), granted.incarnation()));
+  }
+
+  private void giveBack(QueueManager.PermitGranted granted) {
+    giveBack(runtime, granted);
   }
 
   private void releasePermit() {
     if (permit != Permit.NONE) {
-      runtime.queues().apply(permitQueue).tell(new QueueManager.ReleasePermit(id.value()));
+      runtime.queues().apply(permitQueue)
+          .tell(new QueueManager.ReleasePermit(id.value(), incarnation));
       permit = Permit.NONE;
       cancelTimer(Timer.PERMIT_KEEP_ALIVE);
     }

@@ -60,6 +60,8 @@ class QueueManagerTest {
   private static final Duration QUIET = Duration.ofMillis(300);
   private static final Duration GENEROUS = Duration.ofSeconds(5);
   private static final Instant DUE = Instant.parse("2024-01-01T00:00:00Z");
+  /** The incarnation every holder asks as, unless a test says otherwise. */
+  private static final long INCARNATION = 1;
   private static final AtomicInteger QUEUES = new AtomicInteger();
   /** The node of the tests' requests unless they say otherwise: it never limits them. */
   private static final WorkerNode NODE = new WorkerNode("node-a", 1_000);
@@ -161,16 +163,16 @@ class QueueManagerTest {
 
     void request(
         String holder, int priority, Instant dueAt, String key, ActorRef<PermitReply> replyTo) {
-      manager.tell(new RequestPermit(holder, priority, dueAt, key, NODE, replyTo));
+      manager.tell(new RequestPermit(holder, INCARNATION, priority, dueAt, key, NODE, replyTo));
     }
 
     void requestOn(WorkerNode node, String holder, int priority, String key,
         ActorRef<PermitReply> replyTo) {
-      manager.tell(new RequestPermit(holder, priority, DUE, key, node, replyTo));
+      manager.tell(new RequestPermit(holder, INCARNATION, priority, DUE, key, node, replyTo));
     }
 
     void release(String holder) {
-      manager.tell(new ReleasePermit(holder));
+      manager.tell(new ReleasePermit(holder, INCARNATION));
     }
 
     void renew(String holder, String key) {
@@ -178,11 +180,11 @@ class QueueManagerTest {
     }
 
     void renewOn(WorkerNode node, String holder, String key) {
-      manager.tell(new RenewPermit(holder, key, node));
+      manager.tell(new RenewPermit(holder, INCARNATION, key, node));
     }
 
     PermitGranted granted(String holder) {
-      return new PermitGranted(name, holder);
+      return new PermitGranted(name, holder, INCARNATION);
     }
 
     /** Waits for the next grant on the shared probe and checks whom it is for. */
@@ -599,6 +601,37 @@ class QueueManagerTest {
     q.expectGrant("n2");
   }
 
+  /**
+   * A task taken up again (its slot dropped after a failure, or moved to another node) asks
+   * anew while its old attempt, whose handler ignores its interrupt, still holds the permit.
+   * The new incarnation waits for that permit, and the old one's late release frees only its
+   * own: the limit holds throughout.
+   */
+  @Test
+  void aTasksNextIncarnationWaitsForThePermitItsPreviousOneHolds() {
+    Queue q = new Queue(QueueLimits.UNLIMITED.withMaxConcurrency(2), LONG_LEASE);
+    long next = INCARNATION + 1;
+    q.request("a");
+    q.expectGrant("a");
+
+    q.manager.tell(new RequestPermit("a", next, 0, DUE, null, NODE, q.grants.getRef()));
+    q.expectNoGrant();
+    q.manager.tell(new RenewPermit("a", next, null, NODE)); // not its permit: changes nothing
+    q.expectCounts(1, 1);
+
+    q.release("a"); // the old handler returned
+    q.grants.expectMessage(GENEROUS, new PermitGranted(q.name, "a", next));
+    q.release("a"); // the old slot's release, repeated late
+    q.expectCounts(1, 0);
+
+    q.request("b");
+    q.expectGrant("b");
+    q.request("c");
+    q.expectNoGrant(); // "a" (its next incarnation) and "b" run
+    q.manager.tell(new ReleasePermit("a", next));
+    q.expectGrant("c");
+  }
+
   @Test
   void aPausedQueueGrantsNothingUntilResumed() {
     Queue q = new Queue(QueueLimits.UNLIMITED.withPaused(true), LONG_LEASE);
@@ -643,7 +676,7 @@ class QueueManagerTest {
     }
 
     Parked parked(String holder) {
-      return new Parked(q.name, holder);
+      return new Parked(q.name, holder, INCARNATION);
     }
 
     void request(String holder, String key) {
@@ -1106,7 +1139,7 @@ class QueueManagerTest {
         QueueManager.State>create(testKit.system(), QueueManager.create(
             "q" + QUEUES.incrementAndGet(), maxConcurrency(1), QueueRuntime.of(LONG_LEASE, GRACE)));
     TestProbe<PermitReply> grant = testKit.createTestProbe(PermitReply.class);
-    kit.runCommand(new RequestPermit("a", 0, DUE, null, NODE, grant.getRef()));
+    kit.runCommand(new RequestPermit("a", INCARNATION, 0, DUE, null, NODE, grant.getRef()));
     grant.expectMessageClass(PermitGranted.class, GENEROUS);
     assertTrue(kit.getState().opened());
     assertEquals(0, kit.getState().version());

@@ -176,13 +176,19 @@ abstract class TaskPartitionFixture {
     return task.runCommand(replyTo -> new TaskEntity.Enqueue(spec, requestId, replyTo));
   }
 
-  /** Answers the task's permit request, as its queue manager would. */
-  void grantPermit() {
+  /**
+   * Answers the task's permit request, as its queue manager would.
+   *
+   * @return the request answered
+   */
+  QueueManager.RequestPermit grantPermit() {
     // patient: on a loaded machine a restart or a lease timer may take a while
     QueueManager.RequestPermit request =
         queue.expectMessageClass(QueueManager.RequestPermit.class, Duration.ofSeconds(30));
     assertEquals(id.value(), request.holder());
-    request.replyTo().tell(new QueueManager.PermitGranted("default", request.holder()));
+    request.replyTo().tell(
+        new QueueManager.PermitGranted("default", request.holder(), request.incarnation()));
+    return request;
   }
 
   TaskEntity.State awaitStatus(TaskStatus status) {

@@ -2,6 +2,7 @@ package io.tasker.node.task;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.tasker.node.queue.QueueManager;
 import io.tasker.protocol.TaskStatus;
@@ -16,10 +17,12 @@ import org.junit.jupiter.api.Test;
  * A task whose input fails while its attempt runs is dropped from memory; its handler, which
  * ignores the interrupt, runs on and ends after a new slot took the task over. What the old
  * attempt brings back is not the new slot's: the new slot keeps its permit and records nothing
- * of it. (The old permit still goes back once, when the old handler returns.)
+ * of it. (The old permit still goes back once, when the old handler returns, named by the old
+ * slot's incarnation: the queue manager frees that one, not the new slot's.)
  */
 class TaskPartitionStaleSlotTest extends TaskPartitionFixture {
   private static final Duration PATIENCE = Duration.ofSeconds(30);
+  private long incarnationOfFirstAttempt;
 
   @Test
   void anOldAttemptEndingLeavesTheNextAttemptItsPermit() {
@@ -27,13 +30,15 @@ class TaskPartitionStaleSlotTest extends TaskPartitionFixture {
     // the waker finds attempt 1's lease run out: a new slot records it lost and retries
     clock.advance(Duration.ofMinutes(1));
     task.runCommand(new TaskEntity.Wake(null));
-    grantPermit();
+    long newIncarnation = grantPermit().incarnation();
+    assertNotEquals(incarnationOfFirstAttempt, newIncarnation, "the new slot asks as itself");
     await().atMost(PATIENCE).until(() -> task.getState().attempts() == 2
         && task.getState().status() == TaskStatus.RUNNING);
     int stored = task.stored().size();
 
     first.countDown();
-    awaitPermitReleased(); // attempt 1's, as its handler returned
+    assertEquals(incarnationOfFirstAttempt, awaitPermitReleased().incarnation(),
+        "attempt 1's permit goes back as the old slot's");
     task.runCommand(TaskEntity.Get::new); // after attempt 1's end, piped at once to the partition
     assertEquals(0, permitsReleased(), "the running attempt 2 keeps its permit");
     assertEquals(stored, task.stored().size(), "nothing recorded of the old attempt");
@@ -46,7 +51,7 @@ class TaskPartitionStaleSlotTest extends TaskPartitionFixture {
     stubbornAttempt(id, 2).countDown();
     TaskEntity.State done = awaitStatus(TaskStatus.SUCCEEDED);
     assertEquals(2, done.attempts());
-    awaitPermitReleased(); // attempt 2's, now that it ended
+    assertEquals(newIncarnation, awaitPermitReleased().incarnation()); // attempt 2's, now it ended
     task.awaitLeftMemory();
     assertEquals(0, permitsReleased());
   }
@@ -84,7 +89,7 @@ class TaskPartitionStaleSlotTest extends TaskPartitionFixture {
    */
   private CountDownLatch runAndDropTheSlot() {
     enqueue(spec("stubborn", 3));
-    grantPermit();
+    incarnationOfFirstAttempt = grantPermit().incarnation();
     awaitStatus(TaskStatus.RUNNING);
     index.failNextExtension.set(new IllegalStateException("index unreachable"));
     await().atMost(PATIENCE).until(() -> index.failNextExtension.get() == null);
@@ -93,10 +98,16 @@ class TaskPartitionStaleSlotTest extends TaskPartitionFixture {
     return stubbornAttempt(id, 1);
   }
 
-  /** Waits for a permit to go back (renewals skipped). */
-  private void awaitPermitReleased() {
-    queue.fishForMessage(PATIENCE, message -> message instanceof QueueManager.ReleasePermit
-        ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
+  /**
+   * Waits for a permit to go back (renewals skipped).
+   *
+   * @return its release
+   */
+  private QueueManager.ReleasePermit awaitPermitReleased() {
+    List<QueueManager.Command> fished = queue.fishForMessage(PATIENCE,
+        message -> message instanceof QueueManager.ReleasePermit
+            ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
+    return (QueueManager.ReleasePermit) fished.get(fished.size() - 1);
   }
 
   /** @return how many permits went back so far (renewals skipped) */

@@ -207,7 +207,7 @@ class TaskPartitionTest extends TaskPartitionFixture {
         // not yet recovered, or its lease timer has not fired
       }
     }
-    request.replyTo().tell(new QueueManager.PermitGranted("default", request.holder()));
+    request.replyTo().tell(new QueueManager.PermitGranted("default", request.holder(), request.incarnation()));
     TaskEntity.State done = awaitStatus(TaskStatus.SUCCEEDED);
     assertEquals(AttemptOutcome.LOST, done.history().get(0).outcome());
     assertEquals(2, done.attempts());
@@ -399,7 +399,7 @@ class TaskPartitionTest extends TaskPartitionFixture {
     // patient: on a loaded machine a restart or a lease timer may take a while
     QueueManager.RequestPermit request =
         queue.expectMessageClass(QueueManager.RequestPermit.class, Duration.ofSeconds(30));
-    request.replyTo().tell(new QueueManager.Parked("default", request.holder()));
+    request.replyTo().tell(new QueueManager.Parked("default", request.holder(), request.incarnation()));
     task.awaitLeftMemory();
     // marked as of its one event, then confirmed to its queue manager
     assertEquals(id.value(), queue.expectMessageClass(QueueManager.ConfirmParked.class).holder());
@@ -420,8 +420,8 @@ class TaskPartitionTest extends TaskPartitionFixture {
     // patient: on a loaded machine a restart or a lease timer may take a while
     QueueManager.RequestPermit request =
         queue.expectMessageClass(QueueManager.RequestPermit.class, Duration.ofSeconds(30));
-    request.replyTo().tell(new QueueManager.PermitGranted("default", request.holder()));
-    request.replyTo().tell(new QueueManager.Parked("default", request.holder())); // stale
+    request.replyTo().tell(new QueueManager.PermitGranted("default", request.holder(), request.incarnation()));
+    request.replyTo().tell(new QueueManager.Parked("default", request.holder(), request.incarnation())); // stale
     awaitStatus(TaskStatus.SUCCEEDED);
     assertTrue(index.parkedAt.isEmpty());
   }

@@ -81,7 +81,7 @@ class TaskPartitionWaitsTest extends TaskPartitionFixture {
     TestProbe<TaskEntity.Reply> waiter = awaitOutcome(Duration.ofMinutes(1));
     QueueManager.RequestPermit request =
         queue.expectMessageClass(QueueManager.RequestPermit.class, Duration.ofSeconds(30));
-    request.replyTo().tell(new QueueManager.Parked("default", request.holder()));
+    request.replyTo().tell(new QueueManager.Parked("default", request.holder(), request.incarnation()));
     assertEquals(id.value(), queue.expectMessageClass(QueueManager.ConfirmParked.class).holder());
     task.assertStaysInMemory(Duration.ofMillis(300)); // no passivation: the waiter would restart it
     task.runCommand(new TaskEntity.Wake(null));
@@ -111,7 +111,7 @@ class TaskPartitionWaitsTest extends TaskPartitionFixture {
     QueueManager.RequestPermit request =
         queue.expectMessageClass(QueueManager.RequestPermit.class, Duration.ofSeconds(30));
     assertEquals(other.id.value(), request.holder());
-    request.replyTo().tell(new QueueManager.PermitGranted("default", request.holder()));
+    request.replyTo().tell(new QueueManager.PermitGranted("default", request.holder(), request.incarnation()));
     await().atMost(Duration.ofSeconds(30))
         .until(() -> other.getState().status() == TaskStatus.SUCCEEDED);
     assertEquals(other.id.value(),
