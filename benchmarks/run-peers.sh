@@ -8,7 +8,7 @@
 # messages for Tasker) and the rates and lateness, every run's value, with the ratios
 # Tasker/peer per run; writes benchmarks/results/peers-<timestamp>.{csv,json,svg,md} and
 # peers-latest.*; the systems' logs go to a temporary folder (printed). Builds if needed.
-#   benchmarks/run-peers.sh [--tasks 100000] [--runs 2] [--warmup 10000] [--warmup-rounds 8]
+#   benchmarks/run-peers.sh [--tasks 100000] [--runs 2] [--warmup 10000] [--warmup-rounds 16]
 #       [--systems tasker,db-scheduler,jobrunr,postgres (also: tasker-tuned)]
 #       [--workloads drain,lateness,burst,steady] [--lateness-tasks 20000]
 #       [--lateness-lead 20] [--lateness-window 20] [--burst-tasks 20000] [--burst-lead 5]

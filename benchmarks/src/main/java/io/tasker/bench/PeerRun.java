@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * PeerRun --system tasker|tasker-tuned|db-scheduler|jobrunr|postgres --admin-url JDBC --out FILE
- *         [--tasks 100000] [--warmup 10000] [--warmup-rounds 8]
+ *         [--tasks 100000] [--warmup 10000] [--warmup-rounds 16]
  *         [--workloads drain,lateness,burst,steady]
  *         [--lateness-tasks 20000] [--lateness-lead 20] [--lateness-window 20]
  *         [--burst-tasks 20000] [--burst-lead 5] [--burst-window 20] [--steady-tasks N]
@@ -79,7 +79,7 @@ public final class PeerRun {
         List<String> workloads = Arrays.asList(options.getOrDefault("workloads",
             "drain,lateness,burst,steady").split(","));
         attempt("warm-up", () -> warmUp(intOption("warmup", 10_000),
-            intOption("warmup-rounds", 8)));
+            intOption("warmup-rounds", 16)));
         if (workloads.contains("drain")) {
           attempt("drain", () -> drain(tasks));
         }

@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * PeersBenchmark [--tasks 100000] [--systems tasker,db-scheduler,jobrunr,postgres] [--runs 2]
- *                [--workloads drain,lateness,burst,steady] [--warmup 10000] [--warmup-rounds 8]
+ *                [--workloads drain,lateness,burst,steady] [--warmup 10000] [--warmup-rounds 16]
  *                [--lateness-tasks 20000] [--lateness-lead 20] [--lateness-window 20]
  *                [--burst-tasks 20000] [--burst-lead 5] [--burst-window 20] [--steady-tasks N]
  *                [--fail-every 10] [--pool 10] [--batch 1000] [--enqueue-threads 2]
