@@ -50,7 +50,7 @@ import org.junit.jupiter.api.Test;
  * The queue manager spawned directly (no cluster, no sharding) on the in-memory journal, with
  * serialization checked. Timing asserts of the permit tests are one-sided: "not within a short
  * time" only where the real deadline is clearly later, and "within" only with generous bounds.
- * The start-up grace and settings tests run on manual time and a settable ticker instead.
+ * The lease, start-up grace and settings tests run on manual time and a settable ticker instead.
  */
 class QueueManagerTest {
 
@@ -409,9 +409,9 @@ class QueueManagerTest {
     m.request("waiter");
     m.statsAfterGrants("holder");
 
-    // renewed every 100 ms for three leases; the waiter hears nothing meanwhile
-    for (int i = 0; i < 30; i++) {
-      advance(Duration.ofMillis(100));
+    // renewed every quarter lease for three leases; the waiter hears nothing meanwhile
+    for (int i = 0; i < 12; i++) {
+      advance(lease.dividedBy(4));
       m.q.renew("holder", null);
       QueueStats stats = m.statsAfterGrants();
       assertEquals(1, stats.running());
