@@ -375,7 +375,7 @@ abstract class TaskerContractTest {
     ValidationException unknown = failure(ValidationException.class,
         tasker.enqueue(EnqueueRequest.of("no-such-type", TextNode.valueOf("x"))));
     assertEquals("type", unknown.field());
-    ObjectNode wrong = JsonNodeFactory.instance.objectNode().put("sleepMillis", "not a number");
+    ObjectNode wrong = JsonNodeFactory.instance.objectNode().put("failures", "not a number");
     ValidationException badPayload = failure(ValidationException.class,
         tasker.enqueue(EnqueueRequest.of("probe", wrong)));
     assertEquals("payload", badPayload.field());
