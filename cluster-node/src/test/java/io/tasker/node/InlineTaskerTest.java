@@ -112,7 +112,7 @@ class InlineTaskerTest {
 
   @Test
   void timesOutLongAttempts(TestInfo info) {
-    TaskId id = join(tasker.enqueue(Probe.WORK.with(Probe.of(name(info), "slow").sleeping(60_000))
+    TaskId id = join(tasker.enqueue(Probe.BLOCK.with(Probe.of(name(info), "slow")) // never opened
         .timeout(Duration.ofMillis(100)).maxAttempts(1)));
     TaskView dead = join(tasker.get(id));
     assertEquals(TaskStatus.DEAD, dead.status());

@@ -13,6 +13,7 @@ import com.typesafe.config.ConfigFactory;
 import io.tasker.protocol.AttemptOutcome;
 import io.tasker.protocol.ClusterView;
 import io.tasker.protocol.QueueCounts;
+import io.tasker.protocol.QueueStats;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskStatus;
 import io.tasker.protocol.TaskView;
@@ -22,6 +23,8 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -41,15 +44,18 @@ class MultiNodeTest {
 
   /** What ran where: task label → the nodes whose handler ran it. */
   private final Map<String, List<String>> runs = new ConcurrentHashMap<>();
-  private final AtomicInteger running = new AtomicInteger();
-  private final AtomicInteger maxRunning = new AtomicInteger();
-  private final Map<String, AtomicInteger> runningByKey = new ConcurrentHashMap<>();
-  private final Map<String, AtomicInteger> maxRunningByKey = new ConcurrentHashMap<>();
+  /** Concurrency overall and per key, and the gates held work waits at, by label. */
+  private final Probe.Record record = new Probe.Record();
+  /** The nodes on which held work waits at its gate; elsewhere it returns at once. */
+  private final Set<String> holding = ConcurrentHashMap.newKeySet();
+  /** How many more attempts may wait at their gate; the rest return at once. */
+  private final AtomicInteger holdsLeft = new AtomicInteger(Integer.MAX_VALUE);
   private final List<TaskerNode> nodes = new CopyOnWriteArrayList<>();
   private int seedPort;
   private String journal;
 
-  record Work(String label, long millis) {}
+  /** @param held whether the handler waits at the label's gate (on a node in {@code holding}) */
+  record Work(String label, boolean held) {}
 
   private static final TaskType<Work> WORK = TaskType.of("work", Work.class);
   private static final TaskType<Work> REPORT = TaskType.of("report", Work.class);
@@ -57,6 +63,7 @@ class MultiNodeTest {
 
   @AfterEach
   void stopAll() {
+    record.openAll();
     nodes.forEach(TaskerNode::close);
   }
 
@@ -75,6 +82,9 @@ class MultiNodeTest {
             "pekko.cluster.jmx.multi-mbeans-in-same-jvm = on",
             "pekko.cluster.split-brain-resolver.stable-after = 3s",
             "pekko.cluster.sharding.rebalance-interval = 2s",
+            // longer than the 10 s default (deployed: 60 s): a leave waits for the attempts its
+            // shards still run
+            "pekko.coordinated-shutdown.phases.cluster-sharding-shutdown-region.timeout = 25s",
             "tasker.task.lease = 2s",
             "tasker.task.keep-alive-window = 5s",
             "tasker.waker.scan-interval = 200ms",
@@ -91,24 +101,16 @@ class MultiNodeTest {
         .withFallback(ConfigFactory.load());
     TaskHandler<Work> handler = (work, ctx) -> {
       runs.computeIfAbsent(work.label(), l -> new CopyOnWriteArrayList<>()).add(name);
-      maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
       // labels "key:n" count per concurrency key
       String key = work.label().contains(":") ? work.label().split(":")[0] : null;
-      if (key != null) {
-        maxRunningByKey.computeIfAbsent(key, k -> new AtomicInteger()).accumulateAndGet(
-            runningByKey.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet(),
-            Math::max);
-      }
+      record.enter(work.label(), key);
       try {
-        if (work.millis() > 0) {
-          Thread.sleep(work.millis());
+        if (work.held() && holding.contains(name) && holdsLeft.getAndDecrement() > 0) {
+          record.gate(work.label()).await(); // opened by the test, or interrupted by a crash
         }
         return name;
       } finally {
-        running.decrementAndGet();
-        if (key != null) {
-          runningByKey.get(key).decrementAndGet();
-        }
+        record.exit(key);
       }
     };
     TaskerBuilder builder = TestJournals.postgres(Tasker.builder(), journal).config(config);
@@ -143,16 +145,16 @@ class MultiNodeTest {
     }));
   }
 
-  private List<TaskId> enqueue(Tasker via, String prefix, int count, long millis, String queue) {
-    return enqueue(via, WORK, prefix, count, millis, queue);
+  private List<TaskId> enqueue(Tasker via, String prefix, int count, boolean held, String queue) {
+    return enqueue(via, WORK, prefix, count, held, queue);
   }
 
   private List<TaskId> enqueue(
-      Tasker via, TaskType<Work> type, String prefix, int count, long millis, String queue) {
+      Tasker via, TaskType<Work> type, String prefix, int count, boolean held, String queue) {
     List<TaskId> ids = new ArrayList<>();
     List<CompletionStage<TaskId>> inFlight = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      inFlight.add(via.enqueue(type.with(new Work(prefix + i, millis)).queue(queue)));
+      inFlight.add(via.enqueue(type.with(new Work(prefix + i, held)).queue(queue)));
       if (inFlight.size() == 100 || i == count - 1) { // a client with 100 requests in flight
         inFlight.forEach(stage -> ids.add(join(stage)));
         inFlight.clear();
@@ -177,7 +179,7 @@ class MultiNodeTest {
   @Test
   void tasksEnqueuedThroughOneNodeRunSpreadOverAllThree(TestInfo info) {
     List<TaskerNode> cluster = startCluster(info, 3, false);
-    enqueue(cluster.get(0), "t", 3000, 0, "default");
+    enqueue(cluster.get(0), "t", 3000, false, "default");
     awaitSucceeded(cluster.get(0), "default", 3000);
     Map<String, Integer> perNode = runsPerNode();
     assertEquals(3, perNode.size(), "ran on " + perNode);
@@ -193,7 +195,7 @@ class MultiNodeTest {
   @Test
   void aJoiningNodeTakesShardsAndRunsTasks(TestInfo info) {
     List<TaskerNode> cluster = startCluster(info, 3, false);
-    enqueue(cluster.get(0), "before", 300, 0, "default");
+    enqueue(cluster.get(0), "before", 300, false, "default");
     awaitSucceeded(cluster.get(0), "default", 300);
     TaskerNode joined = startNode("node-3", false);
     awaitMembersUp(4);
@@ -202,7 +204,7 @@ class MultiNodeTest {
     await().atMost(PATIENCE).until(() -> join(cluster.get(0).cluster()).distribution().stream()
         .anyMatch(d -> d.entityType().equals("TaskPartition") && d.address().equals(address)
             && d.shards() >= 10));
-    enqueue(cluster.get(0), "after", 1000, 0, "default");
+    enqueue(cluster.get(0), "after", 1000, false, "default");
     awaitSucceeded(cluster.get(0), "default", 1300);
     Map<String, Integer> perNode = runsPerNode();
     assertTrue(perNode.getOrDefault("node-3", 0) > 0, "the new node ran nothing: " + perNode);
@@ -218,9 +220,9 @@ class MultiNodeTest {
     TaskerNode gateway = startNode("gateway", false, "gateway", List.of(WORK, REPORT, VIDEO));
     awaitMembersUp(3);
 
-    enqueue(gateway, REPORT, "report", 200, 0, "reports");
-    enqueue(gateway, WORK, "work", 600, 0, "default");
-    List<TaskId> videos = enqueue(gateway, VIDEO, "video", 50, 0, "videos");
+    enqueue(gateway, REPORT, "report", 200, false, "reports");
+    enqueue(gateway, WORK, "work", 600, false, "default");
+    List<TaskId> videos = enqueue(gateway, VIDEO, "video", 50, false, "videos");
     awaitSucceeded(reporting, "reports", 200);
     awaitSucceeded(reporting, "default", 600);
     runs.forEach((label, where) -> {
@@ -252,12 +254,14 @@ class MultiNodeTest {
   @Test
   void queueLimitsHoldClusterWide(TestInfo info) {
     List<TaskerNode> cluster = startCluster(info, 3, false);
-    enqueue(cluster.get(1), "limited", 40, 60, "limited");
+    holding.addAll(List.of("node-0", "node-1", "node-2"));
+    enqueue(cluster.get(1), "limited", 40, true, "limited");
+    record.finishOneByOne(40, 3, PATIENCE);
     awaitSucceeded(cluster.get(0), "limited", 40);
-    assertEquals(3, maxRunning.get(), "max concurrency of queue 'limited' is 3");
+    assertEquals(3, record.maxRunning.get(), "max concurrency of queue 'limited' is 3");
     assertTrue(runsPerNode().size() >= 2, "limits were only tested on one node: " + runsPerNode());
 
-    List<TaskId> rated = enqueue(cluster.get(2), "rated", 21, 0, "rated");
+    List<TaskId> rated = enqueue(cluster.get(2), "rated", 21, false, "rated");
     awaitSucceeded(cluster.get(0), "rated", 21);
     List<java.time.Instant> starts = new ArrayList<>();
     rated.forEach(id -> starts.add(join(cluster.get(0).get(id)).history().get(0).startedAt()));
@@ -271,10 +275,12 @@ class MultiNodeTest {
   void nothingIsLostWhenANodeCrashesUnderLoad(TestInfo info) {
     List<TaskerNode> cluster = startCluster(info, 3, true);
     TaskerNode victim = cluster.get(2);
-    List<TaskId> ids = enqueue(cluster.get(0), "load", 1200, 200, "default");
+    holding.add("node-2"); // its attempts run until it crashes; elsewhere they return at once
+    List<TaskId> ids = enqueue(cluster.get(0), "load", 1200, true, "default");
     await().atMost(PATIENCE).until(() -> runsPerNode().getOrDefault("node-2", 0) >= 30);
     victim.close(); // no coordinated shutdown: no hand-off, no leave
     nodes.remove(victim);
+    record.openAll();
     // during the failover a survivor's view of the cluster answers at once (a dead node's shard
     // region never does) and shows the dead node unreachable until it is removed
     AtomicBoolean sawUnreachable = new AtomicBoolean();
@@ -309,15 +315,34 @@ class MultiNodeTest {
   }
 
   @Test
-  void aGracefulLeaveLosesNothingAndRunsNothingTwice(TestInfo info) {
+  void aGracefulLeaveLosesNothingAndRunsNothingTwice(TestInfo info) throws Exception {
     List<TaskerNode> cluster = startCluster(info, 3, false);
     TaskerNode leaving = cluster.get(2);
-    enqueue(cluster.get(0), "load", 600, 50, "default");
+    // ten attempts on the leaving node run until its leave is handing its shards off (the
+    // cluster view shows fewer task partitions there): they end during the hand-off
+    holding.add("node-2");
+    holdsLeft.set(10);
+    enqueue(cluster.get(0), "load", 600, true, "default");
     await().atMost(PATIENCE).until(() -> runsPerNode().getOrDefault("node-2", 0) >= 10);
-    leaving.close(); // coordinated shutdown: leave the cluster, hand shards off
+    String address = Cluster.get(leaving.system()).selfMember().address().toString();
+    int shards = partitionShardsOn(cluster.get(0), address);
     nodes.remove(leaving);
+    // coordinated shutdown: leave the cluster, hand shards off
+    CompletableFuture<Void> left = CompletableFuture.runAsync(leaving::close);
+    await().atMost(PATIENCE).ignoreExceptions()
+        .until(() -> partitionShardsOn(cluster.get(0), address) < shards);
+    assertTrue(!left.isDone(), "the leave waits for the attempts still running");
+    record.openAll();
+    left.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
     awaitSucceeded(cluster.get(0), "default", 600);
     runs.forEach((label, where) -> assertEquals(1, where.size(), label + " ran on " + where));
+  }
+
+  /** @return the task partition shards {@code via}'s view of the cluster has at {@code address} */
+  private static int partitionShardsOn(TaskerNode via, String address) throws Exception {
+    return via.cluster().toCompletableFuture().get(10, TimeUnit.SECONDS).distribution().stream()
+        .filter(d -> d.entityType().equals("TaskPartition") && d.address().equals(address))
+        .mapToInt(ClusterView.Distribution::shards).sum();
   }
 
   /** @return the node whose shard region hosts the (only) queue manager in use */
@@ -336,27 +361,40 @@ class MultiNodeTest {
   void queueLimitsHoldWhileTheQueueManagerMovesUnderLoad(TestInfo info) {
     List<TaskerNode> cluster = startCluster(info, 2, false);
     List<CompletionStage<TaskId>> enqueued = new ArrayList<>();
-    // tasks long enough to be running on the survivor when its new queue manager hears the
-    // waiters' repeated requests (every 500 ms here)
+    holding.addAll(List.of("node-0", "node-1"));
     for (int i = 0; i < 40; i++) {
       String key = "k" + (i % 4);
-      enqueued.add(cluster.get(0).enqueue(WORK.with(new Work(key + ":" + i, 1500))
+      enqueued.add(cluster.get(0).enqueue(WORK.with(new Work(key + ":" + i, true))
           .queue("capped").concurrencyKey(key)));
     }
     enqueued.forEach(Stages::join);
-    await().atMost(PATIENCE).until(() -> running.get() == 5); // saturated
+    await().atMost(PATIENCE).until(() -> record.running.get() == 5); // saturated
     TaskerNode host = queueManagerHost();
     TaskerNode survivor = cluster.get(0) == host ? cluster.get(1) : cluster.get(0);
+    String hostName = cluster.get(0) == host ? "node-0" : "node-1";
+    // the host's attempts finish as it leaves; the survivor's run on while its new queue
+    // manager hears the waiters' repeated requests (every 500 ms here), until it knows them all
+    holding.remove(hostName);
+    runs.forEach((label, where) -> {
+      if (where.contains(hostName)) {
+        record.gate(label).countDown();
+      }
+    });
     host.close(); // a graceful leave: its queue manager starts again on the survivor
     nodes.remove(host);
     awaitMembersUp(1);
+    await().atMost(PATIENCE).ignoreExceptions().until(() -> {
+      QueueStats stats = join(survivor.queueStats("capped"));
+      return !stats.settling() && stats.running() == 5 && record.running.get() == 5;
+    });
+    record.openAll();
     awaitSucceeded(survivor, "capped", 40);
 
-    assertEquals(5, maxRunning.get(), "max concurrency of queue 'capped' is 5");
-    assertEquals(4, maxRunningByKey.size());
-    maxRunningByKey.forEach((key, max) ->
+    assertEquals(5, record.maxRunning.get(), "max concurrency of queue 'capped' is 5");
+    assertEquals(4, record.maxByKey.size());
+    record.maxByKey.forEach((key, max) ->
         assertTrue(max.get() <= 2, "key " + key + " ran " + max + " at once; its limit is 2"));
-    assertTrue(maxRunningByKey.values().stream().anyMatch(max -> max.get() == 2));
+    assertTrue(record.maxByKey.values().stream().anyMatch(max -> max.get() == 2));
   }
 
   @Test
@@ -368,7 +406,7 @@ class MultiNodeTest {
     }
     awaitMembersUp(3);
     assertTrue(join(nodes.get(0).pauseQueue("guarded")).limits().paused());
-    List<TaskId> ids = enqueue(nodes.get(0), "guarded", 5, 0, "guarded");
+    List<TaskId> ids = enqueue(nodes.get(0), "guarded", 5, false, "guarded");
     TaskerNode victim = queueManagerHost();
     victim.close(); // no coordinated shutdown: no hand-off, no leave
     nodes.remove(victim);

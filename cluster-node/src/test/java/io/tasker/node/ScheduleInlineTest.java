@@ -275,7 +275,7 @@ class ScheduleInlineTest {
   void schedulesDeclaredInTheConfigurationAreUpsertedAtStart(TestInfo info) {
     String conf = "tasker.schedules.daily-report { cron = \"0 9 * * *\", zone = \"Europe/Berlin\","
         + " type = probe, payload = { test = \"" + name(info) + "\", label = report,"
-        + " sleepMillis = 0, failures = 0 }, overlap = skip, misfire = run-all, jitter = 10s }";
+        + " failures = 0 }, overlap = skip, misfire = run-all, jitter = 10s }";
     try (InlineTasker configured = Probe.register(Tasker.builder()).clock(clock)
         .config(ConfigFactory.parseString(conf).withFallback(ConfigFactory.load()))
         .startInline()) {

@@ -36,6 +36,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -66,6 +67,12 @@ abstract class TaskerContractTest {
   @BeforeAll
   void startNode() {
     tasker = node("contract").start();
+  }
+
+  /** A test that failed while tasks were held lets them go: a node stops without waiting. */
+  @AfterEach
+  void openGates() {
+    Probe.openAllGates();
   }
 
   @AfterAll
@@ -185,7 +192,7 @@ abstract class TaskerContractTest {
   @Test
   void timeoutCountsAsAFailedAttemptAndInterruptsTheHandler(TestInfo info) {
     String test = name(info);
-    TaskId id = enqueue(Probe.WORK.with(Probe.of(test, "slow").sleeping(60_000))
+    TaskId id = enqueue(Probe.BLOCK.with(Probe.of(test, "slow")) // its gate never opens
         .timeout(Duration.ofMillis(200)).maxAttempts(2).backoff(QUICK));
     TaskView dead = awaitStatus(id, TaskStatus.DEAD);
     assertEquals(List.of(AttemptOutcome.TIMED_OUT, AttemptOutcome.TIMED_OUT), outcomes(dead));
@@ -368,7 +375,7 @@ abstract class TaskerContractTest {
     ValidationException unknown = failure(ValidationException.class,
         tasker.enqueue(EnqueueRequest.of("no-such-type", TextNode.valueOf("x"))));
     assertEquals("type", unknown.field());
-    ObjectNode wrong = JsonNodeFactory.instance.objectNode().put("sleepMillis", "not a number");
+    ObjectNode wrong = JsonNodeFactory.instance.objectNode().put("failures", "not a number");
     ValidationException badPayload = failure(ValidationException.class,
         tasker.enqueue(EnqueueRequest.of("probe", wrong)));
     assertEquals("payload", badPayload.field());
@@ -405,8 +412,9 @@ abstract class TaskerContractTest {
     String test = name(info);
     List<TaskId> ids = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
-      ids.add(enqueue(Probe.WORK.with(Probe.of(test, "t" + i).sleeping(150)).queue("limited")));
+      ids.add(enqueue(Probe.BLOCK.with(Probe.of(test, "t" + i)).queue("limited")));
     }
+    Probe.record(test).finishOneByOne(8, 2, PATIENCE);
     ids.forEach(id -> awaitStatus(id, TaskStatus.SUCCEEDED));
     assertEquals(2, Probe.record(test).maxRunning.get());
   }
@@ -417,9 +425,10 @@ abstract class TaskerContractTest {
     List<TaskId> ids = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       String key = i % 2 == 0 ? "tenant-a" : "tenant-b";
-      ids.add(enqueue(Probe.WORK.with(Probe.of(test, "t" + i).keyed(key).sleeping(100))
+      ids.add(enqueue(Probe.BLOCK.with(Probe.of(test, "t" + i).keyed(key))
           .queue("per-key").concurrencyKey(key)));
     }
+    Probe.record(test).finishOneByOne(6, 2, PATIENCE); // one of each key at a time
     ids.forEach(id -> awaitStatus(id, TaskStatus.SUCCEEDED));
     assertEquals(1, Probe.record(test).maxFor("tenant-a"));
     assertEquals(1, Probe.record(test).maxFor("tenant-b"));
@@ -447,8 +456,9 @@ abstract class TaskerContractTest {
     assertEquals(1, stats.limits().maxConcurrency());
     List<TaskId> ids = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      ids.add(enqueue(Probe.WORK.with(Probe.of(test, "t" + i).sleeping(80)).queue("adjustable")));
+      ids.add(enqueue(Probe.BLOCK.with(Probe.of(test, "t" + i)).queue("adjustable")));
     }
+    Probe.record(test).finishOneByOne(4, 1, PATIENCE);
     ids.forEach(id -> awaitStatus(id, TaskStatus.SUCCEEDED));
     assertEquals(1, Probe.record(test).maxRunning.get());
   }
@@ -527,13 +537,14 @@ abstract class TaskerContractTest {
       assertEquals(new QueueLimits(1, 0, 0, 0, true), limited.limits(), "still paused");
       assertEquals(2, limited.version());
       for (int i = 0; i < 3; i++) {
-        ids.add(join(first.enqueue(Probe.WORK.with(Probe.of(test, "t" + i).sleeping(50))
+        ids.add(join(first.enqueue(Probe.BLOCK.with(Probe.of(test, "t" + i))
             .queue("settings"))));
       }
       // due at once, they ask for permits and wait
       await().atMost(PATIENCE).until(() -> join(first.queueStats("settings")).waiting() == 3);
     }
-    try (Tasker second = quickRenewals("queue-settings").start()) {
+    try (Tasker second = quickRenewals("queue-settings").start();
+        Probe.Record record = Probe.record(test)) {
       QueueStats recovered = join(second.queueStats("settings"));
       assertEquals(new QueueLimits(1, 0, 0, 0, true), recovered.limits(), "as changed, paused");
       assertEquals(2, recovered.version());
@@ -543,8 +554,9 @@ abstract class TaskerContractTest {
       QueueStats resumed = join(second.resumeQueue("settings"));
       assertFalse(resumed.limits().paused());
       assertEquals(3, resumed.version());
+      record.finishOneByOne(3, 1, PATIENCE);
       ids.forEach(id -> awaitStatus(second, id, TaskStatus.SUCCEEDED));
-      assertEquals(1, Probe.record(test).maxRunning.get(), "the stored limit of 1 held");
+      assertEquals(1, record.maxRunning.get(), "the stored limit of 1 held");
     }
   }
 
@@ -562,10 +574,10 @@ abstract class TaskerContractTest {
             Duration.ofSeconds(10), system.scheduler()));
     org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding sharding =
         org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(system);
-    return state.getShards().stream().mapToInt(shard -> join(sharding
-        .entityRefFor(io.tasker.node.task.TaskPartition.ENTITY_TYPE_KEY, shard.shardId())
-        .<Integer>ask(io.tasker.node.task.TaskPartition.CountHeld::new, Duration.ofSeconds(10))))
-        .sum();
+    return state.getShards().stream().map(shard -> sharding // all asked at once
+            .entityRefFor(io.tasker.node.task.TaskPartition.ENTITY_TYPE_KEY, shard.shardId())
+            .<Integer>ask(io.tasker.node.task.TaskPartition.CountHeld::new, Duration.ofSeconds(10)))
+        .toList().stream().mapToInt(TaskerContractTest::join).sum();
   }
 
   @Test
@@ -641,51 +653,53 @@ abstract class TaskerContractTest {
    */
   private void drainBacklog(String test, TaskerBuilder builder, int maxWaiting, int maxRunning) {
     int tasks = 100;
-    try (Tasker node = builder.start()) {
+    // the record closes first: held tasks go, so the node stops without waiting for them
+    try (Tasker node = builder.start(); Probe.Record record = Probe.record(test)) {
       List<CompletionStage<TaskId>> enqueued = new ArrayList<>();
       for (int i = 0; i < tasks; i++) {
-        enqueued.add(node.enqueue(Probe.WORK.with(Probe.of(test, "t" + i).sleeping(10))
+        enqueued.add(node.enqueue(Probe.BLOCK.with(Probe.of(test, "t" + i))
             .queue("backlog")));
       }
       List<TaskId> ids = enqueued.stream().map(TaskerContractTest::join).toList();
-      int maxWaitingSeen = 0;
-      int maxParkedSeen = 0;
-      int maxLiveAfterParking = 0;
-      int maxHeldSeen = 0;
-      int live = Integer.MAX_VALUE;
-      boolean burstOver = false;
-      long deadline = System.nanoTime() + PATIENCE.toNanos();
-      while (Probe.record(test).started.size() < tasks || Probe.record(test).running.get() > 0) {
-        assertTrue(System.nanoTime() - deadline < 0, "the backlog did not drain in time: "
-            + Probe.record(test).started.size() + " of " + tasks + " started");
+      var seen = new Object() {
+        int maxWaiting = 0;
+        int maxParked = 0;
+        int maxLiveAfterParking = 0;
+        int maxHeld = 0;
+        int live = Integer.MAX_VALUE;
+        boolean burstOver = false;
+      };
+      // the backlog drains one task at a time, each step looked at with the node's slots full
+      record.finishOneByOne(tasks, maxRunning, PATIENCE, () -> {
         QueueStats stats = join(node.queueStats("backlog"));
-        maxWaitingSeen = Math.max(maxWaitingSeen, stats.waiting());
-        maxHeldSeen = Math.max(maxHeldSeen, stats.running());
+        seen.maxWaiting = Math.max(seen.maxWaiting, stats.waiting());
+        seen.maxHeld = Math.max(seen.maxHeld, stats.running());
         int parked = join(((TaskerNode) node).index().parked("backlog", tasks)).size();
-        maxParkedSeen = Math.max(maxParkedSeen, parked);
+        seen.maxParked = Math.max(seen.maxParked, parked);
         // stored tasks are woken after their enqueue returns: the burst of their entities is
         // over once each task is parked, waiting or started
-        burstOver |= parked + stats.waiting() + Probe.record(test).started.size() >= tasks;
-        int previous = live;
-        live = liveTasks(node);
-        if (burstOver && previous <= tasks / 4) { // the burst has parked
-          maxLiveAfterParking = Math.max(maxLiveAfterParking, live);
+        seen.burstOver |= parked + stats.waiting() + record.started.size() >= tasks;
+        int previous = seen.live;
+        seen.live = liveTasks(node);
+        if (seen.burstOver && previous <= tasks / 4) { // the burst has parked
+          seen.maxLiveAfterParking = Math.max(seen.maxLiveAfterParking, seen.live);
         }
-      }
+      });
       ids.forEach(id -> awaitStatus(node, id, TaskStatus.SUCCEEDED));
-      List<String> started = Probe.record(test).started;
+      List<String> started = record.started;
       assertEquals(tasks, started.size(), "each task ran exactly once: " + started);
       assertEquals(tasks, new java.util.HashSet<>(started).size());
-      assertTrue(Probe.record(test).maxRunning.get() <= maxRunning,
-          "ran " + Probe.record(test).maxRunning.get() + " at once");
-      assertTrue(maxHeldSeen <= maxRunning, "permits held reached " + maxHeldSeen);
-      assertTrue(maxWaitingSeen <= maxWaiting, "waiting reached " + maxWaitingSeen);
-      assertTrue(maxParkedSeen >= tasks / 2, "only " + maxParkedSeen + " were seen parked");
+      assertTrue(record.maxRunning.get() <= maxRunning,
+          "ran " + record.maxRunning.get() + " at once");
+      assertTrue(seen.maxHeld <= maxRunning, "permits held reached " + seen.maxHeld);
+      assertTrue(seen.maxWaiting <= maxWaiting, "waiting reached " + seen.maxWaiting);
+      assertTrue(seen.maxParked >= tasks / 2, "only " + seen.maxParked + " were seen parked");
       // waiting in memory, running, woken on their way, and finishing ones passivating
-      assertTrue(maxLiveAfterParking <= 4 * maxWaiting + maxRunning,
-          "live task entities reached " + maxLiveAfterParking + " while draining");
-      System.out.println("parking: max parked " + maxParkedSeen + ", max waiting " + maxWaitingSeen
-          + ", max live task entities while draining " + maxLiveAfterParking);
+      assertTrue(seen.maxLiveAfterParking <= 4 * maxWaiting + maxRunning,
+          "live task entities reached " + seen.maxLiveAfterParking + " while draining");
+      System.out.println("parking: max parked " + seen.maxParked + ", max waiting "
+          + seen.maxWaiting + ", max live task entities while draining "
+          + seen.maxLiveAfterParking);
     }
   }
 }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -30,9 +31,12 @@ class WorkflowMultiNodeTest {
   /** Step label → the nodes whose handler ran it. */
   private final Map<String, List<String>> runs = new ConcurrentHashMap<>();
   private final List<TaskerNode> nodes = new CopyOnWriteArrayList<>();
+  /** Holds the crashable node's steps mid-run until it has crashed. */
+  private final CountDownLatch crashed = new CountDownLatch(1);
 
   @AfterEach
   void stopAll() {
+    crashed.countDown();
     nodes.forEach(TaskerNode::close);
   }
 
@@ -53,7 +57,9 @@ class WorkflowMultiNodeTest {
         .handler(WORK, (payload, ctx) -> {
           runs.computeIfAbsent(payload.get("label").asText(), l -> new CopyOnWriteArrayList<>())
               .add(name);
-          Thread.sleep(300);
+          if (crashable) {
+            crashed.await(); // running when the node crashes (the crash interrupts it)
+          }
           return payload.get("label");
         })
         .start();
@@ -95,6 +101,7 @@ class WorkflowMultiNodeTest {
         .filter(where -> where.contains("node-2")).count() >= 5);
     victim.close(); // no coordinated shutdown: no hand-off, no leave
     nodes.remove(victim);
+    crashed.countDown();
     awaitMembersUp(2);
     for (String id : ids) {
       WorkflowExecution done = join(survivor.awaitWorkflow(id, PATIENCE));

@@ -461,12 +461,12 @@ class EndToEndTest {
     refused.put("{\"type\":\"echo\",\"runAt\":\"-999999999-01-01T00:00:00Z\"}", "runAt");
     refused.put("{\"type\":\"echo\",\"runAt\":\"+999999999-12-31T23:59:59Z\"}", "runAt");
     refused.put("{\"type\":\"echo\",\"payload\":{\"n\":1e400}}", "payload.n");
+    // refused before the journal: a value that reached it would answer 503 after the ask timed
+    // out, not 400; and send's request timeout fails a request left unanswered
     refused.forEach((body, field) -> {
-      long started = System.nanoTime();
       Reply reply = post("/v1/tasks", WRITER, body);
       assertError(reply, 400, "VALIDATION_FAILED");
       assertEquals(field, reply.json().get("error").get("field").asText(), reply.text());
-      assertTrue(System.nanoTime() - started < Duration.ofSeconds(5).toNanos(), body);
     });
     Reply scheduled = post("/v1/tasks", WRITER, "{\"type\":\"echo\",\"delay\":\"PT1H\"}");
     assertEquals(201, scheduled.status(), scheduled.text());

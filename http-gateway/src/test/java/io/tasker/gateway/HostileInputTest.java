@@ -1385,8 +1385,9 @@ class HostileInputTest {
   void rateLimitPerKeyAnswers429WithRetryAfter() {
     try (GatewayFixture limited = new GatewayFixture(
         "tasker.http.rate-limit.per-key = 5\ntasker.http.rate-limit.burst = 5")) {
-      // 20 requests at once from one key: the burst of 5 passes, then tokens come at 5/s.
-      long started = System.nanoTime();
+      // 20 requests at once from one key: the burst of 5 passes, then tokens come at 5/s (the
+      // bucket's arithmetic over time is TokenBucketTest's, on explicit times). Each is answered:
+      // the timeouts below fail a request left hanging.
       List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> inFlight =
           new ArrayList<>();
       for (int i = 0; i < 20; i++) {
@@ -1405,12 +1406,10 @@ class HostileInputTest {
           limitedAnswers.add(new Answer(429, response.headers(), response.body()));
         }
       }
-      double seconds = (System.nanoTime() - started) / 1e9;
       long passed = statuses.stream().filter(s -> s == 200).count();
+      assertEquals(20, statuses.size());
       assertTrue(statuses.stream().allMatch(s -> s == 200 || s == 429), statuses.toString());
       assertTrue(passed >= 5, "the burst of 5 passes: " + statuses);
-      assertTrue(passed <= 6 + Math.ceil(seconds * 5), "at most the burst plus 5/s over "
-          + seconds + " s passed: " + statuses);
       assertTrue(!limitedAnswers.isEmpty(), "some of 20 quick requests are limited: " + statuses);
       for (Answer answer : limitedAnswers) {
         Optional<String> retryAfter = answer.headers.firstValue("Retry-After");

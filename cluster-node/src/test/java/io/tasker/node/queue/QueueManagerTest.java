@@ -50,7 +50,7 @@ import org.junit.jupiter.api.Test;
  * The queue manager spawned directly (no cluster, no sharding) on the in-memory journal, with
  * serialization checked. Timing asserts of the permit tests are one-sided: "not within a short
  * time" only where the real deadline is clearly later, and "within" only with generous bounds.
- * The start-up grace and settings tests run on manual time and a settable ticker instead.
+ * The lease, start-up grace and settings tests run on manual time and a settable ticker instead.
  */
 class QueueManagerTest {
 
@@ -205,19 +205,6 @@ class QueueManagerTest {
       QueueStats now = stats();
       assertEquals(running, now.running(), "running, in " + now);
       assertEquals(waiting, now.waiting(), "waiting, in " + now);
-    }
-  }
-
-  private static final long MILLIS = 1_000_000L;
-
-  /**
-   * Expects no grant until the given {@link System#nanoTime()} deadline; checks what time is
-   * left, so a stalled test thread makes the check shorter, never wrong.
-   */
-  private static void expectNoGrantUntil(TestProbe<PermitReply> probe, long deadlineNanos) {
-    long left = deadlineNanos - System.nanoTime();
-    if (left > 0) {
-      probe.expectNoMessage(Duration.ofNanos(left));
     }
   }
 
@@ -402,39 +389,39 @@ class QueueManagerTest {
 
   @Test
   void aPermitNotRenewedReturnsAfterItsLeaseAndGoesToTheWaiter() {
-    Queue q = new Queue(maxConcurrency(1), Duration.ofMillis(300));
+    Duration lease = Duration.ofMillis(300);
+    ManualQueue m = new ManualQueue(maxConcurrency(1), lease);
+    m.request("silent");
+    m.request("waiter");
+    m.statsAfterGrants("silent");
 
-    long sent = System.nanoTime();
-    q.request("silent");
-    q.expectGrant("silent");
-    q.request("waiter");
-    // the lease of "silent" runs 300 ms from its grant, which came after `sent`
-    expectNoGrantUntil(q.grants, sent + 280 * MILLIS);
-    q.expectGrant("waiter");
-    q.expectCounts(1, 0);
+    advance(lease); // the sweeps (every half lease) find the lease of "silent" just not over
+    assertEquals(1, m.statsAfterGrants().waiting());
+    advance(lease.dividedBy(2)); // the next sweep finds it over
+    QueueStats after = m.statsAfterGrants("waiter");
+    assertEquals(1, after.running());
+    assertEquals(0, after.waiting());
   }
 
   @Test
   void aRenewedPermitIsKeptPastItsLease() {
     Duration lease = Duration.ofSeconds(1);
-    Queue q = new Queue(maxConcurrency(1), lease);
-    TestProbe<PermitReply> holder = testKit.createTestProbe(PermitReply.class);
-    TestProbe<PermitReply> waiter = testKit.createTestProbe(PermitReply.class);
+    ManualQueue m = new ManualQueue(maxConcurrency(1), lease);
+    m.request("holder");
+    m.request("waiter");
+    m.statsAfterGrants("holder");
 
-    q.request("holder", 0, DUE, null, holder.getRef());
-    holder.expectMessage(GENEROUS, q.granted("holder"));
-    q.request("waiter", 0, DUE, null, waiter.getRef());
-
-    // renew every ~100 ms for three leases; the waiter hears nothing meanwhile
-    long until = System.nanoTime() + 3 * lease.toNanos();
-    while (System.nanoTime() - until < 0) {
-      q.renew("holder", null);
-      waiter.expectNoMessage(Duration.ofMillis(100));
+    // renewed every quarter lease for three leases; the waiter hears nothing meanwhile
+    for (int i = 0; i < 12; i++) {
+      advance(lease.dividedBy(4));
+      m.q.renew("holder", null);
+      QueueStats stats = m.statsAfterGrants();
+      assertEquals(1, stats.running());
+      assertEquals(1, stats.waiting());
     }
-    q.expectCounts(1, 1);
 
-    q.release("holder");
-    waiter.expectMessage(GENEROUS, q.granted("waiter"));
+    m.q.release("holder");
+    m.statsAfterGrants("waiter");
   }
 
   @Test
@@ -656,9 +643,17 @@ class QueueManagerTest {
       this(configured, QueueRuntime.DEFAULT_MAX_WAITING, ParkedTasks.NONE);
     }
 
+    ManualQueue(QueueLimits configured, Duration lease) {
+      this(configured, lease, QueueRuntime.DEFAULT_MAX_WAITING, ParkedTasks.NONE);
+    }
+
     ManualQueue(QueueLimits configured, int maxWaiting, ParkedTasks parked) {
+      this(configured, LONG_LEASE, maxWaiting, parked);
+    }
+
+    ManualQueue(QueueLimits configured, Duration lease, int maxWaiting, ParkedTasks parked) {
       q = new Queue(manualKit,
-          new QueueRuntime(LONG_LEASE, GRACE, maxWaiting, parked, ticker::get,
+          new QueueRuntime(lease, GRACE, maxWaiting, parked, ticker::get,
               java.time.Clock.systemUTC()),
           configured);
       // a new queue's manager stores that it opened before its first grant

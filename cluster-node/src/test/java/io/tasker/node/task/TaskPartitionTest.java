@@ -194,20 +194,20 @@ class TaskPartitionTest extends TaskPartitionFixture {
     queue.expectMessageClass(QueueManager.ReleasePermit.class);
     // the clock moves past the recovered attempt's lease until the entity counts it lost and
     // asks again: the restart may recover before or after any one move of the clock
-    QueueManager.RequestPermit request = null;
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (request == null) {
-      assertTrue(System.nanoTime() - deadline < 0, "the task never asked for a permit again");
-      clock.advance(Duration.ofSeconds(1));
-      try {
-        if (queue.receiveMessage(Duration.ofMillis(500)) instanceof QueueManager.RequestPermit r) {
-          request = r;
-        }
-      } catch (AssertionError nothingYet) {
-        // not yet recovered, or its lease timer has not fired
-      }
-    }
-    request.replyTo().tell(new QueueManager.PermitGranted("default", request.holder(), request.incarnation()));
+    QueueManager.RequestPermit request = await("the task asks for a permit again")
+        .atMost(Duration.ofSeconds(30)).pollInSameThread().pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(1))
+        .until(() -> {
+          clock.advance(Duration.ofSeconds(1));
+          try {
+            return queue.receiveMessage(Duration.ofMillis(500))
+                instanceof QueueManager.RequestPermit r ? r : null;
+          } catch (AssertionError nothingYet) {
+            return null; // not yet recovered, or its lease timer has not fired
+          }
+        }, java.util.Objects::nonNull);
+    request.replyTo().tell(
+        new QueueManager.PermitGranted("default", request.holder(), request.incarnation()));
     TaskEntity.State done = awaitStatus(TaskStatus.SUCCEEDED);
     assertEquals(AttemptOutcome.LOST, done.history().get(0).outcome());
     assertEquals(2, done.attempts());
