@@ -219,9 +219,11 @@ public final class PeerRun {
         tasks.add(new BenchTask(i, now, true));
       }
       long cpuBefore = WorkloadCost.processCpuNanos();
+      ThreadCpu threadsBefore = ThreadCpu.snapshot();
       long enqueueNanos = BatchEnqueue.run(sut, tasks, batch, enqueueThreads, t -> {});
       put("drain.enqueue_per_s", n / seconds(enqueueNanos));
       put("drain.enqueue_cpu_us_per_task", (WorkloadCost.processCpuNanos() - cpuBefore) / 1e3 / n);
+      put("drain.enqueue_jit_us_per_task", ThreadCpu.snapshot().jitPerTaskSince(threadsBefore, n));
       log("  enqueued in %.1f s: %,.0f tasks/s", seconds(enqueueNanos), n / seconds(enqueueNanos));
       if (sink.remaining() != n) {
         failures.add("drain: " + (n - sink.remaining()) + " tasks ran while workers were stopped");

@@ -67,6 +67,8 @@ final class PeersReport {
     List<Metric> costs = new ArrayList<>();
     costs.add(new Metric("drain.enqueue_cpu_us_per_task", "1 drain: enqueue only, CPU µs (JVM)",
         false));
+    costs.add(new Metric("drain.enqueue_jit_us_per_task",
+        "1 drain: enqueue only, of which JIT compiler threads, CPU µs", false));
     for (int i = 0; i < WORKLOADS.length; i++) {
       String w = WORKLOADS[i];
       String p = (i + 1) + " " + w + (w.equals("drain") ? " (enqueue + drain)" : "") + ": ";

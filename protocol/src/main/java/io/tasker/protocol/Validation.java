@@ -176,7 +176,7 @@ public final class Validation {
   public static void payload(JsonNode payload) {
     Deque<PayloadValue> pending = new ArrayDeque<>();
     if (payload != null) {
-      pending.push(new PayloadValue(null, "payload", payload));
+      pending.push(new PayloadValue(null, "payload", -1, payload));
     }
     while (!pending.isEmpty()) {
       PayloadValue value = pending.pop();
@@ -187,7 +187,7 @@ public final class Validation {
         throw new ValidationException(value.path(), "must be a finite number");
       } else if (node.isArray()) {
         for (int i = 0; i < node.size(); i++) {
-          pending.push(new PayloadValue(value, "[" + i + "]", node.get(i)));
+          pending.push(new PayloadValue(value, null, i, node.get(i)));
         }
       } else if (node.isObject()) {
         for (Map.Entry<String, JsonNode> field : node.properties()) {
@@ -196,25 +196,29 @@ public final class Validation {
             throw new ValidationException(
                 value.path(), "has a field name with " + LONE_SURROGATE);
           }
-          pending.push(new PayloadValue(value, "." + field.getKey(), field.getValue()));
+          pending.push(new PayloadValue(value, field.getKey(), -1, field.getValue()));
         }
       }
     }
   }
 
-  /** A value met in a payload, with the way to it from the payload's root. */
-  private record PayloadValue(PayloadValue parent, String step, JsonNode node) {
+  /**
+   * A value met in a payload, with the way to it from the payload's root: the field {@code
+   * name} of its parent, or else element {@code index} (the root: its name and no parent).
+   */
+  private record PayloadValue(PayloadValue parent, String name, int index, JsonNode node) {
     String path() {
       Deque<String> steps = new ArrayDeque<>();
       for (PayloadValue at = this; at != null; at = at.parent) {
-        steps.push(at.step);
+        steps.push(at.parent == null ? at.name
+            : at.name != null ? "." + at.name : "[" + at.index + "]");
       }
       return String.join("", steps);
     }
   }
 
   static Map<String, String> metadata(Map<String, String> metadata) {
-    if (metadata == null) {
+    if (metadata == null || metadata.isEmpty()) {
       return Map.of();
     }
     long reserved = RESERVED_METADATA_KEYS.stream().filter(metadata::containsKey).count();

@@ -31,9 +31,18 @@ public record JournalRow(
   public static JournalRow of(Serialization serialization, String persistenceId,
       long sequenceNumber, String writer, long writeTimestamp, Object event) {
     Serializer serializer = serialization.findSerializerFor(event);
+    return of(serializer, Serializers.manifestFor(serializer, event), persistenceId,
+        sequenceNumber, writer, writeTimestamp, event);
+  }
+
+  /**
+   * {@link #of(Serialization, String, long, String, long, Object)} with the serializer and
+   * manifest found already, for many events of one class.
+   */
+  public static JournalRow of(Serializer serializer, String manifest, String persistenceId,
+      long sequenceNumber, String writer, long writeTimestamp, Object event) {
     return new JournalRow(persistenceId, sequenceNumber, writer, writeTimestamp,
-        serializer.identifier(), Serializers.manifestFor(serializer, event),
-        serializer.toBinary(event), false);
+        serializer.identifier(), manifest, serializer.toBinary(event), false);
   }
 
   /** @return the event, as the serializer that wrote it reads it back */

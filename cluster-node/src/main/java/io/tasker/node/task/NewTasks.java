@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
 
 /**
  * Stores new tasks without their entities: per task its {@link TaskEntity.Enqueued} event,
@@ -246,10 +248,14 @@ public final class NewTasks {
       List<TaskEntity.Enqueued> enqueuedAll, Map<String, Set<TaskId>> parked, Instant now) {
     List<JournalRow> events = new ArrayList<>(attempts.size());
     List<IndexRow> rows = new ArrayList<>(attempts.size());
+    // every event is an Enqueued: one serializer and manifest for all
+    Serializer serializer = serialization.findSerializerFor(enqueuedAll.get(0));
+    String manifest = Serializers.manifestFor(serializer, enqueuedAll.get(0));
+    long writeTimestamp = now.toEpochMilli();
     for (int i = 0; i < states.size(); i++) {
       TaskEntity.State stored = states.get(i);
-      events.add(JournalRow.of(serialization, TaskEntity.persistenceId(stored.id()), 1, writer,
-          now.toEpochMilli(), enqueuedAll.get(i)));
+      events.add(JournalRow.of(serializer, manifest, TaskEntity.persistenceId(stored.id()), 1,
+          writer, writeTimestamp, enqueuedAll.get(i)));
       IndexRow row = stored.toIndexRow(1);
       rows.add(isParked(stored, parked) ? row.parked() : row);
     }

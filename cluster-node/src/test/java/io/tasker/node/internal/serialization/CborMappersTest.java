@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.util.ClassUtil;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.DecimalUtils;
 import com.fasterxml.jackson.module.blackbird.BlackbirdModule;
@@ -69,6 +70,18 @@ class CborMappersTest {
     assertTrue(cbor.contains(new BlackbirdModule().getTypeId()), cbor.toString());
     assertFalse(mappers.getOrCreate("jackson-json", Optional.empty()).getRegisteredModuleIds()
         .contains("tasker-decimal-times"));
+  }
+
+  @Test
+  void timesHaveAStandardSerializerThatBlackbirdReadsWithoutReflection() throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper cbor = JacksonObjectMapperProvider.get(tasker)
+        .getOrCreate(CborMappers.BINDING, Optional.empty());
+    for (Class<?> time : List.of(Instant.class, Duration.class)) {
+      Object serializer = cbor.getSerializerProviderInstance().findValueSerializer(time);
+      assertTrue(serializer.getClass().getName().startsWith(DecimalTimes.class.getName()),
+          serializer.getClass().getName());
+      assertTrue(ClassUtil.isJacksonStdImpl(serializer), time.getName());
+    }
   }
 
   @Test
