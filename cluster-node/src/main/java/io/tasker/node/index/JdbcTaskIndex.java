@@ -72,7 +72,8 @@ public final class JdbcTaskIndex implements TaskRows, ScheduleIndex, AutoCloseab
               thread.setDaemon(true);
               return thread;
             });
-    this.rowUpdates = new Batcher<>("tasker-row-updater", 1, 500, this::updateRows);
+    this.rowUpdates = new Batcher<>("tasker-row-updater", 1, 500, this::updateRows,
+        (update, failure) -> update.done().completeExceptionally(failure));
   }
 
   /** Opens the index on the journal's database (the table is created with the journal's). */

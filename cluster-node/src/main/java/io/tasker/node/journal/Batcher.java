@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,6 +14,10 @@ import org.slf4j.LoggerFactory;
  * trip: each thread takes whatever has queued up (at most {@code maxBatch}) and hands it to the
  * handler as one batch. Under light load a batch is one request and waits for nothing; under
  * heavy load batches grow, and so does the work done per statement and commit.
+ *
+ * <p>A handler that throws, even an {@link Error}, costs only its batch: every request in it is
+ * failed (answering an answered request does nothing) and the thread goes on with the next
+ * batch, so no caller waits forever on a thread that has died.
  *
  * @param <T> a request; its handler completes whatever future the request carries
  */
@@ -28,16 +33,20 @@ public final class Batcher<T> implements AutoCloseable {
   private final BlockingQueue<T> queue = new LinkedBlockingQueue<>();
   private final int maxBatch;
   private final Handler<T> handler;
+  private final BiConsumer<? super T, Throwable> fail;
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean open = true;
 
   /**
    * @param name thread name
    * @param threadCount batches handled at once (each holds a connection while it runs)
+   * @param fail answers one request of a batch whose handler threw
    */
-  public Batcher(String name, int threadCount, int maxBatch, Handler<T> handler) {
+  public Batcher(String name, int threadCount, int maxBatch, Handler<T> handler,
+      BiConsumer<? super T, Throwable> fail) {
     this.maxBatch = maxBatch;
     this.handler = handler;
+    this.fail = fail;
     for (int i = 0; i < threadCount; i++) {
       Thread thread = new Thread(this::loop, threadCount == 1 ? name : name + "-" + i);
       thread.setDaemon(true);
@@ -69,8 +78,9 @@ public final class Batcher<T> implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // even an Error: the thread must outlive any one batch
         log.error("batch handler failed on {} requests", batch.size(), e);
+        batch.forEach(request -> fail.accept(request, e));
       } finally {
         batch.clear();
       }

@@ -91,8 +91,10 @@ public final class JdbcJournal extends AsyncWriteJournal {
     int readers = Math.max(1, settings.poolSize() - 1);
     dataSource = settings.dataSource("tasker-journal", readers + 1);
     dialect = settings.dialect();
-    writes = new Batcher<>("tasker-journal-writer", 1, MAX_BATCH, this::write);
-    reads = new Batcher<>("tasker-journal-reader", readers, MAX_BATCH, this::read);
+    writes = new Batcher<>("tasker-journal-writer", 1, MAX_BATCH, this::write,
+        (write, failure) -> write.done().completeExceptionally(failure));
+    reads = new Batcher<>("tasker-journal-reader", readers, MAX_BATCH, this::read,
+        (read, failure) -> read.found().completeExceptionally(failure));
     EventStore.Registry.started(context().system(), new Direct());
   }
 

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.stream.IntStream;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.persistence.JournalProtocol;
@@ -34,7 +35,7 @@ class JdbcJournalBatchTest {
     ActorSystem system = ActorSystem.create("batch", JournalTck.journalConfig(url));
     try {
       JournalClient journal = new JournalClient(system);
-      String run = Long.toString(System.nanoTime());
+      String run = UUID.randomUUID().toString();
       journal.write("taken-" + run, 1, "first");
 
       // all at once, so that they queue up behind one another and share transactions

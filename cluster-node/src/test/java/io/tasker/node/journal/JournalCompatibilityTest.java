@@ -8,6 +8,7 @@ import io.tasker.node.TestJournalsAccess;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.testkit.javadsl.TestKit;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,7 +31,7 @@ class JournalCompatibilityTest {
             "pekko.persistence.journal.plugin", "jdbc-journal",
             "jdbc-journal.use-shared-db", "tasker"))
         .withFallback(ours);
-    String pid = "task|compat-" + System.nanoTime();
+    String pid = "task|compat-" + UUID.randomUUID();
 
     inSystem(theirs, journal -> journal.write(pid, 1, "enqueued", "started"));
     inSystem(ours, journal -> {

@@ -161,12 +161,12 @@ class TokenBucketTest {
   }
 
   @Test
-  void worksAcrossNanoTimeWrapAroundAndNegativeTimes() {
+  void worksAcrossClockWrapAroundAndNegativeReadings() {
     long start = Long.MAX_VALUE - 50 * MS;
     TokenBucket bucket = new TokenBucket(5, 1, start);
     assertEquals(1, drain(bucket, start));
 
-    long afterWrap = start + 200 * MS; // overflows to a negative value, as System.nanoTime may
+    long afterWrap = start + 200 * MS; // overflows to a negative value, as a monotonic clock reading may
     assertTrue(afterWrap < 0);
     assertFalse(bucket.tryAcquire(start + 199 * MS));
     assertTrue(bucket.tryAcquire(afterWrap));
