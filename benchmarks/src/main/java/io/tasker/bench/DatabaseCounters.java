@@ -5,7 +5,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,7 +22,7 @@ public final class DatabaseCounters {
   /** The server setting that makes {@code pg_stat_statements} available. */
   public static final Map<String, String> PRELOAD =
       Map.of("shared_preload_libraries", "pg_stat_statements",
-          "pg_stat_statements.track", "all");
+          "pg_stat_statements.track", "all", "pg_stat_statements.track_planning", "on");
 
   private DatabaseCounters() {}
 
@@ -85,5 +87,34 @@ public final class DatabaseCounters {
             row.getLong(3), row.getLong(4));
       }
     }
+  }
+
+  /**
+   * @return the statements of {@code database} that took the most time (execution and planning),
+   *     longest first, each as "µs per task (calls per task, rows per call): text", at most
+   *     {@code limit}; the text cut to 90 characters
+   */
+  public static List<String> heaviest(Connection connection, String database, long tasks,
+      int limit) throws SQLException {
+    List<String> lines = new ArrayList<>();
+    try (PreparedStatement query = connection.prepareStatement(
+        "SELECT total_exec_time + total_plan_time, calls, rows, query FROM pg_stat_statements s"
+            + " JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = ?"
+            + " AND s.query NOT LIKE '%pg_stat%'"
+            + " ORDER BY total_exec_time + total_plan_time DESC LIMIT ?")) {
+      query.setString(1, database);
+      query.setInt(2, limit);
+      try (ResultSet row = query.executeQuery()) {
+        while (row.next()) {
+          long calls = row.getLong(2);
+          String text = row.getString(4).replaceAll("\\s+", " ");
+          lines.add(String.format("%.1f µs (%.3f calls, %.0f rows per call): %s",
+              row.getDouble(1) * 1e3 / tasks, calls / (double) tasks,
+              calls == 0 ? 0.0 : row.getLong(3) / (double) calls,
+              text.length() > 90 ? text.substring(0, 90) + "…" : text));
+        }
+      }
+    }
+    return lines;
   }
 }

@@ -149,6 +149,10 @@ public final class PeerRun {
           .append(e.getKey()).append(' ').append(Math.round((Double) e.getValue())));
       log("%s: CPU µs per task by thread: %s", workload, top);
     }
+    if (results.get(workload + ".heaviest_statements") instanceof List<?> heaviest) {
+      log("%s: PostgreSQL time per task by statement (execution + planning):%n  %s", workload,
+          String.join("\n  ", heaviest.stream().map(String::valueOf).toList()));
+    }
     log("%s: buffers written by PostgreSQL's checkpoints while it ran: %s", workload,
         results.get(workload + ".checkpoint_buffers_written"));
   }

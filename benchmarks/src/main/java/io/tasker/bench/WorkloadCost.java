@@ -95,6 +95,8 @@ final class WorkloadCost {
         last = now;
       }
       last.perTask(dbStart, tasks).forEach((k, v) -> results.put(workload + "." + k, v));
+      results.put(workload + ".heaviest_statements",
+          DatabaseCounters.heaviest(c, database, tasks, 6));
     }
     long[] updates = indexUpdates();
     long all = updates[0] - indexUpdatesStart[0];
