@@ -336,7 +336,7 @@ public final class PagedLifecycleBound {
       tally.sqlNanos.add(threadBean.getCurrentThreadCpuTime() - t0);
       return;
     }
-    List<JournalRow> events = JournalTable.readFrom(connection, JournalSettings.Dialect.POSTGRES, indexed.keySet(), 1);
+    List<JournalRow> events = JournalTable.readFrom(connection, indexed.keySet(), 1);
     long t1 = threadBean.getCurrentThreadCpuTime();
     Map<String, Claimed> folded = fold(events);
     List<JournalRow> rows = new ArrayList<>(indexed.size());

@@ -275,7 +275,7 @@ public final class JdbcJournal extends AsyncWriteJournal {
         long from = group.getKey();
         Map<String, List<JournalRow>> rowsById = new LinkedHashMap<>();
         group.getValue().forEach(read -> rowsById.put(read.persistenceId(), new ArrayList<>()));
-        for (JournalRow row : JournalTable.readFrom(connection, dialect, rowsById.keySet(), from)) {
+        for (JournalRow row : JournalTable.readFrom(connection, rowsById.keySet(), from)) {
           rowsById.get(row.persistenceId()).add(row);
         }
         for (Read read : group.getValue()) {

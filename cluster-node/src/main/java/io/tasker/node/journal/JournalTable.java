@@ -24,24 +24,11 @@ public final class JournalTable {
       + " \"adapter_manifest\", \"event_ser_id\", \"event_ser_manifest\", \"event_payload\")"
       + " VALUES (false, ?, ?, ?, ?, '', ?, ?, ?)";
 
-  private static final String COLUMNS = "\"persistence_id\", \"sequence_number\","
+  private static final String SELECT_FROM = "SELECT \"persistence_id\", \"sequence_number\","
       + " \"writer\", \"write_timestamp\", \"event_ser_id\", \"event_ser_manifest\","
-      + " \"event_payload\", \"deleted\"";
-
-  private static final String SELECT_FROM = "SELECT " + COLUMNS + " FROM \"event_journal\""
+      + " \"event_payload\", \"deleted\" FROM \"event_journal\""
       + " WHERE \"persistence_id\" = ANY(?) AND \"sequence_number\" >= ?"
       + " ORDER BY \"persistence_id\", \"sequence_number\"";
-
-  /**
-   * PostgreSQL: one primary-key look-up per id, whatever the statistics say. With {@code = ANY}
-   * the plan depends on them: right after a bulk enqueue, before autovacuum's {@code ANALYZE},
-   * PostgreSQL read the whole journal for every batch of ids (a sequential scan, 4× the time at
-   * 30,000 rows and growing with the table); a lateral subquery is a look-up per outer row.
-   */
-  private static final String SELECT_FROM_EACH = "SELECT e.* FROM unnest(?::varchar[]) AS k(id)"
-      + " CROSS JOIN LATERAL (SELECT " + COLUMNS + " FROM \"event_journal\" j"
-      + " WHERE j.\"persistence_id\" = k.id AND j.\"sequence_number\" >= ?) e"
-      + " ORDER BY e.\"persistence_id\", e.\"sequence_number\"";
 
   private static final String HIGHEST = "SELECT MAX(\"sequence_number\") FROM \"event_journal\""
       + " WHERE \"persistence_id\" = ?";
@@ -121,11 +108,10 @@ public final class JournalTable {
    * @return the rows of {@code persistenceIds} from sequence number {@code from} on, deleted
    *     ones included, ordered by persistence id and sequence number
    */
-  public static List<JournalRow> readFrom(Connection connection, JournalSettings.Dialect dialect,
-      Collection<String> persistenceIds, long from) throws SQLException {
+  public static List<JournalRow> readFrom(
+      Connection connection, Collection<String> persistenceIds, long from) throws SQLException {
     List<JournalRow> rows = new ArrayList<>();
-    String sql = dialect == JournalSettings.Dialect.POSTGRES ? SELECT_FROM_EACH : SELECT_FROM;
-    try (PreparedStatement select = connection.prepareStatement(sql)) {
+    try (PreparedStatement select = connection.prepareStatement(SELECT_FROM)) {
       Array ids = connection.createArrayOf("VARCHAR", persistenceIds.toArray());
       select.setArray(1, ids);
       select.setLong(2, from);
