@@ -9,8 +9,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The identity of a task: its type and a UUID, {@code <type>:<uuid>}. The UUID is time-ordered
  * for ordinary tasks (see {@link #random}) and derived from the queue and idempotency key
- * otherwise, so a repeated enqueue reaches the same task. The type lets the cluster place a task on a node that has its handler
- * from the id alone.
+ * otherwise, so a repeated enqueue reaches the same task. The type lets the cluster place a task
+ * on a node that has its handler from the id alone.
  *
  * @param value the canonical string form
  */

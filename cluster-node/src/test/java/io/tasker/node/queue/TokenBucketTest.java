@@ -166,7 +166,8 @@ class TokenBucketTest {
     TokenBucket bucket = new TokenBucket(5, 1, start);
     assertEquals(1, drain(bucket, start));
 
-    long afterWrap = start + 200 * MS; // overflows to a negative value, as a monotonic clock reading may
+    // overflows to a negative value, as a monotonic clock reading may
+    long afterWrap = start + 200 * MS;
     assertTrue(afterWrap < 0);
     assertFalse(bucket.tryAcquire(start + 199 * MS));
     assertTrue(bucket.tryAcquire(afterWrap));
