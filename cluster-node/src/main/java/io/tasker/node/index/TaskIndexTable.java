@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * The statements that write {@code tasker_task_index}. Callers own the connection and the
@@ -36,31 +37,20 @@ public final class TaskIndexTable implements TableRow.Writer {
   /** The one writer of task rows. */
   public static final TaskIndexTable WRITER = new TaskIndexTable();
 
-  static final String COLUMNS =
-      "task_id, bucket, type, queue, status, priority, run_at, wake_at, lease_until, attempts,"
-          + " max_attempts, concurrency_key, created_at, updated_at, seq_nr";
-  private static final String[] TYPES = {
-    "VARCHAR(128)", "SMALLINT", "VARCHAR(64)", "VARCHAR(64)", "VARCHAR(16)", "INTEGER",
-    "TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH TIME ZONE", "INTEGER",
-    "INTEGER", "VARCHAR(256)", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH TIME ZONE", "BIGINT"
-  };
+  static final String COLUMNS = names(TaskIndexColumn.ALL);
+  /** The arrays of {@link #UPDATE_ARRAYS}: the key, then the columns it writes. */
+  private static final List<TaskIndexColumn> UPDATED_ARRAYS =
+      Stream.concat(Stream.of(TaskIndexColumn.TASK_ID), TaskIndexColumn.CHANGING.stream())
+          .toList();
   private static final String UPDATE = "UPDATE tasker_task_index SET "
-      + String.join(" = ?, ", COLUMNS.substring("task_id, ".length()).split(",\\s*"))
+      + names(TaskIndexColumn.CHANGING).replace(",", " = ?,")
       + " = ? WHERE task_id = ? AND seq_nr <= ?";
-  /**
-   * Element types of the arrays {@link #UPDATE_ARRAYS} takes: times go as microseconds since the
-   * epoch. Typed Java arrays are sent in PostgreSQL's binary format; arrays of objects and times
-   * as text cost the driver and the server a text encoding and parsing of every element.
-   */
-  private static final String[] ARRAY_TYPES = {
-    "varchar", "int2", "varchar", "varchar", "varchar", "int4", "int8", "int8", "int8", "int4",
-    "int4", "varchar", "int8", "int8", "int8"
-  };
   private static final String UPDATE_ARRAYS = updateArraysSql();
   /**
    * Updates of at most this many rows (the batches of a moderate load) go as single-row
    * statements in one JDBC batch: at 2 rows per call the array statement took PostgreSQL ~120 µs
-   * per row (its fixed cost: 15 arrays unnested, times converted), a single-row update ~60 µs.
+   * per row (its fixed cost: arrays unnested, times converted; 15 arrays then), a single-row
+   * update ~60 µs.
    */
   private static final int FEW_ROWS_FOR_ARRAYS = 8;
   private static final String UPSERT_ARRAYS = upsertArraysSql();
@@ -106,9 +96,9 @@ public final class TaskIndexTable implements TableRow.Writer {
     int[] counts;
     try (PreparedStatement update = connection.prepareStatement(UPDATE)) {
       for (IndexRow row : rows) {
-        bind(update, row, 1, false);
-        update.setString(15, row.task().id().value());
-        update.setLong(16, row.seqNr());
+        int p = bind(update, TaskIndexColumn.CHANGING, row);
+        update.setString(p++, row.task().id().value());
+        update.setLong(p, row.seqNr());
         update.addBatch();
       }
       counts = update.executeBatch();
@@ -134,7 +124,7 @@ public final class TaskIndexTable implements TableRow.Writer {
     Set<String> updated = new HashSet<>();
     List<java.sql.Array> arrays = new ArrayList<>();
     try (PreparedStatement update = connection.prepareStatement(UPDATE_ARRAYS)) {
-      bindColumnArrays(connection, update, rows, arrays);
+      bindColumnArrays(connection, update, UPDATED_ARRAYS, rows, arrays);
       try (ResultSet rs = update.executeQuery()) {
         while (rs.next()) {
           updated.add(rs.getString(1));
@@ -148,60 +138,15 @@ public final class TaskIndexTable implements TableRow.Writer {
     return updated;
   }
 
-  /** Binds the columns of {@code rows} as arrays, in {@link #COLUMNS} order, from parameter 1. */
+  /** Binds {@code columns} of {@code rows} as arrays, from parameter 1. */
   private static void bindColumnArrays(Connection connection, PreparedStatement statement,
-      List<IndexRow> rows, List<java.sql.Array> arrays) throws SQLException {
-    int n = rows.size();
-    String[] ids = new String[n];
-    Short[] buckets = new Short[n];
-    String[] types = new String[n];
-    String[] queues = new String[n];
-    String[] statuses = new String[n];
-    Integer[] priorities = new Integer[n];
-    Long[] runAt = new Long[n];
-    Long[] wakeAt = new Long[n];
-    Long[] leaseUntil = new Long[n];
-    Integer[] attempts = new Integer[n];
-    Integer[] maxAttempts = new Integer[n];
-    String[] concurrencyKeys = new String[n];
-    Long[] createdAt = new Long[n];
-    Long[] updatedAt = new Long[n];
-    Long[] seqNrs = new Long[n];
-    for (int i = 0; i < n; i++) {
-      IndexRow row = rows.get(i);
-      TaskSummary task = row.task();
-      ids[i] = task.id().value();
-      buckets[i] = (short) row.bucket();
-      types[i] = task.type();
-      queues[i] = task.queue();
-      statuses[i] = task.status().name();
-      priorities[i] = task.priority();
-      runAt[i] = micros(task.runAt());
-      wakeAt[i] = micros(row.wakeAt());
-      leaseUntil[i] = micros(row.leaseUntil());
-      attempts[i] = task.attempts();
-      maxAttempts[i] = task.maxAttempts();
-      concurrencyKeys[i] = task.concurrencyKey();
-      createdAt[i] = micros(task.createdAt());
-      updatedAt[i] = micros(task.updatedAt());
-      seqNrs[i] = row.seqNr();
-    }
-    Object[][] columns = {ids, buckets, types, queues, statuses, priorities, runAt, wakeAt,
-        leaseUntil, attempts, maxAttempts, concurrencyKeys, createdAt, updatedAt, seqNrs};
-    for (int c = 0; c < columns.length; c++) {
-      java.sql.Array array = connection.createArrayOf(ARRAY_TYPES[c], columns[c]);
+      List<TaskIndexColumn> columns, List<IndexRow> rows, List<java.sql.Array> arrays)
+      throws SQLException {
+    for (int c = 0; c < columns.size(); c++) {
+      java.sql.Array array = columns.get(c).array(connection, rows);
       arrays.add(array);
       statement.setArray(c + 1, array);
     }
-  }
-
-  /** Rounded to the microsecond, as PostgreSQL rounds a time it parses. */
-  private static Long micros(Instant time) {
-    if (time == null) {
-      return null;
-    }
-    return Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000L),
-        (time.getNano() + 500) / 1_000);
   }
 
   /** SQL that turns {@code column}, microseconds since the epoch, into a time. */
@@ -236,7 +181,7 @@ public final class TaskIndexTable implements TableRow.Writer {
       // bind and execute per row (and the driver a bind of 15 parameters per row)
       List<java.sql.Array> arrays = new ArrayList<>();
       try (PreparedStatement upsert = connection.prepareStatement(UPSERT_ARRAYS)) {
-        bindColumnArrays(connection, upsert, rows, arrays);
+        bindColumnArrays(connection, upsert, TaskIndexColumn.ALL, rows, arrays);
         upsert.executeUpdate();
       } finally {
         for (java.sql.Array array : arrays) {
@@ -247,7 +192,7 @@ public final class TaskIndexTable implements TableRow.Writer {
     }
     try (PreparedStatement upsert = connection.prepareStatement(upsertSql(dialect))) {
       for (IndexRow row : rows) {
-        bind(upsert, row, 1, true);
+        bind(upsert, TaskIndexColumn.ALL, row);
         upsert.addBatch();
       }
       upsert.executeBatch();
@@ -255,39 +200,46 @@ public final class TaskIndexTable implements TableRow.Writer {
   }
 
   private static String upsertArraysSql() {
-    String[] columns = COLUMNS.split(",\\s*");
-    StringBuilder selected = new StringBuilder();
-    StringBuilder arrays = new StringBuilder();
-    StringBuilder updates = new StringBuilder();
-    for (int c = 0; c < columns.length; c++) {
-      boolean time = TYPES[c].startsWith("TIMESTAMP");
-      arrays.append(c > 0 ? ", " : "").append("?::").append(ARRAY_TYPES[c]).append("[]");
-      String value = "v." + columns[c];
-      selected.append(c > 0 ? ", " : "").append(time ? fromMicros(value) : value);
-      if (c > 0) {
-        updates.append(c > 1 ? ", " : "").append(columns[c]).append(" = EXCLUDED.")
-            .append(columns[c]);
-      }
-    }
-    return "INSERT INTO tasker_task_index (" + COLUMNS + ") SELECT " + selected
-        + " FROM unnest(" + arrays + ") AS v(" + COLUMNS + ") ON CONFLICT (task_id) DO UPDATE SET "
-        + updates + " WHERE tasker_task_index.seq_nr <= EXCLUDED.seq_nr";
+    return "INSERT INTO tasker_task_index (" + COLUMNS + ") SELECT "
+        + selected(TaskIndexColumn.ALL) + " FROM unnest(" + arrays(TaskIndexColumn.ALL)
+        + ") AS v(" + COLUMNS + ") ON CONFLICT (task_id) DO UPDATE SET "
+        + assignedFrom("EXCLUDED.") + " WHERE tasker_task_index.seq_nr <= EXCLUDED.seq_nr";
   }
 
   private static String updateArraysSql() {
-    String[] columns = COLUMNS.split(",\\s*");
     StringBuilder set = new StringBuilder();
-    StringBuilder arrays = new StringBuilder();
-    for (int c = 0; c < columns.length; c++) {
-      boolean time = TYPES[c].startsWith("TIMESTAMP");
-      arrays.append(c > 0 ? ", " : "").append("?::").append(ARRAY_TYPES[c]).append("[]");
-      if (c > 0) {
-        set.append(c > 1 ? ", " : "").append(columns[c]).append(" = ")
-            .append(time ? fromMicros("v." + columns[c]) : "v." + columns[c]);
-      }
+    for (TaskIndexColumn column : TaskIndexColumn.CHANGING) {
+      set.append(set.length() > 0 ? ", " : "").append(column.sqlName()).append(" = ")
+          .append(value(column));
     }
-    return "UPDATE tasker_task_index t SET " + set + " FROM unnest(" + arrays + ") AS v("
-        + COLUMNS + ") WHERE t.task_id = v.task_id AND t.seq_nr <= v.seq_nr RETURNING t.task_id";
+    return "UPDATE tasker_task_index t SET " + set + " FROM unnest(" + arrays(UPDATED_ARRAYS)
+        + ") AS v(" + names(UPDATED_ARRAYS) + ") WHERE t.task_id = v.task_id"
+        + " AND t.seq_nr <= v.seq_nr RETURNING t.task_id";
+  }
+
+  /** @return the columns an update writes, each set to its namesake in {@code source} */
+  private static String assignedFrom(String source) {
+    return String.join(", ", TaskIndexColumn.CHANGING.stream()
+        .map(c -> c.sqlName() + " = " + source + c.sqlName()).toList());
+  }
+
+  private static String names(List<TaskIndexColumn> columns) {
+    return String.join(", ", columns.stream().map(TaskIndexColumn::sqlName).toList());
+  }
+
+  /** @return a parameter per column, each an array of its element type */
+  private static String arrays(List<TaskIndexColumn> columns) {
+    return String.join(", ", columns.stream().map(c -> "?::" + c.arrayType + "[]").toList());
+  }
+
+  /** @return each column's value from the unnested arrays ({@code v}) */
+  private static String selected(List<TaskIndexColumn> columns) {
+    return String.join(", ", columns.stream().map(TaskIndexTable::value).toList());
+  }
+
+  private static String value(TaskIndexColumn column) {
+    String value = "v." + column.sqlName();
+    return column.isTime() ? fromMicros(value) : value;
   }
 
   private static List<IndexRow> latestPerTask(List<? extends TableRow> rows) {
@@ -303,51 +255,33 @@ public final class TaskIndexTable implements TableRow.Writer {
   }
 
   private static String upsertSql(JournalSettings.Dialect dialect) {
-    String[] columns = COLUMNS.split(",\\s*");
-    StringBuilder updates = new StringBuilder();
-    for (int i = 1; i < columns.length; i++) {
-      updates.append(i > 1 ? ", " : "").append(columns[i]).append(" = ");
-      updates.append(dialect == JournalSettings.Dialect.POSTGRES ? "EXCLUDED." : "s.");
-      updates.append(columns[i]);
-    }
     if (dialect == JournalSettings.Dialect.POSTGRES) {
       return "INSERT INTO tasker_task_index (" + COLUMNS + ") VALUES ("
-          + "?, ".repeat(columns.length - 1) + "?) ON CONFLICT (task_id) DO UPDATE SET " + updates
-          + " WHERE tasker_task_index.seq_nr <= EXCLUDED.seq_nr";
+          + "?, ".repeat(TaskIndexColumn.ALL.size() - 1) + "?) ON CONFLICT (task_id) DO UPDATE SET "
+          + assignedFrom("EXCLUDED.") + " WHERE tasker_task_index.seq_nr <= EXCLUDED.seq_nr";
     }
-    StringBuilder values = new StringBuilder();
-    StringBuilder inserted = new StringBuilder();
-    for (int i = 0; i < columns.length; i++) {
-      values.append(i > 0 ? ", " : "").append("CAST(? AS ").append(TYPES[i]).append(')');
-      inserted.append(i > 0 ? ", " : "").append("s.").append(columns[i]);
-    }
+    String values = String.join(", ", TaskIndexColumn.ALL.stream()
+        .map(c -> "CAST(? AS " + c.sqlType + ")").toList());
+    String inserted = String.join(", ", TaskIndexColumn.ALL.stream()
+        .map(c -> "s." + c.sqlName()).toList());
     return "MERGE INTO tasker_task_index t USING (VALUES (" + values + ")) AS s(" + COLUMNS
         + ") ON t.task_id = s.task_id WHEN MATCHED AND t.seq_nr <= s.seq_nr THEN UPDATE SET "
-        + updates + " WHEN NOT MATCHED THEN INSERT (" + COLUMNS + ") VALUES (" + inserted + ")";
+        + assignedFrom("s.") + " WHEN NOT MATCHED THEN INSERT (" + COLUMNS + ") VALUES ("
+        + inserted + ")";
   }
 
-  /** Binds the row's columns from {@code first} on, with or without the leading task id. */
-  private static void bind(PreparedStatement statement, IndexRow row, int first, boolean withId)
-      throws SQLException {
-    TaskSummary task = row.task();
-    int p = first;
-    if (withId) {
-      statement.setString(p++, task.id().value());
+  /**
+   * Binds {@code columns} of {@code row} from parameter 1.
+   *
+   * @return the next parameter's index
+   */
+  private static int bind(PreparedStatement statement, List<TaskIndexColumn> columns,
+      IndexRow row) throws SQLException {
+    int p = 1;
+    for (TaskIndexColumn column : columns) {
+      column.bind(statement, p++, row);
     }
-    statement.setShort(p++, (short) row.bucket());
-    statement.setString(p++, task.type());
-    statement.setString(p++, task.queue());
-    statement.setString(p++, task.status().name());
-    statement.setInt(p++, task.priority());
-    setTime(statement, p++, task.runAt());
-    setTime(statement, p++, row.wakeAt());
-    setTime(statement, p++, row.leaseUntil());
-    statement.setInt(p++, task.attempts());
-    statement.setInt(p++, task.maxAttempts());
-    statement.setString(p++, task.concurrencyKey());
-    setTime(statement, p++, task.createdAt());
-    setTime(statement, p++, task.updatedAt());
-    statement.setLong(p, row.seqNr());
+    return p;
   }
 
   static void setTime(PreparedStatement statement, int index, Instant time) throws SQLException {

@@ -177,7 +177,10 @@ class JdbcTaskIndexTest {
     }
   }
 
-  /** Rows written many in one statement keep every column, times to the microsecond. */
+  /**
+   * Rows keep every column, times to the microsecond: written a few at a time (one statement
+   * per row) and many at a time (one statement for all, on PostgreSQL).
+   */
   @ParameterizedTest
   @MethodSource("journals")
   void everyColumnOfRowsWrittenTogetherReadsBackAsWritten(JournalSettings journal)
@@ -186,25 +189,28 @@ class JdbcTaskIndexTest {
     try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);
         HikariDataSource pool = journal.dataSource("test", 2);
         Connection connection = pool.getConnection()) {
-      List<IndexRow> stored = new ArrayList<>();
-      List<IndexRow> started = new ArrayList<>();
-      for (int task = 0; task < 3; task++) {
-        TaskId id = TaskId.random("echo");
-        Instant runAt = T.plusNanos(123_456_000L * (task + 1));
-        stored.add(new IndexRow(new TaskSummary(id, "t", "q" + task, TaskStatus.SCHEDULED,
-            task - 1, runAt, 0, 3 + task, task == 0 ? null : "key-" + task, T.minusNanos(1_000),
-            T), IndexRow.bucketOf(id), runAt.minusMillis(5), null, 1));
-        started.add(new IndexRow(new TaskSummary(id, "t", "q" + task, TaskStatus.RUNNING,
-            task - 1, runAt, 1, 3 + task, task == 0 ? null : "key-" + task, T.minusNanos(1_000),
-            runAt.plusNanos(7_000)), IndexRow.bucketOf(id), null, runAt.plusSeconds(30), 2));
-      }
-      commit(connection, journal, stored.toArray(IndexRow[]::new));
-      for (IndexRow row : stored) {
-        assertEquals(row, read(index, row.task().id()));
-      }
-      commit(connection, journal, started.toArray(IndexRow[]::new));
-      for (IndexRow row : started) {
-        assertEquals(row, read(index, row.task().id()));
+      for (int tasks : new int[] {3, 12}) {
+        List<IndexRow> stored = new ArrayList<>();
+        List<IndexRow> started = new ArrayList<>();
+        for (int task = 0; task < tasks; task++) {
+          TaskId id = TaskId.random("echo");
+          Instant runAt = T.plusNanos(123_456_000L * (task + 1));
+          String key = task == 0 ? null : "key-" + task;
+          stored.add(new IndexRow(new TaskSummary(id, "t", "q" + task, TaskStatus.SCHEDULED,
+              task - 1, runAt, 0, 3 + task, key, T.minusNanos(1_000), T), IndexRow.bucketOf(id),
+              runAt.minusMillis(5), null, 1));
+          started.add(new IndexRow(new TaskSummary(id, "t", "q" + task, TaskStatus.RUNNING,
+              task + 7, runAt.plusSeconds(1), 1, 3 + task, key, T.minusNanos(1_000),
+              runAt.plusNanos(7_000)), IndexRow.bucketOf(id), null, runAt.plusSeconds(30), 2));
+        }
+        commit(connection, journal, stored.toArray(IndexRow[]::new));
+        for (IndexRow row : stored) {
+          assertEquals(row, read(index, row.task().id()));
+        }
+        commit(connection, journal, started.toArray(IndexRow[]::new));
+        for (IndexRow row : started) {
+          assertEquals(row, read(index, row.task().id()));
+        }
       }
     }
   }
