@@ -1,6 +1,8 @@
 package io.tasker.node.index;
 
+import io.tasker.node.journal.JournalRow;
 import io.tasker.node.journal.JournalSettings;
+import io.tasker.node.journal.JournalTable;
 import io.tasker.node.journal.TableRow;
 import io.tasker.protocol.TaskId;
 import io.tasker.protocol.TaskStatus;
@@ -45,6 +47,9 @@ public final class TaskIndexTable implements TableRow.Writer {
   private static final String UPDATE = "UPDATE tasker_task_index SET "
       + names(TaskIndexColumn.CHANGING).replace(",", " = ?,")
       + " = ? WHERE task_id = ? AND seq_nr <= ?";
+  /** {@link #UPDATE} and its event's insert, which happens only if the update did. */
+  private static final String UPDATE_WITH_EVENT = "WITH updated AS (" + UPDATE
+      + " RETURNING 1) " + JournalTable.insertOneIf("EXISTS (SELECT 1 FROM updated)");
   private static final String UPDATE_ARRAYS = updateArraysSql();
   /**
    * Updates of at most this many rows (the batches of a moderate load) go as single-row
@@ -90,15 +95,43 @@ public final class TaskIndexTable implements TableRow.Writer {
     }
   }
 
+  /**
+   * PostgreSQL: a later row updated with its event in one statement. Nothing is written when
+   * the row is not there as expected (gone, or a newer one stored): {@link #writeAll} settles
+   * that case.
+   */
+  @Override
+  public boolean writeAlone(Connection connection, JournalSettings.Dialect dialect,
+      TableRow tableRow, JournalRow event) throws SQLException {
+    IndexRow row = (IndexRow) tableRow;
+    if (dialect != JournalSettings.Dialect.POSTGRES || row.seqNr() == 1) {
+      return false;
+    }
+    try (PreparedStatement statement = connection.prepareStatement(UPDATE_WITH_EVENT)) {
+      JournalTable.bindOne(statement, bindUpdate(statement, row), event);
+      return statement.executeUpdate() == 1;
+    }
+  }
+
+  /**
+   * Binds {@link #UPDATE}'s parameters for {@code row}.
+   *
+   * @return the next parameter's index
+   */
+  private static int bindUpdate(PreparedStatement update, IndexRow row) throws SQLException {
+    int p = bind(update, TaskIndexColumn.CHANGING, row);
+    update.setString(p++, row.task().id().value());
+    update.setLong(p++, row.seqNr());
+    return p;
+  }
+
   /** @return the ids of the rows updated */
   private static Set<String> updateEach(Connection connection, List<IndexRow> rows)
       throws SQLException {
     int[] counts;
     try (PreparedStatement update = connection.prepareStatement(UPDATE)) {
       for (IndexRow row : rows) {
-        int p = bind(update, TaskIndexColumn.CHANGING, row);
-        update.setString(p++, row.task().id().value());
-        update.setLong(p, row.seqNr());
+        bindUpdate(update, row);
         update.addBatch();
       }
       counts = update.executeBatch();

@@ -190,7 +190,9 @@ public final class JdbcJournal extends AsyncWriteJournal {
     }
     try {
       long started = System.nanoTime();
-      Jdbc.inTransaction(connection, () -> insert(connection, appends));
+      if (appends.size() > 1 || !writtenAlone(connection, appends.get(0))) {
+        Jdbc.inTransaction(connection, () -> insert(connection, appends));
+      }
       metrics.committed(appends.stream().mapToInt(append -> append.rows().size()).sum(),
           System.nanoTime() - started);
       appends.forEach(append -> append.done().complete(null));
@@ -204,6 +206,15 @@ public final class JdbcJournal extends AsyncWriteJournal {
             () -> insert(connection, List.of(append))));
       }
     }
+  }
+
+  /** An event with one table row in one statement, if the row's writer can (auto-commit). */
+  private boolean writtenAlone(Connection connection, Append append) throws SQLException {
+    if (append.rows().size() != 1 || append.tableRows().size() != 1) {
+      return false;
+    }
+    TableRow row = append.tableRows().get(0);
+    return row.writer().writeAlone(connection, dialect, row, append.rows().get(0));
   }
 
   /** Table rows first, then events: the order retention locks them in (fewer deadlocks). */

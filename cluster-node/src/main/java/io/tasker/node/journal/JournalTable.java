@@ -19,10 +19,10 @@ import java.util.Set;
 public final class JournalTable {
   private JournalTable() {}
 
-  private static final String INSERT = "INSERT INTO \"event_journal\" (\"deleted\","
+  private static final String INSERT_INTO = "INSERT INTO \"event_journal\" (\"deleted\","
       + " \"persistence_id\", \"sequence_number\", \"writer\", \"write_timestamp\","
-      + " \"adapter_manifest\", \"event_ser_id\", \"event_ser_manifest\", \"event_payload\")"
-      + " VALUES (false, ?, ?, ?, ?, '', ?, ?, ?)";
+      + " \"adapter_manifest\", \"event_ser_id\", \"event_ser_manifest\", \"event_payload\")";
+  private static final String INSERT = INSERT_INTO + " VALUES (false, ?, ?, ?, ?, '', ?, ?, ?)";
 
   private static final String SELECT_FROM = "SELECT \"persistence_id\", \"sequence_number\","
       + " \"writer\", \"write_timestamp\", \"event_ser_id\", \"event_ser_manifest\","
@@ -37,10 +37,7 @@ public final class JournalTable {
    * PostgreSQL: the rows as column arrays in one statement. A batch of single-row inserts is
    * parsed, bound and executed once per row on both sides; arrays are bound once.
    */
-  private static final String INSERT_ARRAYS = "INSERT INTO \"event_journal\" (\"deleted\","
-      + " \"persistence_id\", \"sequence_number\", \"writer\", \"write_timestamp\","
-      + " \"adapter_manifest\", \"event_ser_id\", \"event_ser_manifest\", \"event_payload\")"
-      + " SELECT false, v.p, v.s, v.w, v.t, '', v.i, v.m, v.b FROM unnest(?::varchar[],"
+  private static final String INSERT_ARRAYS = INSERT_INTO + " SELECT false, v.p, v.s, v.w, v.t, '', v.i, v.m, v.b FROM unnest(?::varchar[],"
       + " ?::int8[], ?::varchar[], ?::int8[], ?::int4[], ?::varchar[], ?::bytea[])"
       + " WITH ORDINALITY AS v(p, s, w, t, i, m, b, n) ORDER BY v.n";
 
@@ -53,17 +50,38 @@ public final class JournalTable {
     }
     try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
       for (JournalRow row : rows) {
-        insert.setString(1, row.persistenceId());
-        insert.setLong(2, row.sequenceNumber());
-        insert.setString(3, row.writer());
-        insert.setLong(4, row.writeTimestamp());
-        insert.setInt(5, row.serializerId());
-        insert.setString(6, row.manifest());
-        insert.setBytes(7, row.payload());
+        bindOne(insert, 1, row);
         insert.addBatch();
       }
       insert.executeBatch();
     }
+  }
+
+  /**
+   * @param condition SQL that decides whether the row goes in (evaluated once)
+   * @return an insert of one row, whose parameters {@link #bindOne} binds, that inserts nothing
+   *     unless {@code condition} holds
+   */
+  public static String insertOneIf(String condition) {
+    return INSERT_INTO + " SELECT false, ?, ?, ?, ?, '', ?, ?, ? WHERE " + condition;
+  }
+
+  /**
+   * Binds {@code row} as the parameters of a one-row insert, from {@code first}.
+   *
+   * @return the next parameter's index
+   */
+  public static int bindOne(PreparedStatement insert, int first, JournalRow row)
+      throws SQLException {
+    int p = first;
+    insert.setString(p++, row.persistenceId());
+    insert.setLong(p++, row.sequenceNumber());
+    insert.setString(p++, row.writer());
+    insert.setLong(p++, row.writeTimestamp());
+    insert.setInt(p++, row.serializerId());
+    insert.setString(p++, row.manifest());
+    insert.setBytes(p++, row.payload());
+    return p;
   }
 
   private static void insertAllInOneStatement(Connection connection, List<JournalRow> rows)

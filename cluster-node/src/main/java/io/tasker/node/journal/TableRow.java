@@ -23,5 +23,18 @@ public interface TableRow {
      */
     void writeAll(Connection connection, JournalSettings.Dialect dialect, List<TableRow> rows)
         throws SQLException;
+
+    /**
+     * Writes {@code row} and inserts its {@code event} in one statement that commits on its own
+     * ({@code connection} is in auto-commit mode): one round trip where a transaction takes
+     * three, for the lone writes of a moderate load. Both are written or neither.
+     *
+     * @return false if nothing was written (this kind cannot, or the row needs {@link
+     *     #writeAll}'s checks): the journal then writes both in a transaction
+     */
+    default boolean writeAlone(Connection connection, JournalSettings.Dialect dialect,
+        TableRow row, JournalRow event) throws SQLException {
+      return false;
+    }
   }
 }

@@ -264,6 +264,46 @@ class JdbcTaskIndexTest {
   }
 
   /**
+   * A lone later event with its row, in one statement on PostgreSQL: both are written, or
+   * neither when the row is not there as expected (the journal's transaction then settles it).
+   * H2 always takes the transaction.
+   */
+  @ParameterizedTest
+  @MethodSource("journals")
+  void aLoneEventAndItsRowAreWrittenTogetherOrNotAtAll(JournalSettings journal)
+      throws SQLException {
+    SchemaMigrations.migrate(journal);
+    boolean postgres = journal.dialect() == JournalSettings.Dialect.POSTGRES;
+    try (JdbcTaskIndex index = JdbcTaskIndex.open(journal, 3);
+        HikariDataSource pool = journal.dataSource("test", 2);
+        Connection connection = pool.getConnection()) {
+      TaskId id = TaskId.random("echo");
+      commit(connection, journal, row(id, TaskStatus.SCHEDULED, 1));
+      IndexRow started = row(id, TaskStatus.RUNNING, 2);
+      assertEquals(postgres,
+          TaskIndexTable.WRITER.writeAlone(connection, journal.dialect(), started, event(id, 2)));
+      assertEquals(postgres ? 2 : 1, events(connection, id));
+      assertEquals(postgres ? started : row(id, TaskStatus.SCHEDULED, 1), read(index, id));
+
+      // a newer row stored already: this one is older
+      TaskId newer = TaskId.random("echo");
+      commit(connection, journal, row(newer, TaskStatus.SCHEDULED, 1));
+      commit(connection, journal, row(newer, TaskStatus.SUCCEEDED, 3));
+      assertFalse(TaskIndexTable.WRITER.writeAlone(
+          connection, journal.dialect(), row(newer, TaskStatus.RUNNING, 2), event(newer, 2)));
+      assertEquals(2, events(connection, newer));
+      assertEquals(3, read(index, newer).seqNr());
+
+      // no row at all (a task removed by retention): no event without its predecessors
+      TaskId gone = TaskId.random("echo");
+      assertFalse(TaskIndexTable.WRITER.writeAlone(
+          connection, journal.dialect(), row(gone, TaskStatus.RUNNING, 2), event(gone, 2)));
+      assertEquals(0, events(connection, gone));
+      assertNull(index.row(gone).toCompletableFuture().join());
+    }
+  }
+
+  /**
    * The delete/upsert interleaving: an entity woken without events removes its row while a
    * redelivered enqueue commits the task's first event with its row. Whichever order the two
    * take, the row of the stored task stays.
