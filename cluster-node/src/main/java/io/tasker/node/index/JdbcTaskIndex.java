@@ -190,6 +190,10 @@ public final class JdbcTaskIndex implements TaskRows, ScheduleIndex, AutoCloseab
    */
   public CompletionStage<Done> insertNew(List<JournalRow> events, List<IndexRow> rows) {
     return read(connection -> {
+      if (rows.size() == 1 && events.size() == 1 && TaskIndexTable.WRITER.writeAlone(
+          connection, dialect, rows.get(0), events.get(0))) {
+        return Done.getInstance();
+      }
       Jdbc.inTransaction(connection, () -> {
         TaskIndexTable.upsertAll(connection, dialect, rows);
         JournalTable.insertAll(connection, dialect, events);

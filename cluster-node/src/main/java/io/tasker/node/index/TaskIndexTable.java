@@ -48,8 +48,9 @@ public final class TaskIndexTable implements TableRow.Writer {
       + names(TaskIndexColumn.CHANGING).replace(",", " = ?,")
       + " = ? WHERE task_id = ? AND seq_nr <= ?";
   /** {@link #UPDATE} and its event's insert, which happens only if the update did. */
-  private static final String UPDATE_WITH_EVENT = "WITH updated AS (" + UPDATE
-      + " RETURNING 1) " + JournalTable.insertOneIf("EXISTS (SELECT 1 FROM updated)");
+  private static final String UPDATE_WITH_EVENT = withEvent(UPDATE);
+  private static final String UPSERT_WITH_EVENT =
+      withEvent(upsertSql(JournalSettings.Dialect.POSTGRES));
   private static final String UPDATE_ARRAYS = updateArraysSql();
   /**
    * Updates of at most this many rows (the batches of a moderate load) go as single-row
@@ -96,19 +97,22 @@ public final class TaskIndexTable implements TableRow.Writer {
   }
 
   /**
-   * PostgreSQL: a later row updated with its event in one statement. Nothing is written when
-   * the row is not there as expected (gone, or a newer one stored): {@link #writeAll} settles
-   * that case.
+   * PostgreSQL: the row written with its event in one statement, the first row inserted (as
+   * {@link #upsertAll}), a later one updated. Nothing is written when a later row is not there
+   * as expected (gone, or a newer one stored): {@link #writeAll} settles that case.
    */
   @Override
   public boolean writeAlone(Connection connection, JournalSettings.Dialect dialect,
       TableRow tableRow, JournalRow event) throws SQLException {
     IndexRow row = (IndexRow) tableRow;
-    if (dialect != JournalSettings.Dialect.POSTGRES || row.seqNr() == 1) {
+    if (dialect != JournalSettings.Dialect.POSTGRES) {
       return false;
     }
-    try (PreparedStatement statement = connection.prepareStatement(UPDATE_WITH_EVENT)) {
-      JournalTable.bindOne(statement, bindUpdate(statement, row), event);
+    boolean first = row.seqNr() == 1;
+    try (PreparedStatement statement =
+        connection.prepareStatement(first ? UPSERT_WITH_EVENT : UPDATE_WITH_EVENT)) {
+      int p = first ? bind(statement, TaskIndexColumn.ALL, row) : bindUpdate(statement, row);
+      JournalTable.bindOne(statement, p, event);
       return statement.executeUpdate() == 1;
     }
   }
@@ -254,6 +258,12 @@ public final class TaskIndexTable implements TableRow.Writer {
   private static String assignedFrom(String source) {
     return String.join(", ", TaskIndexColumn.CHANGING.stream()
         .map(c -> c.sqlName() + " = " + source + c.sqlName()).toList());
+  }
+
+  /** @return {@code write} (one row) and then its event's insert, if the row was written */
+  private static String withEvent(String write) {
+    return "WITH written AS (" + write + " RETURNING 1) "
+        + JournalTable.insertOneIf("EXISTS (SELECT 1 FROM written)");
   }
 
   private static String names(List<TaskIndexColumn> columns) {

@@ -278,7 +278,20 @@ class JdbcTaskIndexTest {
         HikariDataSource pool = journal.dataSource("test", 2);
         Connection connection = pool.getConnection()) {
       TaskId id = TaskId.random("echo");
-      commit(connection, journal, row(id, TaskStatus.SCHEDULED, 1));
+      IndexRow enqueued = row(id, TaskStatus.SCHEDULED, 1);
+      assertEquals(postgres,
+          TaskIndexTable.WRITER.writeAlone(connection, journal.dialect(), enqueued, event(id, 1)));
+      if (!postgres) {
+        commit(connection, journal, enqueued);
+      }
+      assertEquals(enqueued, read(index, id));
+      assertEquals(1, events(connection, id));
+      if (postgres) { // the same first event again: refused whole, the stored row stays
+        IndexRow again = row(id, TaskStatus.SCHEDULED, 1).parked();
+        assertThrows(SQLException.class, () -> TaskIndexTable.WRITER.writeAlone(
+            connection, journal.dialect(), again, event(id, 1)));
+        assertEquals(enqueued, read(index, id));
+      }
       IndexRow started = row(id, TaskStatus.RUNNING, 2);
       assertEquals(postgres,
           TaskIndexTable.WRITER.writeAlone(connection, journal.dialect(), started, event(id, 2)));
