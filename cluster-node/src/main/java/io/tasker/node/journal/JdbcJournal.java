@@ -89,7 +89,7 @@ public final class JdbcJournal extends AsyncWriteJournal {
   public JdbcJournal(Config config) {
     JournalSettings settings = JournalSettings.fromPluginConfig(config);
     int readers = Math.max(1, settings.poolSize() - 1);
-    dataSource = settings.dataSource("tasker-journal", readers + 1);
+    dataSource = settings.keyedDataSource("tasker-journal", readers + 1);
     dialect = settings.dialect();
     writes = new Batcher<>("tasker-journal-writer", 1, MAX_BATCH, this::write,
         (write, failure) -> write.done().completeExceptionally(failure));

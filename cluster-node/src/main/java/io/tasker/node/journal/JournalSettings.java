@@ -83,13 +83,35 @@ public record JournalSettings(
 
   /** @return a connection pool on this database */
   public HikariDataSource dataSource(String poolName, int size) {
+    return new HikariDataSource(poolConfig(poolName, size));
+  }
+
+  /**
+   * A pool for statements that each find their rows by key, as the journal's do: on PostgreSQL
+   * its sessions never plan a sequential scan. A table younger than its first {@code ANALYZE}
+   * (a new database, the first minutes of load) has no statistics, and a prepared look-up
+   * planned while it was nearly empty kept its sequential scan as it grew: reading 17 tasks'
+   * events took 2–36 ms at 5,000–30,000 journal rows instead of 0.1–0.2 ms (docs/benchmarks.md,
+   * session 15).
+   *
+   * @return a connection pool on this database for keyed statements only
+   */
+  public HikariDataSource keyedDataSource(String poolName, int size) {
+    HikariConfig config = poolConfig(poolName, size);
+    if (dialect() == Dialect.POSTGRES) {
+      config.setConnectionInitSql("SET enable_seqscan = off");
+    }
+    return new HikariDataSource(config);
+  }
+
+  private HikariConfig poolConfig(String poolName, int size) {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(url);
     config.setUsername(user);
     config.setPassword(password);
     config.setMaximumPoolSize(size);
     config.setPoolName(poolName);
-    return new HikariDataSource(config);
+    return config;
   }
 
   /**
