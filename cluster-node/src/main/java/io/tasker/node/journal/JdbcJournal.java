@@ -35,7 +35,8 @@ import scala.jdk.javaapi.FutureConverters;
  *
  * <ul>
  *   <li>Writes of all entities that queue up during one commit go into the next commit: one
- *       batched INSERT and one transaction for hundreds of entities. A batch that fails (say one
+ *       batched INSERT and one transaction for hundreds of entities. A lone event with its row
+ *       is one statement where its row's writer can ({@link TableRow.Writer#writeAlone}). A batch that fails (say one
  *       entity's sequence number was taken by another incarnation) is retried write by write, so
  *       only the offending entity sees the failure.
  *   <li>An event may come with a row of a table beside the journal ({@link EventWithRow}, e.g.

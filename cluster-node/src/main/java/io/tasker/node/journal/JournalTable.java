@@ -37,7 +37,8 @@ public final class JournalTable {
    * PostgreSQL: the rows as column arrays in one statement. A batch of single-row inserts is
    * parsed, bound and executed once per row on both sides; arrays are bound once.
    */
-  private static final String INSERT_ARRAYS = INSERT_INTO + " SELECT false, v.p, v.s, v.w, v.t, '', v.i, v.m, v.b FROM unnest(?::varchar[],"
+  private static final String INSERT_ARRAYS = INSERT_INTO
+      + " SELECT false, v.p, v.s, v.w, v.t, '', v.i, v.m, v.b FROM unnest(?::varchar[],"
       + " ?::int8[], ?::varchar[], ?::int8[], ?::int4[], ?::varchar[], ?::bytea[])"
       + " WITH ORDINALITY AS v(p, s, w, t, i, m, b, n) ORDER BY v.n";
 
